@@ -1,0 +1,68 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layers, bottom to top (lower layers never import higher ones):
+//   C modules (COpenSSL, CCurl, CSQLite, CShims)
+//   thin safe wrappers (CLMCrypto, CLMHTTP, CLMSQLite) + CLMCore
+//   inventory (CLMInventory)
+//   stages (CLMDiscover, CLMRequest, CLMDeploy, CLMAudit)
+//   the `clm` tool
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "clm",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "clm", targets: ["clm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        // What Swift cannot call directly: OpenSSL macros, curl's variadic setopt.
+        .target(name: "CShims", dependencies: ["COpenSSL", "CCurl"]),
+
+        // Thin, safe wrappers: the only Swift code that touches C pointers.
+        .target(name: "CLMCore", swiftSettings: strict),
+        .target(name: "CLMCrypto", dependencies: ["COpenSSL", "CShims", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMHTTP", dependencies: ["CCurl", "CShims", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMSQLite", dependencies: ["CSQLite", "CLMCore"], swiftSettings: strict),
+
+        // The inventory: schema from Migrations/*.sql, embedded at build time.
+        .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(),
+                dependencies: ["EmbedMigrationsTool"]),
+        .target(name: "CLMInventory", dependencies: ["CLMSQLite", "CLMCore"],
+                swiftSettings: strict, plugins: ["EmbedMigrations"]),
+
+        // The three stages and the audit.
+        .target(name: "CLMDiscover", dependencies: ["CLMCrypto", "CLMInventory", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMRequest", dependencies: ["CLMCrypto", "CLMHTTP", "CLMInventory", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMDeploy", dependencies: ["CLMCrypto", "CLMInventory", "CLMDiscover", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMAudit", dependencies: ["CLMInventory", "CLMCore"], swiftSettings: strict),
+
+        .executableTarget(name: "clm", dependencies: [
+            "CLMCore", "CLMCrypto", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMAudit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+
+        .testTarget(name: "CLMCoreTests", dependencies: ["CLMCore"], swiftSettings: strict),
+        .testTarget(name: "CLMCryptoTests", dependencies: ["CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMInventoryTests", dependencies: ["CLMInventory", "CLMSQLite", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMDiscoverTests", dependencies: ["CLMDiscover", "CLMInventory", "CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMEndToEndTests", dependencies: ["CLMTestSupport"], swiftSettings: strict),
+        .target(name: "CLMTestSupport", dependencies: ["CLMCore"], path: "Tests/CLMTestSupport", swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,61 @@
+// Thin C shims for what Swift cannot call directly: OpenSSL function-like
+// macros and stack accessors, the variadic EVP_PKEY_Q_keygen, and curl's
+// variadic curl_easy_setopt / curl_easy_getinfo (one wrapper per argument type).
+#ifndef CLM_SHIMS_H
+#define CLM_SHIMS_H
+
+#include <stddef.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/pkcs7.h>
+#include <openssl/evp.h>
+#include <curl/curl.h>
+
+// --- OpenSSL: stacks -------------------------------------------------------
+int clm_sk_X509_num(const STACK_OF(X509) *sk);
+X509 *clm_sk_X509_value(const STACK_OF(X509) *sk, int i);
+STACK_OF(X509) *clm_sk_X509_new_null(void);
+int clm_sk_X509_push(STACK_OF(X509) *sk, X509 *x);
+/// Frees the stack and every certificate in it.
+void clm_sk_X509_pop_free(STACK_OF(X509) *sk);
+/// Frees the stack only (certificates are owned elsewhere).
+void clm_sk_X509_free(STACK_OF(X509) *sk);
+int clm_sk_X509_NAME_num(const STACK_OF(X509_NAME) *sk);
+X509_NAME *clm_sk_X509_NAME_value(const STACK_OF(X509_NAME) *sk, int i);
+
+// --- OpenSSL: misc macros --------------------------------------------------
+long clm_BIO_get_mem_data(BIO *bio, char **out);
+int clm_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
+int clm_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
+int clm_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
+int clm_SSL_set_tlsext_status_type_ocsp(SSL *ssl);
+/// Length of the stapled OCSP response, or -1 when none was sent.
+long clm_SSL_get_tlsext_status_ocsp_resp_len(SSL *ssl);
+void clm_OPENSSL_free(void *ptr);
+int clm_ERR_GET_LIB(unsigned long e);
+int clm_ERR_GET_REASON(unsigned long e);
+
+/// The certificates carried by a PKCS#7 SignedData (or SignedAndEnveloped)
+/// structure; owned by `p7`, NULL when it carries none.
+STACK_OF(X509) *clm_PKCS7_certificates(PKCS7 *p7);
+
+/// EVP_PKEY_Q_keygen is variadic.
+EVP_PKEY *clm_keygen_ec(const char *curve);
+EVP_PKEY *clm_keygen_rsa(size_t bits);
+
+/// Records on the SSL object (app data) whether the server sent a
+/// CertificateRequest; the callback declines to send a certificate.
+void clm_SSL_CTX_install_client_cert_probe(SSL_CTX *ctx);
+int clm_SSL_client_cert_requested(const SSL *ssl);
+
+// --- curl: variadic setopt/getinfo -----------------------------------------
+typedef size_t (*clm_curl_write_fn)(char *ptr, size_t size, size_t nmemb, void *userdata);
+CURLcode clm_curl_setopt_long(CURL *curl, CURLoption option, long value);
+CURLcode clm_curl_setopt_string(CURL *curl, CURLoption option, const char *value);
+CURLcode clm_curl_setopt_pointer(CURL *curl, CURLoption option, void *value);
+CURLcode clm_curl_setopt_write_function(CURL *curl, CURLoption option, clm_curl_write_fn fn);
+CURLcode clm_curl_getinfo_long(CURL *curl, CURLINFO info, long *value);
+CURLcode clm_curl_getinfo_string(CURL *curl, CURLINFO info, char **value);
+CURLcode clm_curl_getinfo_double(CURL *curl, CURLINFO info, double *value);
+
+#endif

@@ -1,0 +1,53 @@
+#include "clm_shims.h"
+#include <openssl/err.h>
+#include <openssl/core_names.h>
+
+int clm_sk_X509_num(const STACK_OF(X509) *sk) { return sk_X509_num(sk); }
+X509 *clm_sk_X509_value(const STACK_OF(X509) *sk, int i) { return sk_X509_value(sk, i); }
+STACK_OF(X509) *clm_sk_X509_new_null(void) { return sk_X509_new_null(); }
+int clm_sk_X509_push(STACK_OF(X509) *sk, X509 *x) { return sk_X509_push(sk, x); }
+void clm_sk_X509_pop_free(STACK_OF(X509) *sk) { sk_X509_pop_free(sk, X509_free); }
+void clm_sk_X509_free(STACK_OF(X509) *sk) { sk_X509_free(sk); }
+int clm_sk_X509_NAME_num(const STACK_OF(X509_NAME) *sk) { return sk_X509_NAME_num(sk); }
+X509_NAME *clm_sk_X509_NAME_value(const STACK_OF(X509_NAME) *sk, int i) { return sk_X509_NAME_value(sk, i); }
+
+long clm_BIO_get_mem_data(BIO *bio, char **out) { return BIO_get_mem_data(bio, out); }
+int clm_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return (int)SSL_set_tlsext_host_name(ssl, name); }
+int clm_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_min_proto_version(ctx, v); }
+int clm_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int v) { return (int)SSL_CTX_set_max_proto_version(ctx, v); }
+int clm_SSL_set_tlsext_status_type_ocsp(SSL *ssl) { return (int)SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp); }
+long clm_SSL_get_tlsext_status_ocsp_resp_len(SSL *ssl) {
+    const unsigned char *resp = NULL;
+    long len = SSL_get_tlsext_status_ocsp_resp(ssl, &resp);
+    return resp == NULL ? -1 : len;
+}
+void clm_OPENSSL_free(void *ptr) { OPENSSL_free(ptr); }
+int clm_ERR_GET_LIB(unsigned long e) { return ERR_GET_LIB(e); }
+int clm_ERR_GET_REASON(unsigned long e) { return ERR_GET_REASON(e); }
+
+STACK_OF(X509) *clm_PKCS7_certificates(PKCS7 *p7) {
+    if (p7 == NULL || p7->d.ptr == NULL) return NULL;
+    int type = OBJ_obj2nid(p7->type);
+    if (type == NID_pkcs7_signed) return p7->d.sign->cert;
+    if (type == NID_pkcs7_signedAndEnveloped) return p7->d.signed_and_enveloped->cert;
+    return NULL;
+}
+
+EVP_PKEY *clm_keygen_ec(const char *curve) { return EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve); }
+EVP_PKEY *clm_keygen_rsa(size_t bits) { return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", bits); }
+
+static int clm_client_cert_probe(SSL *ssl, X509 **x509, EVP_PKEY **pkey) {
+    (void)x509; (void)pkey;
+    SSL_set_app_data(ssl, (char *)1);
+    return 0; // send no certificate
+}
+void clm_SSL_CTX_install_client_cert_probe(SSL_CTX *ctx) { SSL_CTX_set_client_cert_cb(ctx, clm_client_cert_probe); }
+int clm_SSL_client_cert_requested(const SSL *ssl) { return SSL_get_app_data(ssl) != NULL; }
+
+CURLcode clm_curl_setopt_long(CURL *c, CURLoption o, long v) { return curl_easy_setopt(c, o, v); }
+CURLcode clm_curl_setopt_string(CURL *c, CURLoption o, const char *v) { return curl_easy_setopt(c, o, v); }
+CURLcode clm_curl_setopt_pointer(CURL *c, CURLoption o, void *v) { return curl_easy_setopt(c, o, v); }
+CURLcode clm_curl_setopt_write_function(CURL *c, CURLoption o, clm_curl_write_fn fn) { return curl_easy_setopt(c, o, fn); }
+CURLcode clm_curl_getinfo_long(CURL *c, CURLINFO i, long *v) { return curl_easy_getinfo(c, i, v); }
+CURLcode clm_curl_getinfo_string(CURL *c, CURLINFO i, char **v) { return curl_easy_getinfo(c, i, v); }
+CURLcode clm_curl_getinfo_double(CURL *c, CURLINFO i, double *v) { return curl_easy_getinfo(c, i, v); }
