@@ -104,13 +104,21 @@ public struct FileSnapshot: Sendable, Hashable {
     public var inode: UInt64
     public var size: Int64
     public var mtimeNanoseconds: Int64
+    public var ownerUID: UInt32
+    public var ownerGID: UInt32
+    /// Permission bits (e.g. 0o600).
+    public var permissions: UInt32
 
-    public init(path: String, device: UInt64, inode: UInt64, size: Int64, mtimeNanoseconds: Int64) {
+    public init(path: String, device: UInt64, inode: UInt64, size: Int64, mtimeNanoseconds: Int64,
+                ownerUID: UInt32 = 0, ownerGID: UInt32 = 0, permissions: UInt32 = 0) {
         self.path = path
         self.device = device
         self.inode = inode
         self.size = size
         self.mtimeNanoseconds = mtimeNanoseconds
+        self.ownerUID = ownerUID
+        self.ownerGID = ownerGID
+        self.permissions = permissions
     }
 
     /// True when `other` is very likely the same content.
