@@ -32,8 +32,8 @@ CREATE TABLE certificate_san (
     certificate_id INTEGER NOT NULL REFERENCES certificate(id) ON DELETE CASCADE,
     kind           TEXT NOT NULL,
     value          TEXT NOT NULL,
-    PRIMARY KEY (certificate_id, kind, value)
-) WITHOUT ROWID;
+    UNIQUE (certificate_id, kind, value)
+);
 CREATE INDEX certificate_san_value ON certificate_san(value);
 
 -- Every place a certificate was seen: a file (ref = path) or an endpoint

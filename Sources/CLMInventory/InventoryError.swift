@@ -22,4 +22,11 @@ public enum InventoryError: Error, Sendable, CustomStringConvertible {
             return "'\(key)' matches \(matches) certificates; give more of the fingerprint"
         }
     }
+
+    /// Any error from inventory code, as an `InventoryError`.
+    public static func wrap(_ error: any Error, path: String) -> InventoryError {
+        if let error = error as? InventoryError { return error }
+        if let error = error as? SQLiteError { return .database(error) }
+        return .database(SQLiteError(code: 1, message: "\(error)", path: path))
+    }
 }

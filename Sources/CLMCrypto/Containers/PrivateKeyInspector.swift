@@ -14,6 +14,14 @@ public enum PrivateKeyInspector {
         public let spkiSHA256: String?
         public let algorithm: String?
         public let bits: Int?
+
+        public init(format: String, encrypted: Bool, spkiSHA256: String?, algorithm: String?, bits: Int?) {
+            self.format = format
+            self.encrypted = encrypted
+            self.spkiSHA256 = spkiSHA256
+            self.algorithm = algorithm
+            self.bits = bits
+        }
     }
 
     /// PEM labels that mark a private key.

@@ -1,4 +1,4 @@
-public import CLMCrypto
+internal import CLMCrypto
 
 /// Decides what a file holds from its bytes, never from its name: PEM
 /// (any number of blocks, CRLF, text around them), DER certificates,
@@ -25,7 +25,7 @@ public struct ContentSniffer: Sendable {
         return certificateExtensions.contains(name[name.index(after: dot)...].lowercased())
     }
 
-    public func parse(_ bytes: [UInt8], path: String) -> ParsedFile {
+    func parse(_ bytes: [UInt8], path: String) -> ParsedFile {
         var result = ParsedFile()
         let expected = Self.expectsCertificateMaterial(path: path)
         if bytes.isEmpty {

@@ -52,7 +52,8 @@ public final class FileScanner {
                                filesUnchanged: summary.filesUnchanged, certificatesSeen: summary.certificatesSeen))
         }
 
-        try walker.walk(roots: absoluteRoots) { (entry) throws(InventoryError) in
+        do {
+        try walker.walk(roots: absoluteRoots) { entry in
             switch entry {
             case .file(let snapshot):
                 if let previous = known[snapshot.path], previous.snapshot.matches(snapshot) {
@@ -70,6 +71,9 @@ public final class FileScanner {
             case .problem(let path, let reason):
                 recorder.recordWarning(ref: path, reason: reason)
             }
+        }
+        } catch {
+            throw InventoryError.wrap(error, path: inventory.path)
         }
         try process(batch, recorder: recorder)
         report()
@@ -91,7 +95,7 @@ public final class FileScanner {
         let outcomes = IndexedResults<FileOutcome>(count: files.count)
         ParallelWorkers.forEach(files.count, threads: options.threads) { index in
             let file = files[index]
-            do {
+            do throws(FileReader.Failure) {
                 let bytes = try FileReader.read(file, maxSize: maxSize)
                 let parsed = sniffer.parse(bytes, path: file.path)
                 outcomes.set(index, FileOutcome(parsed: parsed, fingerprints: parsed.certificates.map(Digest.sha256Hex)))
@@ -115,7 +119,7 @@ public final class FileScanner {
         let pending = Array(firstDER)
         let parsedSlots = IndexedResults<Result<CertificateFacts, CertificateParseError>>(count: pending.count)
         ParallelWorkers.forEach(pending.count, threads: options.threads) { index in
-            do { parsedSlots.set(index, .success(CertificateFacts(try CertificateInfo(der: pending[index].value)))) } catch {
+            do throws(CertificateParseError) { parsedSlots.set(index, .success(CertificateFacts(try CertificateInfo(der: pending[index].value)))) } catch {
                 parsedSlots.set(index, .failure(error))
             }
         }

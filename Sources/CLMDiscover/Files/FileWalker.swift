@@ -40,8 +40,27 @@ public struct FileWalker: Sendable {
         var seenDirectories = Set<NodeID>()
         var seenFiles = Set<NodeID>()
         var pending: [String] = roots.reversed()
-        while let path = pending.popLast() {
+        let rootSet = Set(roots)
+        // Symlinks are visited after everything reachable without them, so
+        // a file is recorded under its real name when the tree has one.
+        var deferredLinks: [String] = []
+        var followingLinks = false
+        while true {
+            guard let path = pending.popLast() else {
+                guard !deferredLinks.isEmpty else { break }
+                pending = deferredLinks.reversed()
+                deferredLinks.removeAll()
+                followingLinks = true
+                continue
+            }
             if isExcluded(path) { continue }
+            if !followingLinks, !rootSet.contains(path) {
+                var linkInfo = stat()
+                if lstat(path, &linkInfo) == 0, (linkInfo.st_mode & S_IFMT) == S_IFLNK {
+                    deferredLinks.append(path)
+                    continue
+                }
+            }
             var info = stat()
             if stat(path, &info) != 0 {
                 let error = errno
