@@ -19,7 +19,7 @@ public final class Inventory {
         self.path = path
         do {
             database = try SQLiteDatabase(path: path)
-            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
         } catch {
             throw .database(error)
         }

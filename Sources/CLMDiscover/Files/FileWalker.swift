@@ -40,6 +40,8 @@ public struct FileWalker: Sendable {
         var seenDirectories = Set<NodeID>()
         var seenFiles = Set<NodeID>()
         var pending: [String] = roots.reversed()
+        // Paths readdir(3) already told us are not symlinks (saves an lstat each).
+        var knownNotLinks = Set<String>()
         let rootSet = Set(roots)
         // Symlinks are visited after everything reachable without them, so
         // a file is recorded under its real name when the tree has one.
@@ -54,7 +56,7 @@ public struct FileWalker: Sendable {
                 continue
             }
             if isExcluded(path) { continue }
-            if !followingLinks, !rootSet.contains(path) {
+            if !followingLinks, !rootSet.contains(path), knownNotLinks.remove(path) == nil {
                 var linkInfo = stat()
                 if lstat(path, &linkInfo) == 0, (linkInfo.st_mode & S_IFMT) == S_IFLNK {
                     deferredLinks.append(path)
@@ -83,9 +85,13 @@ public struct FileWalker: Sendable {
                 // A directory reached twice (bind mount, symlink loop) is walked once.
                 guard seenDirectories.insert(id).inserted else { continue }
                 switch listDirectory(path) {
-                case .success(let names):
+                case .success(let entries):
                     let prefix = path.hasSuffix("/") ? path : path + "/"
-                    pending.append(contentsOf: names.sorted(by: >).map { prefix + $0 })
+                    for entry in entries.sorted(by: { $0.name > $1.name }) {
+                        let child = prefix + entry.name
+                        if entry.knownNotLink { knownNotLinks.insert(child) }
+                        pending.append(child)
+                    }
                 case .failure(let failure):
                     try visit(.problem(path: path, reason: failure.reason))
                 }
@@ -120,20 +126,28 @@ public struct FileWalker: Sendable {
         }
     }
 
-    private func listDirectory(_ path: String) -> Result<[String], DirectoryFailure> {
+    private struct DirectoryEntry {
+        let name: String
+        let knownNotLink: Bool
+    }
+
+    private func listDirectory(_ path: String) -> Result<[DirectoryEntry], DirectoryFailure> {
         guard let directory = opendir(path) else {
             let error = errno
             return .failure(DirectoryFailure(error == EACCES ? "permission denied (directory not readable)" : String(cString: strerror(error))))
         }
         defer { closedir(directory) }
-        var names: [String] = []
+        var entries: [DirectoryEntry] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if name != "." && name != ".." { names.append(name) }
+            let type = Int32(entry.pointee.d_type)
+            if name != "." && name != ".." {
+                entries.append(DirectoryEntry(name: name, knownNotLink: type != Int32(DT_LNK) && type != Int32(DT_UNKNOWN)))
+            }
         }
-        return .success(names)
+        return .success(entries)
     }
 
     static func describe(bytes: Int64) -> String {
