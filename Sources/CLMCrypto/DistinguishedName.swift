@@ -26,7 +26,7 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
         attributes.last(where: { $0.type == "CN" })?.value
     }
 
-    /// The name in encoding order, comma + space between RDNs and "+" inside a
+    /// The name in encoding order, ", " between RDNs and " + " inside a
     /// multi-valued RDN, values escaped as RFC 4514 asks: "C=US, O=Example\, Inc, CN=example.com".
     /// This is what `openssl x509 -subject -nameopt sep_comma_plus_space,esc_2253,esc_ctrl,utf8,sname` prints.
     public var description: String {
@@ -35,7 +35,7 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible {
             var reader = DERReader(bytes)
             guard let name = try? reader.next() else { return }
             try? Self.walk(bytes, name: name) { type, value, startsRDN in
-                if !text.isEmpty { text += startsRDN ? ", " : "+" }
+                if !text.isEmpty { text += startsRDN ? ", " : " + " }
                 text += type
                 text += "="
                 Self.appendEscaped(value, to: &text)
