@@ -58,7 +58,7 @@ let package = Package(
 
         .testTarget(name: "CLMCoreTests", dependencies: ["CLMCore"], swiftSettings: strict),
         .testTarget(name: "CLMCryptoTests", dependencies: ["CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
-        .testTarget(name: "CLMInventoryTests", dependencies: ["CLMInventory", "CLMSQLite", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMInventoryTests", dependencies: ["CLMInventory", "CLMSQLite", "CLMCore", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMDiscoverTests", dependencies: ["CLMDiscover", "CLMInventory", "CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMEndToEndTests", dependencies: ["CLMTestSupport"], swiftSettings: strict),
