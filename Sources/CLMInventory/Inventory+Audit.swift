@@ -39,7 +39,8 @@ extension Inventory {
         /// A DNS SAN or subject CN that starts with `*.`.
         case wildcardName
         case selfSigned
-        /// Neither the issuer DN nor the issuer CN matches any glob (SQLite GLOB, case-sensitive).
+        /// Not self-signed, and neither the issuer DN nor the issuer CN
+        /// matches any glob (SQLite GLOB, case-sensitive).
         case issuerNotMatching(globs: [String])
     }
 
@@ -141,6 +142,7 @@ extension Inventory {
             case .selfSigned:
                 clauses.append("c.self_signed = 1")
             case .issuerNotMatching(let globs):
+                clauses.append("c.self_signed = 0")
                 guard !globs.isEmpty else { break }
                 clauses.append("NOT (" + globs.map { _ in "c.issuer GLOB ? OR coalesce(c.issuer_cn, '') GLOB ?" }.joined(separator: " OR ") + ")")
                 for glob in globs { arguments += [glob, glob] }

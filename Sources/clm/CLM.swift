@@ -13,6 +13,8 @@ struct CLM: AsyncParsableCommand {
         subcommands: [
             ScanCommand.self,
             InventoryCommand.self,
+            AuditCommand.self,
+            PolicyCommand.self,
         ]
     )
 }

@@ -99,9 +99,10 @@ public struct KeyReuseRule: AuditRule {
     public func evaluate(_ context: AuditContext) throws(InventoryError) -> [Finding] {
         var findings: [Finding] = []
         try context.inventory.auditKeyReuse(notExpiredAt: context.nowSeconds, roles: settings.roles) { group in
-            let members = group.certificates.filter { context.applies(settings, to: AuditContext.subject(for: $0)) }
-            guard let first = members.first, Set(group.certificates.map(\.subject)).count > 1 else { return }
-            let subjects = group.certificates.map(AuditContext.label)
+            let certificates = group.certificates.sorted { (AuditContext.label($0), $0.id) < (AuditContext.label($1), $1.id) }
+            let members = certificates.filter { context.applies(settings, to: AuditContext.subject(for: $0)) }
+            guard let first = members.first, Set(certificates.map(\.subject)).count > 1 else { return }
+            let subjects = certificates.map(AuditContext.label)
             var finding = context.finding(settings, certificate: first,
                                           message: "one private key is used by \(group.certificates.count) certificates for different subjects: \(subjects.joined(separator: ", "))",
                                           evidence: ["spki_sha256": group.spkiSHA256, "certificates": String(group.certificates.count),
