@@ -61,6 +61,14 @@ public struct AuditReport: Sendable {
     /// Most severe first.
     public var findings: [Finding]
 
+    public init(policy: String, sources: [String], generatedAt: Date, rules: [RuleSettings], findings: [Finding]) {
+        self.policy = policy
+        self.sources = sources
+        self.generatedAt = generatedAt
+        self.rules = rules
+        self.findings = findings
+    }
+
     /// Number of findings per severity.
     public var counts: [Severity: Int] {
         var counts: [Severity: Int] = [:]

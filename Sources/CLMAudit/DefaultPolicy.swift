@@ -86,5 +86,6 @@ rules:
   # issuer-not-allowed:    # only these CAs may issue (globs on issuer DN or CN)
   #   severity: high
   #   issuers: ["Let's Encrypt*", "R1?", "E?", "*Example Internal CA*"]
+
 """#
 }

@@ -79,7 +79,7 @@ public struct PolicyLoader: Sendable {
             }
         }
         result.sources.append(document.path)
-        if let name = document.name { result.name = name }
+        result.name = document.name ?? ((document.path as NSString).lastPathComponent as NSString).deletingPathExtension
         if let description = document.description { result.description = description }
         for (name, scope) in document.scopes { result.scopes[name] = scope }
         for (rule, settings) in document.rules {
@@ -87,9 +87,6 @@ public struct PolicyLoader: Sendable {
             for (key, setting) in settings { current[key] = setting }
             result.rules[rule] = current
             if !result.ruleOrder.contains(rule) { result.ruleOrder.append(rule) }
-        }
-        if result.name.isEmpty {
-            result.name = ((document.path as NSString).lastPathComponent as NSString).deletingPathExtension
         }
         return result
     }
@@ -223,6 +220,9 @@ public struct PolicyLoader: Sendable {
              .composer(let context, let problem, let mark, _):
             let prefix = context.map { "\($0.text) " } ?? ""
             return .syntax(path: path, line: mark.line, column: mark.column, message: prefix + problem)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return .invalid(path: path, line: context.mark.line, column: context.mark.column, key: duplicates.joined(separator: ", "),
+                            message: "duplicate key (each key may appear once per mapping)")
         case .reader(let problem, _, _, _):
             return .syntax(path: path, line: 0, column: 0, message: problem)
         default:
