@@ -185,13 +185,15 @@ extension Inventory {
             var groups: [String] = []
             try database.prepare("""
                 SELECT c.spki_sha256 FROM certificate c
-                WHERE c.not_after > ? AND \(Self.roleClause(roles)) AND \(Self.activeClause)
+                WHERE c.not_after > ? AND \(Self.roleClause(roles))
                 GROUP BY c.spki_sha256 HAVING count(DISTINCT c.subject) > 1
                 """).query([now]) { row in groups.append(row.string(0)) }
             for spki in groups {
                 var members: [AuditCertificateRow] = []
                 try streamCertificates(where: "c.spki_sha256 = ? AND c.not_after > ? AND \(Self.roleClause(roles)) AND \(Self.activeClause)",
                                        arguments: [spki, now]) { members.append($0) }
+                // Grouped without the location check (cheaper); decided again on active members only.
+                guard Set(members.map(\.subject)).count > 1 else { continue }
                 try body(AuditKeyReuse(spkiSHA256: spki, certificates: members))
             }
         }
@@ -214,12 +216,14 @@ extension Inventory {
             var pairs: [(String, String, Int64, Int64)] = []
             try database.prepare("""
                 SELECT fl.ref, el.ref, fc.id, ec.id FROM location el
-                JOIN certificate ec ON ec.id = el.certificate_id
-                JOIN certificate fc ON fc.subject_cn = ec.subject_cn AND fc.not_after < ec.not_after AND fc.is_ca = 0
-                JOIN location fl ON fl.certificate_id = fc.id AND fl.kind = 'file' AND fl.gone_since IS NULL
+                CROSS JOIN certificate ec ON ec.id = el.certificate_id
+                CROSS JOIN certificate fc ON fc.subject_cn = ec.subject_cn AND fc.not_after < ec.not_after AND fc.is_ca = 0
+                CROSS JOIN location fl ON fl.certificate_id = fc.id AND fl.kind = 'file' AND fl.gone_since IS NULL
                 WHERE el.kind = 'endpoint' AND el.position = 0 AND el.gone_since IS NULL AND ec.subject_cn IS NOT NULL
-                ORDER BY fl.ref, el.ref
                 """).query { row in pairs.append((row.string(0), row.string(1), row.int64(2), row.int64(3))) }
+            // Sorted here, not in SQL: an ORDER BY makes SQLite walk every file location in path order
+            // (12 s instead of 0.4 s on 2M locations); CROSS JOIN keeps the join starting from endpoints.
+            pairs.sort { ($0.0, $0.1) < ($1.0, $1.1) }
             for (path, endpoint, staleID, servedID) in pairs {
                 guard let stale = try auditCertificate(id: staleID), let served = try auditCertificate(id: servedID) else { continue }
                 try body(AuditStaleCopy(path: path, endpointRef: endpoint, stale: stale, served: served))
@@ -428,7 +432,7 @@ extension Inventory {
 
     private func streamCertificates(where clause: String, arguments: [any SQLiteBindable],
                                     _ body: (AuditCertificateRow) throws -> Void) throws {
-        let statement = try database.prepare("SELECT \(Self.auditColumns) FROM certificate c WHERE \(clause) ORDER BY c.id")
+        let statement = try database.cached("SELECT \(Self.auditColumns) FROM certificate c WHERE \(clause)")
         try statement.query(arguments) { row in try body(try auditRow(row, activeOnly: true)) }
     }
 
