@@ -7,7 +7,21 @@ internal import Foundation
 /// reads at most 8 KiB of request head, and closes each connection after one
 /// response.
 public final class ChallengeHTTPServer: Sendable {
-    public typealias Responder = @Sendable (_ path: String) -> [UInt8]?
+    /// A response: status, extra headers, body.
+    public struct Reply: Sendable {
+        public var status: Int
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
+
+        public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: [UInt8]) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+    }
+
+    /// Returns the reply for a path, or nil for 404.
+    public typealias Responder = @Sendable (_ path: String) -> Reply?
 
     public let address: String
     public let port: Int
@@ -136,15 +150,19 @@ private final class ServerLoop {
             return
         }
         let path = String(parts[1].split(separator: "?", maxSplits: 1).first ?? "")
-        if let body = responder(path) {
-            respond(fd, status: "200 OK", body: parts[0] == "HEAD" ? [] : body, length: body.count)
+        if let reply = responder(path) {
+            respond(fd, status: "\(reply.status) \(reply.status == 200 ? "OK" : "Status")", body: parts[0] == "HEAD" ? [] : reply.body,
+                    length: reply.body.count, headers: reply.headers)
         } else {
             respond(fd, status: "404 Not Found", body: [])
         }
     }
 
-    func respond(_ fd: Int32, status: String, body: [UInt8], length: Int? = nil) {
-        let head = "HTTP/1.1 \(status)\r\nContent-Type: text/plain\r\nContent-Length: \(length ?? body.count)\r\nConnection: close\r\n\r\n"
+    func respond(_ fd: Int32, status: String, body: [UInt8], length: Int? = nil, headers: [(name: String, value: String)] = []) {
+        var head = "HTTP/1.1 \(status)\r\nContent-Length: \(length ?? body.count)\r\nConnection: close\r\n"
+        if !headers.contains(where: { $0.name.lowercased() == "content-type" }) { head += "Content-Type: text/plain\r\n" }
+        for header in headers { head += "\(header.name): \(header.value)\r\n" }
+        head += "\r\n"
         let bytes = Array(head.utf8) + body
         // Switch to blocking for the short write; the response is tiny.
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)

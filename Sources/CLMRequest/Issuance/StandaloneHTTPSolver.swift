@@ -23,7 +23,7 @@ public actor StandaloneHTTPSolver: ChallengeSolver {
             server = try ChallengeHTTPServer(address: address, port: port) { path in
                 let prefix = "/.well-known/acme-challenge/"
                 guard path.hasPrefix(prefix) else { return nil }
-                return store.value(for: String(path.dropFirst(prefix.count))).map { Array($0.utf8) }
+                return store.value(for: String(path.dropFirst(prefix.count))).map { ChallengeHTTPServer.Reply(body: Array($0.utf8)) }
             }
         }
         tokens[context.token] = context.keyAuthorization
