@@ -13,11 +13,11 @@ struct PrivateKeyTests {
         let openssl = try TestSupport.requireTool("openssl", package: "openssl")
         let directory = try TestSupport.temporaryDirectory("clm-keys")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try TestSupport.run(openssl, generate + ["-out", "\(directory)/pkcs8.pem"])
-        try TestSupport.run(openssl, traditional + ["-in", "\(directory)/pkcs8.pem", "-out", "\(directory)/trad.pem"])
-        try TestSupport.run(openssl, ["pkey", "-in", "\(directory)/pkcs8.pem", "-outform", "DER", "-out", "\(directory)/pkcs8.der"])
-        try TestSupport.run(openssl, traditional + ["-in", "\(directory)/pkcs8.pem", "-outform", "DER", "-out", "\(directory)/trad.der"])
-        try TestSupport.run(openssl, ["pkey", "-in", "\(directory)/pkcs8.pem", "-pubout", "-outform", "DER", "-out", "\(directory)/pub.der"])
+        try TestSupport.runChecked(openssl, generate + ["-out", "\(directory)/pkcs8.pem"])
+        try TestSupport.runChecked(openssl, traditional + ["-in", "\(directory)/pkcs8.pem", "-out", "\(directory)/trad.pem"])
+        try TestSupport.runChecked(openssl, ["pkey", "-in", "\(directory)/pkcs8.pem", "-outform", "DER", "-out", "\(directory)/pkcs8.der"])
+        try TestSupport.runChecked(openssl, traditional + ["-in", "\(directory)/pkcs8.pem", "-outform", "DER", "-out", "\(directory)/trad.der"])
+        try TestSupport.runChecked(openssl, ["pkey", "-in", "\(directory)/pkcs8.pem", "-pubout", "-outform", "DER", "-out", "\(directory)/pub.der"])
         let expected = Digest.sha256Hex(Array(try Data(contentsOf: URL(fileURLWithPath: "\(directory)/pub.der"))))
         for file in ["pkcs8.pem", "trad.pem", "pkcs8.der", "trad.der"] {
             let key = try PrivateKey(contentsOf: "\(directory)/\(file)")
@@ -61,7 +61,7 @@ struct PrivateKeyTests {
         let der = try CertificateSigningRequest(dnsNames: ["www.example.test", "example.test", "WWW.example.test"], ipAddresses: ["192.0.2.1", "2001:db8::1"])
             .derEncoded(signedWith: key)
         try Data(der).write(to: URL(fileURLWithPath: "\(directory)/req.der"))
-        let text = try TestSupport.run(openssl, ["req", "-inform", "DER", "-in", "\(directory)/req.der", "-noout", "-text", "-verify"])
+        let text = try TestSupport.runChecked(openssl, ["req", "-inform", "DER", "-in", "\(directory)/req.der", "-noout", "-text", "-verify"])
         #expect(text.contains("CN = www.example.test") || text.contains("CN=www.example.test"))
         #expect(text.contains("DNS:www.example.test, DNS:example.test, IP Address:192.0.2.1, IP Address:2001:DB8:0:0:0:0:0:1"))
         #expect(throws: KeyError.self) { try CertificateSigningRequest(dnsNames: ["bad name,DNS:evil"]).derEncoded(signedWith: key) }
@@ -88,7 +88,7 @@ struct PrivateKeyTests {
         try Data(der).write(to: URL(fileURLWithPath: "\(directory)/sig"))
         try Data(message).write(to: URL(fileURLWithPath: "\(directory)/msg"))
         try Data(try key.publicKeyDER()).write(to: URL(fileURLWithPath: "\(directory)/pub.der"))
-        let out = try TestSupport.run(openssl, ["dgst", "-sha256", "-verify", "\(directory)/pub.der", "-keyform", "DER",
+        let out = try TestSupport.runChecked(openssl, ["dgst", "-sha256", "-verify", "\(directory)/pub.der", "-keyform", "DER",
                                                 "-signature", "\(directory)/sig", "\(directory)/msg"])
         #expect(out.contains("Verified OK"))
     }

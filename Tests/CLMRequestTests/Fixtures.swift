@@ -9,7 +9,7 @@ struct PebbleFixture {
     let pebble: Pebble
     let http: HTTPClient
     let client: ACMEClient
-    let state: StateDirectory
+    let state: RequestStore
     let recorder: InMemoryACMERecorder
     let account: AccountCredentials
     let logs: LogCollector
@@ -20,7 +20,7 @@ struct PebbleFixture {
         do {
             let http = try HTTPClient(.init(caFile: pebble.caFile, connections: 4))
             let client = try await ACMEClient.connect(directoryURL: pebble.directoryURL, http: http)
-            let state = StateDirectory(root: try TestSupport.temporaryDirectory("clm-state"))
+            let state = RequestStore(root: try TestSupport.temporaryDirectory("clm-state"))
             let recorder = InMemoryACMERecorder()
             let account: AccountCredentials
             if register {

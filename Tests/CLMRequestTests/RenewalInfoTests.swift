@@ -26,12 +26,12 @@ struct RenewalInfoTests {
     /// A certificate with a known AKI and serial, made with the openssl CLI.
     static func makeCertificate(in directory: String) throws -> IssuedCertificate {
         let openssl = try TestSupport.requireTool("openssl", package: "openssl")
-        try TestSupport.run(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+        try TestSupport.runChecked(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
                                       "-subj", "/CN=ari ca", "-keyout", "\(directory)/ca.key", "-out", "\(directory)/ca.pem"])
-        try TestSupport.run(openssl, ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=ari.example.test",
+        try TestSupport.runChecked(openssl, ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=ari.example.test",
                                       "-keyout", "\(directory)/leaf.key", "-out", "\(directory)/leaf.csr"])
         try "authorityKeyIdentifier=keyid\n".write(toFile: "\(directory)/ext", atomically: true, encoding: .utf8)
-        try TestSupport.run(openssl, ["x509", "-req", "-in", "\(directory)/leaf.csr", "-CA", "\(directory)/ca.pem", "-CAkey", "\(directory)/ca.key",
+        try TestSupport.runChecked(openssl, ["x509", "-req", "-in", "\(directory)/leaf.csr", "-CA", "\(directory)/ca.pem", "-CAkey", "\(directory)/ca.key",
                                       "-set_serial", "0x87654321", "-days", "2", "-extfile", "\(directory)/ext", "-out", "\(directory)/leaf.pem"])
         let pem = try String(contentsOfFile: "\(directory)/leaf.pem", encoding: .utf8)
         let der = try #require(IssuedCertificate.derBlocks(fromPEM: pem).first)

@@ -1,95 +1,167 @@
-internal import Foundation
+public import Foundation
 
-/// Shared helpers for tests that start real components.
-public enum TestSupport {
-    /// A fresh temporary directory (mode 0700).
-    public static func temporaryDirectory(_ label: String = "clm-test") throws -> String {
-        let path = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        return path
-    }
+/// Why a helper could not do its job; the text names the fix.
+public enum TestSupportError: Error, CustomStringConvertible {
+    /// A tool the test needs is not installed.
+    case toolMissing(tool: String, aptPackage: String)
+    /// A command exited non-zero.
+    case commandFailed(command: String, status: Int32, stderr: String)
+    /// A command ran longer than its time limit and was killed.
+    case timedOut(command: String, seconds: Double)
 
-    /// The absolute path of a tool, or an error naming the Debian package that provides it.
-    public static func requireTool(_ name: String, package: String) throws -> String {
-        for directory in ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/bin", "/sbin"] {
-            let path = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
+    public var description: String {
+        switch self {
+        case .toolMissing(let tool, let package):
+            "\(tool) is not installed: run `apt-get install \(package)`"
+        case .commandFailed(let command, let status, let stderr):
+            "`\(command)` exited with status \(status): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+        case .timedOut(let command, let seconds):
+            "`\(command)` did not finish within \(seconds) s and was killed"
         }
-        throw MissingTool(name: name, package: package)
+    }
+}
+
+/// What a finished command printed.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let stdout: [UInt8]
+    public let stderr: [UInt8]
+
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+}
+
+/// A fresh directory under the system temp dir, removed with everything in it
+/// when the object goes away. Keep it alive for as long as the files are used.
+public final class TemporaryDirectory: Sendable {
+    public let url: URL
+
+    public init(prefix: String = "clm-test") throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    public struct MissingTool: Error, CustomStringConvertible {
-        public let name: String
-        public let package: String
-        public var description: String { "\(name) is not installed: apt-get install -y \(package)" }
-    }
+    public var path: String { url.path }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(fd) }
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = 0
-        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: sin.sin_port))
-    }
+    /// The URL of `name` inside this directory (the file need not exist).
+    public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
-    /// True when something accepts TCP connections on 127.0.0.1:port.
-    public static func isListening(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = in_port_t(UInt16(port).bigEndian)
-        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
-    }
-
-    /// Runs a program to completion (short commands only: openssl, curl).
+    /// Writes `contents` to `name` inside this directory and returns its URL.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    public func write(_ name: String, _ contents: String) throws -> URL {
+        let target = file(name)
+        try Data(contents.utf8).write(to: target)
+        return target
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Running real tools from tests without blocking Swift's cooperative pool.
+public enum TestSupport {
+    private static let searchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+
+    /// Absolute path of `tool`, or ``TestSupportError/toolMissing(tool:aptPackage:)``.
+    public static func findTool(_ tool: String, aptPackage: String) throws -> String {
+        if tool.hasPrefix("/") {
+            if FileManager.default.isExecutableFile(atPath: tool) { return tool }
+            throw TestSupportError.toolMissing(tool: tool, aptPackage: aptPackage)
+        }
+        let pathDirectories = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        for directory in pathDirectories + searchPath {
+            let candidate = directory + "/" + tool
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw TestSupportError.toolMissing(tool: tool, aptPackage: aptPackage)
+    }
+
+    /// Runs `tool` with `arguments` and returns its status and output, whatever the status.
+    /// Output goes through files, so a chatty tool cannot fill a pipe and stall.
+    /// A run past `timeout` seconds is killed and throws ``TestSupportError/timedOut(command:seconds:)``.
+    public static func run(_ tool: String, _ arguments: [String], aptPackage: String, cwd: URL? = nil,
+                           stdin: [UInt8]? = nil, environment: [String: String]? = nil,
+                           timeout: Double = 120) async throws -> CommandResult {
+        let executable = try findTool(tool, aptPackage: aptPackage)
+        let scratch = try TemporaryDirectory(prefix: "clm-run")
+        let outURL = scratch.file("stdout"), errURL = scratch.file("stderr"), inURL = scratch.file("stdin")
+        try Data().write(to: outURL)
+        try Data().write(to: errURL)
+        try Data(stdin ?? []).write(to: inURL)
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        defer { try? outHandle.close() }
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        defer { try? errHandle.close() }
+        let inHandle = try FileHandle(forReadingFrom: inURL)
+        defer { try? inHandle.close() }
+
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let cwd { process.currentDirectoryURL = cwd }
         if let environment { process.environment = environment }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: output, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw CommandFailed(command: ([executable] + arguments).joined(separator: " "), status: process.terminationStatus, output: text)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = inHandle
+
+        let command = ([tool] + arguments).joined(separator: " ")
+        let watchdog = Watchdog()
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { finished in
+                watchdog.finish()
+                continuation.resume(returning: finished.terminationStatus)
+            }
+            do {
+                try process.run()
+                watchdog.arm(pid: process.processIdentifier, after: timeout)
+            } catch {
+                continuation.resume(throwing: error)
+            }
         }
-        return text
+        if watchdog.fired { throw TestSupportError.timedOut(command: command, seconds: timeout) }
+        return CommandResult(status: status, stdout: Array(try Data(contentsOf: outURL)), stderr: Array(try Data(contentsOf: errURL)))
     }
 
-    public struct CommandFailed: Error, CustomStringConvertible {
-        public let command: String
-        public let status: Int32
-        public let output: String
-        public var description: String { "\(command) exited \(status): \(output)" }
+    /// Runs `openssl` and returns its standard output; a non-zero exit throws
+    /// ``TestSupportError/commandFailed(command:status:stderr:)`` with OpenSSL's message.
+    @discardableResult
+    public static func openssl(_ arguments: [String], cwd: URL? = nil, stdin: [UInt8]? = nil) async throws -> String {
+        let result = try await run("openssl", arguments, aptPackage: "openssl", cwd: cwd, stdin: stdin)
+        guard result.status == 0 else {
+            throw TestSupportError.commandFailed(command: (["openssl"] + arguments).joined(separator: " "),
+                                                 status: result.status, stderr: result.stderrText)
+        }
+        return result.stdoutText
+    }
+}
+
+/// Kills a child process that outlives its time limit. The lock guards the
+/// two flags; the timer runs on a detached task, not on the caller's.
+private final class Watchdog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+    private var killed = false
+    private var timer: Task<Void, Never>?
+
+    var fired: Bool { lock.withLock { killed } }
+
+    func finish() {
+        lock.withLock {
+            done = true
+            timer?.cancel()
+        }
     }
 
-    /// Writes a throw-away CA and a leaf for localhost / 127.0.0.1 / ::1 into `directory`:
-    /// ca.pem, ca.key, cert.pem, key.pem.
-    public static func makeLocalhostCertificate(in directory: String) throws {
-        let openssl = try requireTool("openssl", package: "openssl")
-        try run(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                          "-subj", "/CN=clm test CA", "-keyout", "\(directory)/ca.key", "-out", "\(directory)/ca.pem"])
-        try run(openssl, ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
-                          "-keyout", "\(directory)/key.pem", "-out", "\(directory)/leaf.csr"])
-        let extensions = "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nextendedKeyUsage=serverAuth\n"
-        try extensions.write(toFile: "\(directory)/leaf.ext", atomically: true, encoding: .utf8)
-        try run(openssl, ["x509", "-req", "-in", "\(directory)/leaf.csr", "-CA", "\(directory)/ca.pem", "-CAkey", "\(directory)/ca.key",
-                          "-CAcreateserial", "-days", "2", "-extfile", "\(directory)/leaf.ext", "-out", "\(directory)/cert.pem"])
+    func arm(pid: Int32, after seconds: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !done else { return }
+        timer = Task.detached { [self] in
+            try? await Task.sleep(for: .seconds(seconds))
+            lock.withLock {
+                guard !done else { return }
+                killed = true
+                kill(pid, SIGKILL)
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ public enum KeyType: String, Sendable, Hashable, CaseIterable, Codable, CustomSt
 }
 
 /// JWS algorithms an ACME account key can sign with (RFC 7518 §3.1).
-public enum SignatureAlgorithm: String, Sendable, Hashable, Codable {
+public enum JWSAlgorithm: String, Sendable, Hashable, Codable {
     /// ECDSA P-256 with SHA-256; the signature is raw r‖s (64 bytes).
     case es256 = "ES256"
     /// ECDSA P-384 with SHA-384; the signature is raw r‖s (96 bytes).

@@ -127,7 +127,7 @@ public final class PrivateKey: CustomStringConvertible {
     }
 
     /// The JWS algorithm this key signs with.
-    public var signatureAlgorithm: SignatureAlgorithm {
+    public var signatureAlgorithm: JWSAlgorithm {
         switch keyType {
         case .ecP256: return .es256
         case .ecP384: return .es384

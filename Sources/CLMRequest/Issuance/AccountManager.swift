@@ -6,10 +6,10 @@ public import CLMCrypto
 /// it, so a crash never leaves an account whose key is lost.
 public struct AccountManager: Sendable {
     public let client: ACMEClient
-    public let state: StateDirectory
+    public let state: RequestStore
     public let recorder: (any ACMERecording)?
 
-    public init(client: ACMEClient, state: StateDirectory, recorder: (any ACMERecording)? = nil) {
+    public init(client: ACMEClient, state: RequestStore, recorder: (any ACMERecording)? = nil) {
         self.client = client
         self.state = state
         self.recorder = recorder
@@ -17,7 +17,7 @@ public struct AccountManager: Sendable {
 
     /// The stored account for this server, or an error telling the operator to register.
     public func load() throws(IssuanceError) -> AccountCredentials {
-        let loaded: (credentials: AccountCredentials, stored: StateDirectory.StoredAccount)?
+        let loaded: (credentials: AccountCredentials, stored: RequestStore.StoredAccount)?
         do { loaded = try state.loadAccount(directoryURL: client.directoryURL) } catch {
             throw .state(name: "account", "cannot read the account under \(state.accountDirectory(client.directoryURL)): \(error)")
         }

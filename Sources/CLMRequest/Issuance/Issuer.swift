@@ -45,7 +45,7 @@ public struct IssuanceResult: Sendable {
     /// Alternate chain URLs the CA offered.
     public let alternates: [String]
     /// Where the set was written, when a state dir was given.
-    public let paths: StateDirectory.CertificatePaths?
+    public let paths: RequestStore.CertificatePaths?
     /// True when an order left open by an earlier run was completed.
     public let resumed: Bool
 }
@@ -81,12 +81,12 @@ public struct Issuer: Sendable {
     public let account: AccountCredentials
     public let solver: any ChallengeSolver
     public let recorder: (any ACMERecording)?
-    public let state: StateDirectory?
+    public let state: RequestStore?
     public let log: @Sendable (String) -> Void
     public let now: @Sendable () -> Date
 
     public init(client: ACMEClient, account: AccountCredentials, solver: any ChallengeSolver, recorder: (any ACMERecording)? = nil,
-                state: StateDirectory? = nil, log: @escaping @Sendable (String) -> Void = Issuer.standardErrorLog,
+                state: RequestStore? = nil, log: @escaping @Sendable (String) -> Void = Issuer.standardErrorLog,
                 now: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
         self.account = account
@@ -202,7 +202,7 @@ public struct Issuer: Sendable {
         let certificate: IssuedCertificate
         do { certificate = try IssuedCertificate(der: leafDER) } catch { throw .key(name: name, error) }
 
-        var paths: StateDirectory.CertificatePaths?
+        var paths: RequestStore.CertificatePaths?
         if let state {
             do { paths = try state.storeIssued(name: name, key: key, chain: chain) } catch {
                 throw .state(name: name, "certificate issued but not stored under \(state.root): \(error); the order stays open and the next run resumes it")

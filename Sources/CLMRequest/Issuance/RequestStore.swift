@@ -7,7 +7,8 @@ public import CLMCrypto
 ///     accounts/<server>/account.json  URL, contact, thumbprint
 ///     certificates/<name>/privkey.pem, cert.pem, chain.pem, fullchain.pem
 ///     certificates/<name>/pending.key  key of an order still in flight
-public struct StateDirectory: Sendable {
+public struct RequestStore: Sendable {
+    /// Files under `CLMCore.StateDirectory.path` (or any directory, in tests).
     public let root: String
 
     public init(root: String) { self.root = root }

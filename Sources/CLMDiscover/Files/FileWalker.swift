@@ -1,0 +1,168 @@
+public import CLMInventory
+internal import Foundation
+
+/// Walks directory trees the way a careful operator would: follows
+/// symlinks but never loops, never opens FIFOs, sockets or devices, skips
+/// oversized files, and reports what it could not read instead of stopping.
+public struct FileWalker: Sendable {
+    public struct Options: Sendable {
+        public var maxFileSize: Int64
+        /// fnmatch(3) patterns, matched against the full path and the file name.
+        public var excludes: [String]
+
+        public init(maxFileSize: Int64 = 10 * 1024 * 1024, excludes: [String] = []) {
+            self.maxFileSize = maxFileSize
+            self.excludes = excludes
+        }
+    }
+
+    /// What the walk found at one path.
+    public enum Entry: Sendable {
+        /// A regular file small enough to read.
+        case file(FileSnapshot)
+        /// Something that exists but will not be read, and why.
+        case skipped(path: String, reason: String)
+        /// A path that could not be examined at all (missing root, broken link, unreadable directory).
+        case problem(path: String, reason: String)
+    }
+
+    public let options: Options
+
+    public init(options: Options = Options()) { self.options = options }
+
+    private struct NodeID: Hashable {
+        let device: UInt64
+        let inode: UInt64
+    }
+
+    /// Visits every entry under `roots`, depth first, in name order.
+    public func walk(roots: [String], visit: (Entry) throws -> Void) rethrows {
+        var seenDirectories = Set<NodeID>()
+        var seenFiles = Set<NodeID>()
+        var pending: [String] = roots.reversed()
+        // Paths readdir(3) already told us are not symlinks (saves an lstat each).
+        var knownNotLinks = Set<String>()
+        let rootSet = Set(roots)
+        // Symlinks are visited after everything reachable without them, so
+        // a file is recorded under its real name when the tree has one.
+        var deferredLinks: [String] = []
+        var followingLinks = false
+        while true {
+            guard let path = pending.popLast() else {
+                guard !deferredLinks.isEmpty else { break }
+                pending = deferredLinks.reversed()
+                deferredLinks.removeAll()
+                followingLinks = true
+                continue
+            }
+            if isExcluded(path) { continue }
+            if !followingLinks, !rootSet.contains(path), knownNotLinks.remove(path) == nil {
+                var linkInfo = stat()
+                if lstat(path, &linkInfo) == 0, (linkInfo.st_mode & S_IFMT) == S_IFLNK {
+                    deferredLinks.append(path)
+                    continue
+                }
+            }
+            var info = stat()
+            if stat(path, &info) != 0 {
+                let error = errno
+                var linkInfo = stat()
+                let isLink = lstat(path, &linkInfo) == 0 && (linkInfo.st_mode & S_IFMT) == S_IFLNK
+                let reason: String
+                switch error {
+                case ELOOP: reason = "symlink loop"
+                case ENOENT where isLink: reason = "broken symlink (target does not exist)"
+                case ENOENT: reason = "no such file or directory"
+                case EACCES: reason = "permission denied"
+                default: reason = String(cString: strerror(error))
+                }
+                try visit(.problem(path: path, reason: reason))
+                continue
+            }
+            let id = NodeID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR:
+                // A directory reached twice (bind mount, symlink loop) is walked once.
+                guard seenDirectories.insert(id).inserted else { continue }
+                switch listDirectory(path) {
+                case .success(let entries):
+                    let prefix = path.hasSuffix("/") ? path : path + "/"
+                    for entry in entries.sorted(by: { $0.name > $1.name }) {
+                        let child = prefix + entry.name
+                        if entry.knownNotLink { knownNotLinks.insert(child) }
+                        pending.append(child)
+                    }
+                case .failure(let failure):
+                    try visit(.problem(path: path, reason: failure.reason))
+                }
+            case S_IFREG:
+                // A file reached twice through links is one file.
+                guard seenFiles.insert(id).inserted else { continue }
+                if Int64(info.st_size) > options.maxFileSize {
+                    try visit(.skipped(path: path, reason: "larger than the \(Self.describe(bytes: options.maxFileSize)) limit (\(Self.describe(bytes: Int64(info.st_size)))); raise --max-file-size to read it"))
+                    continue
+                }
+                try visit(.file(FileSnapshot(
+                    path: path, device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+                    mtimeNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+                    ownerUID: info.st_uid, ownerGID: info.st_gid, permissions: UInt32(info.st_mode & 0o7777))))
+            case S_IFIFO:
+                try visit(.skipped(path: path, reason: "not a regular file (FIFO); not opened"))
+            case S_IFSOCK:
+                try visit(.skipped(path: path, reason: "not a regular file (socket); not opened"))
+            case S_IFCHR, S_IFBLK:
+                try visit(.skipped(path: path, reason: "not a regular file (device); not opened"))
+            default:
+                try visit(.skipped(path: path, reason: "not a regular file; not opened"))
+            }
+        }
+    }
+
+    private func isExcluded(_ path: String) -> Bool {
+        guard !options.excludes.isEmpty else { return false }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return options.excludes.contains { pattern in
+            fnmatch(pattern, path, 0) == 0 || fnmatch(pattern, name, 0) == 0
+        }
+    }
+
+    private struct DirectoryEntry {
+        let name: String
+        let knownNotLink: Bool
+    }
+
+    private func listDirectory(_ path: String) -> Result<[DirectoryEntry], DirectoryFailure> {
+        guard let directory = opendir(path) else {
+            let error = errno
+            return .failure(DirectoryFailure(error == EACCES ? "permission denied (directory not readable)" : String(cString: strerror(error))))
+        }
+        defer { closedir(directory) }
+        var entries: [DirectoryEntry] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            let type = Int32(entry.pointee.d_type)
+            if name != "." && name != ".." {
+                entries.append(DirectoryEntry(name: name, knownNotLink: type != Int32(DT_LNK) && type != Int32(DT_UNKNOWN)))
+            }
+        }
+        return .success(entries)
+    }
+
+    static func describe(bytes: Int64) -> String {
+        if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+        if bytes >= 1 << 20 { return String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+        if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
+        return "\(bytes) bytes"
+    }
+}
+
+struct DirectoryFailure: Error {
+    let reason: String
+    init(_ reason: String) { self.reason = reason }
+}
+
+extension Result where Failure == DirectoryFailure {
+    fileprivate static func failure(_ reason: String) -> Self { .failure(DirectoryFailure(reason)) }
+}

@@ -1,0 +1,60 @@
+public import CLMSQLite
+internal import Foundation
+
+/// The certificate inventory: one SQLite database, schema from
+/// `Migrations/`, opened and migrated on first use.
+///
+/// Stages talk to the inventory through this type's methods (grouped by
+/// topic in `Inventory+*.swift`) rather than through SQL of their own, so a
+/// shared PostgreSQL inventory can later stand behind the same calls.
+///
+/// Not Sendable: open one `Inventory` per thread that writes.
+public final class Inventory {
+    public let database: SQLiteDatabase
+    public let path: String
+
+    /// Opens the inventory at `path`, creating it with mode 0600 and
+    /// applying pending migrations.
+    public init(path: String, migrations: MigrationRunner = MigrationRunner()) throws(InventoryError) {
+        self.path = path
+        do {
+            database = try SQLiteDatabase(path: path)
+            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;")
+        } catch {
+            throw .database(error)
+        }
+        try migrations.migrate(database)
+        // SQLite gives its WAL and shared-memory files the database's mode;
+        // make sure a pre-existing database is private too.
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+            chmod(path + suffix, 0o600)
+        }
+    }
+
+    /// Runs `body` in one transaction, turning failures into inventory errors.
+    public func write<T>(_ body: () throws -> T) throws(InventoryError) -> T {
+        do { return try database.transaction(body) } catch let error as InventoryError {
+            throw error
+        } catch let error as SQLiteError {
+            throw .database(error)
+        } catch {
+            throw .database(SQLiteError(code: 1, message: "\(error)", path: path))
+        }
+    }
+
+    /// Runs a read-only `body`, turning failures into inventory errors.
+    public func read<T>(_ body: () throws -> T) throws(InventoryError) -> T {
+        do { return try body() } catch let error as InventoryError {
+            throw error
+        } catch let error as SQLiteError {
+            throw .database(error)
+        } catch {
+            throw .database(SQLiteError(code: 1, message: "\(error)", path: path))
+        }
+    }
+
+    /// The schema version recorded in the database.
+    public func schemaVersion() throws(InventoryError) -> Int {
+        try read { Int(try database.prepare("SELECT max(version) FROM schema_migration").scalarInt() ?? 0) }
+    }
+}

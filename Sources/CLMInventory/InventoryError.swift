@@ -1,0 +1,32 @@
+public import CLMSQLite
+
+/// What can go wrong opening or using the inventory.
+public enum InventoryError: Error, Sendable, CustomStringConvertible {
+    case schemaTooNew(path: String, databaseVersion: Int, binaryVersion: Int)
+    case migrationChanged(path: String, version: Int, name: String)
+    case database(SQLiteError)
+    case notFound(String)
+    case ambiguous(String, matches: Int)
+
+    public var description: String {
+        switch self {
+        case .schemaTooNew(let path, let databaseVersion, let binaryVersion):
+            return "inventory \(path) has schema version \(databaseVersion), but this clm only knows up to \(binaryVersion): it was written by a newer clm; upgrade clm (the database was not modified)"
+        case .migrationChanged(let path, let version, let name):
+            return "inventory \(path): migration \(version) (\(name)) differs from the one applied to this database; shipped migrations must never be edited"
+        case .database(let error):
+            return "inventory: \(error)"
+        case .notFound(let key):
+            return "no certificate in the inventory matches '\(key)' (use an id from `clm inventory list` or a SHA-256 fingerprint)"
+        case .ambiguous(let key, let matches):
+            return "'\(key)' matches \(matches) certificates; give more of the fingerprint"
+        }
+    }
+
+    /// Any error from inventory code, as an `InventoryError`.
+    public static func wrap(_ error: any Error, path: String) -> InventoryError {
+        if let error = error as? InventoryError { return error }
+        if let error = error as? SQLiteError { return .database(error) }
+        return .database(SQLiteError(code: 1, message: "\(error)", path: path))
+    }
+}

@@ -1,0 +1,279 @@
+internal import CLMSQLite
+public import Foundation
+
+/// Records one scan run in the inventory: certificates and keys per file,
+/// unchanged files, warnings, and at the end which locations have gone.
+///
+/// Writes are grouped into transactions of `batchSize` files so a long scan
+/// neither holds one giant transaction nor pays a commit per file.
+public final class ScanRecorder {
+    public struct KnownFile: Sendable {
+        public let snapshot: FileSnapshot
+        public let warning: String?
+    }
+
+    public struct Summary: Sendable, Hashable, Codable {
+        public var scanID: Int64
+        public var filesExamined = 0
+        public var filesUnchanged = 0
+        public var filesSkipped = 0
+        public var certificatesSeen = 0
+        public var certificatesNew = 0
+        public var keysSeen = 0
+        public var locationsGone = 0
+        public var warnings: [Warning] = []
+    }
+
+    public struct Warning: Sendable, Hashable, Codable {
+        public let ref: String
+        public let reason: String
+        public init(ref: String, reason: String) {
+            self.ref = ref
+            self.reason = reason
+        }
+    }
+
+    private let inventory: Inventory
+    private let database: SQLiteDatabase
+    private let roots: [String]
+    private let now: Int64
+    private let batchSize: Int
+    private var pendingInBatch = 0
+    private var inTransaction = false
+    public private(set) var summary: Summary
+
+    public init(inventory: Inventory, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
+        self.inventory = inventory
+        self.database = inventory.database
+        self.roots = roots
+        self.now = Int64(now.timeIntervalSince1970)
+        self.batchSize = batchSize
+        let rootsJSON = String(decoding: (try? JSONEncoder().encode(roots)) ?? Data("[]".utf8), as: UTF8.self)
+        let nowValue = self.now
+        let id = try inventory.write {
+            try inventory.database.prepare("INSERT INTO scan (started_at, roots) VALUES (?, ?)").run([nowValue, rootsJSON])
+            return inventory.database.lastInsertRowID
+        }
+        summary = Summary(scanID: id)
+        try inventory.read {
+            try database.execute("CREATE TEMP TABLE IF NOT EXISTS unchanged_path (path TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM unchanged_path;")
+        }
+    }
+
+    /// What the inventory remembers of files under the scan's roots.
+    public func knownFiles() throws(InventoryError) -> [String: KnownFile] {
+        try inventory.read {
+            var files: [String: KnownFile] = [:]
+            let statement = try database.prepare("SELECT path, device, inode, size, mtime_ns, warning FROM file_state")
+            try statement.query { row in
+                let path = row.string(0)
+                guard self.isUnderRoots(path) else { return }
+                let snapshot = FileSnapshot(path: path, device: UInt64(bitPattern: row.int64(1)), inode: UInt64(bitPattern: row.int64(2)),
+                                            size: row.int64(3), mtimeNanoseconds: row.int64(4))
+                files[path] = KnownFile(snapshot: snapshot, warning: row.text(5))
+            }
+            return files
+        }
+    }
+
+    /// Fingerprints (of `candidates`) the inventory already holds.
+    public func knownFingerprints(_ candidates: [String]) throws(InventoryError) -> Set<String> {
+        try inventory.read {
+            let statement = try database.cached("SELECT 1 FROM certificate WHERE fingerprint_sha256 = ?")
+            var known = Set<String>()
+            for fingerprint in candidates where try statement.scalarInt([fingerprint]) != nil {
+                known.insert(fingerprint)
+            }
+            return known
+        }
+    }
+
+    /// A file that was read: its certificates (in file order; `facts` nil
+    /// when the inventory already holds that fingerprint), keys and problem.
+    public func recordFile(_ file: FileSnapshot, certificates: [(fingerprint: String, facts: CertificateFacts?)],
+                           keys: [PrivateKeyFacts], warning: String?) throws(InventoryError) {
+        try inBatch {
+            summary.filesExamined += 1
+            for (position, certificate) in certificates.enumerated() {
+                let id = try upsertCertificate(fingerprint: certificate.fingerprint, facts: certificate.facts)
+                try database.cached("""
+                    INSERT INTO location (certificate_id, kind, ref, position, first_seen, last_seen, last_scan_id)
+                    VALUES (?, 'file', ?, ?, ?, ?, ?)
+                    ON CONFLICT (certificate_id, kind, ref) DO UPDATE SET
+                        position = excluded.position, last_seen = excluded.last_seen,
+                        last_scan_id = excluded.last_scan_id, gone_since = NULL
+                    """).run([id, file.path, position, now, now, summary.scanID])
+                summary.certificatesSeen += 1
+            }
+            for key in keys { try upsertKey(key) }
+            try database.cached("""
+                INSERT INTO file_state (path, device, inode, size, mtime_ns, warning, last_scan_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
+                    mtime_ns = excluded.mtime_ns, warning = excluded.warning, last_scan_id = excluded.last_scan_id
+                """).run([file.path, Int64(bitPattern: file.device), Int64(bitPattern: file.inode), file.size,
+                          file.mtimeNanoseconds, warning, summary.scanID])
+            if let warning { addWarning(ref: file.path, reason: warning) }
+        }
+    }
+
+    /// A file whose snapshot matches the inventory: keep its locations alive
+    /// without reading it. Its earlier warning, if any, is repeated.
+    public func recordUnchanged(_ known: KnownFile) throws(InventoryError) {
+        try inBatch {
+            summary.filesUnchanged += 1
+            try database.cached("INSERT OR IGNORE INTO unchanged_path (path) VALUES (?)").run([known.snapshot.path])
+            if let warning = known.warning { addWarning(ref: known.snapshot.path, reason: warning) }
+        }
+    }
+
+    /// A file that exists but was not read (too large, unreadable, special):
+    /// its locations stay alive, since we cannot tell what it holds.
+    public func recordSkipped(path: String, reason: String) throws(InventoryError) {
+        try inBatch {
+            summary.filesSkipped += 1
+            try database.cached("INSERT OR IGNORE INTO unchanged_path (path) VALUES (?)").run([path])
+            addWarning(ref: path, reason: reason)
+        }
+    }
+
+    /// A problem with no file of its own (a root that does not exist ...).
+    public func recordWarning(ref: String, reason: String) {
+        addWarning(ref: ref, reason: reason)
+    }
+
+    /// Applies unchanged files, marks vanished locations gone and closes
+    /// the scan record.
+    public func finish(at end: Date) throws(InventoryError) -> Summary {
+        try commitBatch()
+        let scanID = summary.scanID
+        let endValue = Int64(end.timeIntervalSince1970)
+        summary = try inventory.write {
+            var summary = self.summary
+            // Unchanged and skipped files: bump everything recorded for them.
+            try database.prepare("""
+                UPDATE location SET last_seen = ?, last_scan_id = ?
+                WHERE kind = 'file' AND ref IN (SELECT path FROM temp.unchanged_path)
+                """).run([now, scanID])
+            summary.certificatesSeen += database.changes
+            try database.prepare("""
+                UPDATE private_key SET last_seen = ?, last_scan_id = ?
+                WHERE path IN (SELECT path FROM temp.unchanged_path)
+                """).run([now, scanID])
+            summary.keysSeen += database.changes
+            try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE path IN (SELECT path FROM temp.unchanged_path)").run([scanID])
+            // Whatever under our roots was not seen in this scan has gone.
+            for root in roots {
+                let prefix = root.hasSuffix("/") ? root : root + "/"
+                let scope = "(ref = ? OR substr(ref, 1, ?) = ?)"
+                try database.prepare("""
+                    UPDATE location SET gone_since = ? WHERE kind = 'file' AND gone_since IS NULL
+                    AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(scope)
+                    """).run([now, scanID, root, prefix.utf8.count, prefix])
+                summary.locationsGone += database.changes
+                try database.prepare("""
+                    UPDATE private_key SET gone_since = ? WHERE gone_since IS NULL
+                    AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(scope.replacingOccurrences(of: "ref", with: "path"))
+                    """).run([now, scanID, root, prefix.utf8.count, prefix])
+                try database.prepare("DELETE FROM file_state WHERE last_scan_id <> ? AND \(scope.replacingOccurrences(of: "ref", with: "path"))")
+                    .run([scanID, root, prefix.utf8.count, prefix])
+            }
+            let warningStatement = try database.prepare("INSERT INTO scan_warning (scan_id, ref, reason) VALUES (?, ?, ?)")
+            for warning in summary.warnings { try warningStatement.run([scanID, warning.ref, warning.reason]) }
+            try database.prepare("""
+                UPDATE scan SET finished_at = ?, files_examined = ?, files_unchanged = ?, files_skipped = ?,
+                    certificates_seen = ?, certificates_new = ?, keys_seen = ?, locations_gone = ?, warning_count = ?
+                WHERE id = ?
+                """).run([endValue, summary.filesExamined, summary.filesUnchanged, summary.filesSkipped,
+                          summary.certificatesSeen, summary.certificatesNew, summary.keysSeen, summary.locationsGone,
+                          summary.warnings.count, scanID])
+            try database.execute("DELETE FROM temp.unchanged_path")
+            return summary
+        }
+        return summary
+    }
+
+    // MARK: - Internals
+
+    private func upsertCertificate(fingerprint: String, facts: CertificateFacts?) throws -> Int64 {
+        if let id = try database.cached("SELECT id FROM certificate WHERE fingerprint_sha256 = ?").scalarInt([fingerprint]) {
+            try database.cached("UPDATE certificate SET last_seen = ? WHERE id = ?").run([now, id])
+            return id
+        }
+        guard let facts else {
+            throw InventoryError.notFound(fingerprint)
+        }
+        try database.cached("""
+            INSERT INTO certificate (fingerprint_sha256, subject, subject_cn, issuer, issuer_cn, serial, not_before, not_after,
+                key_algorithm, key_bits, key_curve, signature_algorithm, is_ca, self_signed, spki_sha256,
+                authority_key_id, subject_key_id, pem, first_seen, last_seen)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).run([facts.fingerprintSHA256, facts.subject, facts.subjectCN, facts.issuer, facts.issuerCN, facts.serial,
+                      facts.notBefore, facts.notAfter, facts.keyAlgorithm, facts.keyBits, facts.keyCurve,
+                      facts.signatureAlgorithm, facts.isCA, facts.isSelfSigned, facts.spkiSHA256, facts.authorityKeyID,
+                      facts.subjectKeyID, facts.pem, now, now])
+        let id = database.lastInsertRowID
+        let san = try database.cached("INSERT OR IGNORE INTO certificate_san (certificate_id, kind, value) VALUES (?, ?, ?)")
+        for name in facts.subjectAlternativeNames { try san.run([id, name.kind.rawValue, name.value]) }
+        summary.certificatesNew += 1
+        return id
+    }
+
+    private func upsertKey(_ key: PrivateKeyFacts) throws {
+        try database.cached("""
+            INSERT INTO private_key (path, format, encrypted, spki_sha256, key_algorithm, key_bits, owner_uid, owner_gid, mode,
+                first_seen, last_seen, last_scan_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (path) DO UPDATE SET format = excluded.format, encrypted = excluded.encrypted,
+                spki_sha256 = excluded.spki_sha256, key_algorithm = excluded.key_algorithm, key_bits = excluded.key_bits,
+                owner_uid = excluded.owner_uid, owner_gid = excluded.owner_gid, mode = excluded.mode,
+                last_seen = excluded.last_seen, last_scan_id = excluded.last_scan_id, gone_since = NULL
+            """).run([key.path, key.format, key.encrypted, key.spkiSHA256, key.keyAlgorithm, key.keyBits,
+                      key.ownerUID, key.ownerGID, key.mode, now, now, summary.scanID])
+        summary.keysSeen += 1
+    }
+
+    private func addWarning(ref: String, reason: String) {
+        summary.warnings.append(Warning(ref: ref, reason: reason))
+    }
+
+    private func isUnderRoots(_ path: String) -> Bool {
+        roots.contains { root in
+            path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
+        }
+    }
+
+    private func inBatch(_ body: () throws -> Void) throws(InventoryError) {
+        do {
+            if !inTransaction {
+                try database.execute("BEGIN IMMEDIATE")
+                inTransaction = true
+            }
+            try body()
+            pendingInBatch += 1
+            if pendingInBatch >= batchSize { try commitBatch() }
+        } catch let error as InventoryError {
+            try? rollback()
+            throw error
+        } catch let error as SQLiteError {
+            try? rollback()
+            throw .database(error)
+        } catch {
+            try? rollback()
+            throw .database(SQLiteError(code: 1, message: "\(error)", path: inventory.path))
+        }
+    }
+
+    private func commitBatch() throws(InventoryError) {
+        guard inTransaction else { return }
+        do { try database.execute("COMMIT") } catch { throw .database(error) }
+        inTransaction = false
+        pendingInBatch = 0
+    }
+
+    private func rollback() throws {
+        guard inTransaction else { return }
+        inTransaction = false
+        pendingInBatch = 0
+        try database.execute("ROLLBACK")
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// The root of the command tree; nothing else lives here.
+struct CLM: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clm",
+        abstract: "Certificate lifecycle manager: discover, request and deploy TLS certificates.",
+        discussion: """
+            Exit codes: 0 ok (warnings included), 1 findings or failures, 2 usage or configuration error.
+            State (inventory, keys) lives in $CLM_HOME, else /var/lib/clm for root, else $XDG_DATA_HOME/clm.
+            """,
+        version: CLMVersion.current,
+        subcommands: [
+            ScanCommand.self,
+            InventoryCommand.self,
+        ]
+    )
+}
+
+enum CLMVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,165 @@
+import ArgumentParser
+import CLMCore
+import CLMInventory
+import Foundation
+
+/// `clm inventory list|show`
+struct InventoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inventory",
+        abstract: "List and show what the inventory holds.",
+        subcommands: [List.self, Show.self],
+        defaultSubcommand: List.self
+    )
+}
+
+extension InventoryCommand {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Certificates by expiry, soonest first.",
+            discussion: "JSON and CSV fields are described in docs/inventory-formats.md."
+        )
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(name: .long, help: ArgumentHelp("Only certificates expiring within this duration (90s, 45m, 12h, 60d, 8w); expired ones included.", valueName: "duration"),
+                transform: { try DurationSpec(parsing: $0) })
+        var expiring: DurationSpec?
+
+        @Flag(name: .long, help: "Include certificates whose every location is gone.")
+        var includeGone = false
+
+        @Option(name: .long, help: "Output format.")
+        var format: OutputFormat = .table
+
+        func run() async throws {
+            let inventory = try global.openInventory()
+            let now = Date()
+            let limit = expiring.map { Int64(now.timeIntervalSince1970) + $0.seconds }
+            let certificates: [InventoryCertificate]
+            do { certificates = try inventory.listCertificates(notAfterBefore: limit, includeGone: includeGone) } catch {
+                throw CommandFailure.failed(error.description)
+            }
+            switch format {
+            case .json:
+                let rows = certificates.map { CertificateJSON($0, now: now, detailed: false) }
+                print(String(decoding: try Timestamp.encoder().encode(rows), as: UTF8.self))
+            case .csv:
+                print(CertificateCSV.render(certificates, now: now), terminator: "")
+            case .table:
+                print(renderTable(certificates, now: now), terminator: "")
+            }
+        }
+
+        private func renderTable(_ certificates: [InventoryCertificate], now: Date) -> String {
+            guard !certificates.isEmpty else { return global.quiet ? "" : "No certificates in the inventory match.\n" }
+            let palette = Palette(enabled: Terminal.useColor)
+            var table = TextTable(headers: ["ID", "DAYS", "NOT AFTER", "SUBJECT / SANS", "KEY", "ISSUER", "LOCS"])
+            for certificate in certificates {
+                let facts = certificate.facts
+                let days = Timestamp.daysLeft(notAfter: facts.notAfter, now: now)
+                let names = facts.subjectAlternativeNames.map(\.value)
+                let subject = facts.subjectCN ?? facts.subject
+                let label = names.isEmpty || names == [subject] ? subject : ([subject] + names.filter { $0 != subject }).joined(separator: ", ")
+                var decoration: ((String) -> String)?
+                if days < 0 {
+                    decoration = { palette.red($0) }
+                } else if days < 30 {
+                    decoration = { palette.yellow($0) }
+                }
+                table.append([String(certificate.id), String(days), String(Timestamp.rfc3339(facts.notAfter).prefix(10)), label,
+                              facts.keyDescription, facts.issuerCN ?? facts.issuer, String(certificate.activeLocationCount)],
+                             decoration: decoration)
+            }
+            return table.render(maxWidth: [3: 60, 5: 40])
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One certificate with its locations and matching private keys.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("Inventory id or SHA-256 fingerprint (a unique prefix of 8+ hex digits; colons allowed).", valueName: "id|fingerprint"))
+        var key: String
+
+        @Option(name: .long, help: "Output format.")
+        var format: OutputFormat = .table
+
+        func validate() throws {
+            if format == .csv { throw ValidationError("--format csv is for listings; use table or json") }
+        }
+
+        func run() async throws {
+            let inventory = try global.openInventory()
+            let certificate: InventoryCertificate
+            do { certificate = try inventory.certificate(matching: key) } catch {
+                throw CommandFailure.failed(error.description)
+            }
+            let now = Date()
+            if format == .json {
+                print(String(decoding: try Timestamp.encoder().encode(CertificateJSON(certificate, now: now, detailed: true)), as: UTF8.self))
+                return
+            }
+            let facts = certificate.facts
+            let days = Timestamp.daysLeft(notAfter: facts.notAfter, now: now)
+            var lines: [(String, String)] = [
+                ("ID", String(certificate.id)),
+                ("Fingerprint", facts.fingerprintSHA256),
+                ("Subject", facts.subject),
+                ("Issuer", facts.issuer),
+                ("Serial", facts.serial),
+                ("Valid", "\(Timestamp.rfc3339(facts.notBefore)) to \(Timestamp.rfc3339(facts.notAfter)) (\(days < 0 ? "expired \(-days) days ago" : "\(days) days left"))"),
+                ("Names", facts.subjectAlternativeNames.map { "\($0.kind.rawValue):\($0.value)" }.joined(separator: ", ")),
+                ("Key", facts.keyDescription),
+                ("Signature", facts.signatureAlgorithm),
+                ("CA", facts.isCA ? "yes" : "no"),
+                ("Self-signed", facts.isSelfSigned ? "yes" : "no"),
+                ("SPKI SHA-256", facts.spkiSHA256),
+            ]
+            if let aki = facts.authorityKeyID { lines.append(("Authority key ID", aki)) }
+            if let ski = facts.subjectKeyID { lines.append(("Subject key ID", ski)) }
+            lines.append(("First seen", Timestamp.rfc3339(certificate.firstSeen)))
+            lines.append(("Last seen", Timestamp.rfc3339(certificate.lastSeen)))
+            let width = lines.map(\.0.count).max() ?? 0
+            for (label, value) in lines { print("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+            print("\nLocations (\(certificate.activeLocationCount) present):")
+            for location in certificate.locations {
+                let state = location.goneSince.map { "gone since \(Timestamp.rfc3339($0))" } ?? "last seen \(Timestamp.rfc3339(location.lastSeen))"
+                print("  \(location.kind.rawValue) \(location.ref) [\(location.position)] \(state)")
+            }
+            print("\nPrivate keys (\(certificate.privateKeys.count)):")
+            for key in certificate.privateKeys {
+                let mode = String(format: "%04o", key.mode)
+                print("  \(key.path) \(key.format)\(key.encrypted ? " encrypted" : "") owner \(key.ownerUID):\(key.ownerGID) mode \(mode)")
+            }
+        }
+    }
+}
+
+/// The CSV listing: one row per certificate, the JSON fields flattened
+/// (lists joined with spaces). Documented in docs/inventory-formats.md.
+enum CertificateCSV {
+    static let headers = [
+        "id", "fingerprint_sha256", "subject", "subject_cn", "issuer", "issuer_cn", "serial", "not_before", "not_after",
+        "days_left", "san_dns", "san_ip", "san_email", "san_uri", "key_algorithm", "key_bits", "key_curve",
+        "signature_algorithm", "is_ca", "self_signed", "spki_sha256", "authority_key_id", "subject_key_id",
+        "location_count", "first_seen", "last_seen",
+    ]
+
+    static func render(_ certificates: [InventoryCertificate], now: Date) -> String {
+        var out = CSV.row(headers)
+        for certificate in certificates {
+            let row = CertificateJSON(certificate, now: now, detailed: false)
+            out += CSV.row([
+                String(row.id), row.fingerprint_sha256, row.subject, row.subject_cn ?? "", row.issuer, row.issuer_cn ?? "",
+                row.serial, row.not_before, row.not_after, String(row.days_left), row.sans.dns.joined(separator: " "),
+                row.sans.ip.joined(separator: " "), row.sans.email.joined(separator: " "), row.sans.uri.joined(separator: " "),
+                row.key_algorithm, row.key_bits.map(String.init) ?? "", row.key_curve ?? "", row.signature_algorithm,
+                String(row.is_ca), String(row.self_signed), row.spki_sha256, row.authority_key_id ?? "", row.subject_key_id ?? "",
+                String(row.location_count), row.first_seen, row.last_seen,
+            ])
+        }
+        return out
+    }
+}
