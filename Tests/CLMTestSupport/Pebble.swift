@@ -44,8 +44,23 @@ public final class Pebble: Sendable {
         self.challtestsrvPID = challtestsrvPID
     }
 
-    /// Starts both servers and waits until they accept connections.
+    /// At most this many pebbles run at once in one test process: on a
+    /// 2-core machine twenty parallel pebbles starve each other at start-up.
+    static let gate = PebbleGate(limit: 4)
+
+    /// Starts both servers and waits until they accept connections (waiting
+    /// first for a free slot, see ``gate``).
     public static func start(_ options: Options = Options()) async throws -> Pebble {
+        await gate.acquire()
+        do {
+            return try await startNow(options)
+        } catch {
+            await gate.release()
+            throw error
+        }
+    }
+
+    static func startNow(_ options: Options) async throws -> Pebble {
         let pebble = try TestSupport.requireTool("pebble", package: "pebble")
         let challtestsrv = try TestSupport.requireTool("pebble-challtestsrv", package: "pebble")
         let directory = try TestSupport.temporaryDirectory("clm-pebble")
@@ -86,22 +101,27 @@ public final class Pebble: Sendable {
         }
         let instance = Pebble(directory: directory, listenPort: listen, managementPort: management, httpPort: http, tlsPort: tls,
                               dnsPort: dns, challengeManagementPort: challengeManagement, pebblePID: pebblePID, challtestsrvPID: challPID)
-        for _ in 0..<200 {
+        for _ in 0..<1200 {
             if TestSupport.isListening(port: listen) && TestSupport.isListening(port: challengeManagement) { return instance }
             try await Task.sleep(for: .milliseconds(50))
         }
         let log = (try? String(contentsOfFile: "\(directory)/pebble.log", encoding: .utf8)) ?? ""
-        instance.stop()
+        instance.terminate()
         throw StartFailed(log: log)
     }
 
     public struct StartFailed: Error, CustomStringConvertible {
         public let log: String
-        public var description: String { "pebble did not start within 10 s; its log:\n\(log)" }
+        public var description: String { "pebble did not start within 60 s; its log:\n\(log)" }
     }
 
-    /// Kills both servers by PID and removes the directory.
+    /// Kills both servers by PID, removes the directory and frees the slot.
     public func stop() {
+        terminate()
+        Task { await Pebble.gate.release() }
+    }
+
+    func terminate() {
         for pid in [pebblePID, challtestsrvPID] {
             kill(pid, SIGTERM)
             var status: Int32 = 0
@@ -130,5 +150,29 @@ public final class Pebble: Sendable {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return process.processIdentifier
+    }
+}
+
+/// A counting semaphore for async code.
+actor PebbleGate {
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { available = limit }
+
+    func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty {
+            available += 1
+        } else {
+            waiters.removeFirst().resume()
+        }
     }
 }
