@@ -13,6 +13,8 @@ struct CLM: AsyncParsableCommand {
         subcommands: [
             ScanCommand.self,
             InventoryCommand.self,
+            MetricsCommand.self,
+            ServeCommand.self,
         ]
     )
 }
