@@ -15,6 +15,7 @@ struct CLM: AsyncParsableCommand {
             InventoryCommand.self,
             MetricsCommand.self,
             ServeCommand.self,
+            ReportCommand.self,
         ]
     )
 }
