@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C libraries, found through pkg-config.
@@ -49,18 +50,23 @@ let package = Package(
         .target(name: "CLMDiscover", dependencies: ["CLMCrypto", "CLMInventory", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMRequest", dependencies: ["CLMCrypto", "CLMHTTP", "CLMInventory", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMDeploy", dependencies: ["CLMCrypto", "CLMInventory", "CLMDiscover", "CLMCore"], swiftSettings: strict),
-        .target(name: "CLMAudit", dependencies: ["CLMInventory", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMAudit", dependencies: ["CLMInventory", "CLMCore", "Yams"], swiftSettings: strict),
+
+        // Operations: Prometheus metrics, HTML report.
+        .target(name: "CLMReport", dependencies: ["CLMInventory", "CLMCore"], swiftSettings: strict),
 
         .executableTarget(name: "clm", dependencies: [
-            "CLMCore", "CLMCrypto", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMAudit",
+            "CLMCore", "CLMCrypto", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMAudit", "CLMReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
         .testTarget(name: "CLMCoreTests", dependencies: ["CLMCore"], swiftSettings: strict),
         .testTarget(name: "CLMCryptoTests", dependencies: ["CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
-        .testTarget(name: "CLMInventoryTests", dependencies: ["CLMInventory", "CLMSQLite", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMInventoryTests", dependencies: ["CLMInventory", "CLMSQLite", "CLMCore", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMDiscoverTests", dependencies: ["CLMDiscover", "CLMInventory", "CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMAuditTests", dependencies: ["CLMAudit", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMReportTests", dependencies: ["CLMReport", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMEndToEndTests", dependencies: ["CLMTestSupport"], swiftSettings: strict),
         .target(name: "CLMTestSupport", dependencies: ["CLMCore"], path: "Tests/CLMTestSupport", swiftSettings: strict),
     ],

@@ -65,7 +65,8 @@ public struct CertificateInfo: Sendable, Hashable {
     }
 
     /// Parses one DER certificate. The input must be exactly one Certificate:
-    /// bytes after it throw ``CertificateParseError/Code/trailingData``.
+    /// bytes after it throw ``CertificateParseError/Code/trailingData``
+    /// (see ``init(leadingCertificateIn:)`` for inputs with trailing bytes).
     public init(der: [UInt8]) throws(CertificateParseError) {
         let result = der.withUnsafeBytes { bytes in
             Result { () throws(CertificateParseError) -> CertificateInfo in
@@ -73,6 +74,19 @@ public struct CertificateInfo: Sendable, Hashable {
             }
         }
         self = try result.get()
+    }
+
+    /// Parses the Certificate at the start of `bytes` and ignores what follows it:
+    /// OpenSSL's "TRUSTED CERTIFICATE" PEM blocks append trust settings after the
+    /// certificate, and some DER files concatenate certificates. ``der`` holds only
+    /// the certificate's own bytes.
+    public init(leadingCertificateIn bytes: [UInt8]) throws(CertificateParseError) {
+        let length = bytes.withUnsafeBytes { buffer in
+            var reader = DERReader(buffer)
+            return Result { () throws(CertificateParseError) -> Int in try reader.next(DERTag.sequence, "Certificate SEQUENCE").end }
+        }
+        let end = try length.get()
+        try self.init(der: end == bytes.count ? bytes : Array(bytes[..<end]))
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.der == rhs.der }
@@ -178,14 +192,13 @@ enum X509Time {
     /// "YYYYMMDDHHMMSS[.fff]Z". Offsets other than Z are rejected.
     static func date(_ bytes: UnsafeRawBufferPointer, node: DERNode, _ what: String) throws(CertificateParseError) -> Date {
         let content = UnsafeRawBufferPointer(rebasing: bytes[node.range])
-        let invalid = CertificateParseError(code: .invalidValue,
-                                            reason: "\(what) at offset \(node.headerStart) is not a valid UTC time: \"\(String(decoding: content.prefix(32), as: UTF8.self))\"")
         guard let seconds = secondsSince1970(content, tag: node.tag) else {
             if node.tag != DERTag.utcTime, node.tag != DERTag.generalizedTime {
                 throw CertificateParseError(code: .unexpectedTag,
                                             reason: "\(what) at offset \(node.headerStart) has tag 0x\(hexByte(node.tag)), not UTCTime or GeneralizedTime")
             }
-            throw invalid
+            throw CertificateParseError(code: .invalidValue,
+                                        reason: "\(what) at offset \(node.headerStart) is not a valid UTC time: \"\(String(decoding: content.prefix(32), as: UTF8.self))\"")
         }
         return Date(timeIntervalSince1970: seconds)
     }

@@ -25,7 +25,7 @@ public enum PEMProblem: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .truncated(let label, let line): "PEM block \"\(label)\" begun on line \(line) has no END line"
+        case .truncated(let label, let line): "truncated PEM: block \"\(label)\" begun on line \(line) has no END line"
         case .badBase64(let label, let line): "PEM block \"\(label)\" has invalid base64 on line \(line)"
         case .mismatchedEnd(let begin, let end, let line): "PEM block \"\(begin)\" is closed by END \"\(end)\" on line \(line)"
         }

@@ -76,18 +76,6 @@ public final class ScanRecorder {
         }
     }
 
-    /// Fingerprints (of `candidates`) the inventory already holds.
-    public func knownFingerprints(_ candidates: [String]) throws(InventoryError) -> Set<String> {
-        try inventory.read {
-            let statement = try database.cached("SELECT 1 FROM certificate WHERE fingerprint_sha256 = ?")
-            var known = Set<String>()
-            for fingerprint in candidates where try statement.scalarInt([fingerprint]) != nil {
-                known.insert(fingerprint)
-            }
-            return known
-        }
-    }
-
     /// A file that was read: its certificates (in file order; `facts` nil
     /// when the inventory already holds that fingerprint), keys and problem.
     public func recordFile(_ file: FileSnapshot, certificates: [(fingerprint: String, facts: CertificateFacts?)],
@@ -195,27 +183,9 @@ public final class ScanRecorder {
     // MARK: - Internals
 
     private func upsertCertificate(fingerprint: String, facts: CertificateFacts?) throws -> Int64 {
-        if let id = try database.cached("SELECT id FROM certificate WHERE fingerprint_sha256 = ?").scalarInt([fingerprint]) {
-            try database.cached("UPDATE certificate SET last_seen = ? WHERE id = ?").run([now, id])
-            return id
-        }
-        guard let facts else {
-            throw InventoryError.notFound(fingerprint)
-        }
-        try database.cached("""
-            INSERT INTO certificate (fingerprint_sha256, subject, subject_cn, issuer, issuer_cn, serial, not_before, not_after,
-                key_algorithm, key_bits, key_curve, signature_algorithm, is_ca, self_signed, spki_sha256,
-                authority_key_id, subject_key_id, pem, first_seen, last_seen)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).run([facts.fingerprintSHA256, facts.subject, facts.subjectCN, facts.issuer, facts.issuerCN, facts.serial,
-                      facts.notBefore, facts.notAfter, facts.keyAlgorithm, facts.keyBits, facts.keyCurve,
-                      facts.signatureAlgorithm, facts.isCA, facts.isSelfSigned, facts.spkiSHA256, facts.authorityKeyID,
-                      facts.subjectKeyID, facts.pem, now, now])
-        let id = database.lastInsertRowID
-        let san = try database.cached("INSERT OR IGNORE INTO certificate_san (certificate_id, kind, value) VALUES (?, ?, ?)")
-        for name in facts.subjectAlternativeNames { try san.run([id, name.kind.rawValue, name.value]) }
-        summary.certificatesNew += 1
-        return id
+        let result = try CertificateWriter(database: database, now: now).upsertReportingNew(fingerprint: fingerprint, facts: facts)
+        if result.inserted { summary.certificatesNew += 1 }
+        return result.id
     }
 
     private func upsertKey(_ key: PrivateKeyFacts) throws {

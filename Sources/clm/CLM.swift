@@ -16,6 +16,9 @@ struct CLM: AsyncParsableCommand {
             AccountCommand.self,
             RequestCommand.self,
             RevokeCommand.self,
+            MetricsCommand.self,
+            ServeCommand.self,
+            ReportCommand.self,
         ]
     )
 }

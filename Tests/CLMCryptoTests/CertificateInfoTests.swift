@@ -28,6 +28,15 @@ private let simpleLeaf = """
     authorityKeyIdentifier = keyid
     """
 
+/// `openssl x509 -dateopt iso_8601` form: "2026-11-29 11:47:04Z".
+func utc(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
+    return formatter.string(from: date)
+}
+
 let certificateRecipes: [CertificateRecipe] = [
     CertificateRecipe(name: "RSA 2048 leaf with every SAN kind, AIA, EKU and must-staple", key: .rsa(2048),
                       subject: "/C=US/O=Example, Inc/CN=www.example.com", extensions: leafExtensions),
@@ -203,18 +212,43 @@ let certificateRecipes: [CertificateRecipe] = [
         #expect(text([1, 2, 3]) == .other("IP:010203"))
     }
 
-    private func utc(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss'Z'"
-        return formatter.string(from: date)
-    }
-
     private func ipBytes(_ text: String) -> [UInt8]? {
         var v4 = in_addr(), v6 = in6_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
         if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
         return nil
+    }
+}
+
+@Suite struct SystemTrustStoreTests {
+    static let bundle = "/etc/ssl/certs/ca-certificates.crt"
+
+    /// Real-world certificates (old encodings, BMPString and T61 names, odd serials) from Debian's CA bundle.
+    @Test func everyCertificateInTheSystemBundleMatchesOpenSSL() async throws {
+        guard FileManager.default.fileExists(atPath: Self.bundle) else {
+            Issue.record("\(Self.bundle) is missing: run `apt-get install ca-certificates`")
+            return
+        }
+        let scan = PEMDecoder.blocks(in: Array(try Data(contentsOf: URL(fileURLWithPath: Self.bundle))))
+        #expect(scan.problems.isEmpty)
+        #expect(scan.blocks.count > 50)
+        let directory = try TemporaryDirectory(prefix: "clm-bundle")
+        for (index, block) in scan.blocks.enumerated() {
+            let info = try CertificateInfo(der: block.der)
+            let pem = directory.file("\(index).pem")
+            try await TestSupport.openssl(["x509", "-inform", "DER", "-out", pem.path], stdin: block.der)
+            let openssl = try await OpenSSLView(pem: pem)
+            let label = "certificate \(index): \(openssl.topLevel("subject=") ?? "?")"
+            #expect(info.fingerprintSHA256 == openssl.topLevel("sha256 Fingerprint=")?.replacingOccurrences(of: ":", with: "").lowercased(), "\(label)")
+            #expect(info.serialHex == openssl.topLevel("serial=")?.lowercased(), "\(label)")
+            #expect(info.subject.description == openssl.topLevel("subject="), "\(label)")
+            #expect(info.issuer.description == openssl.topLevel("issuer="), "\(label)")
+            #expect(info.signatureAlgorithm.name == openssl.field("Signature Algorithm:"), "\(label)")
+            #expect("\(info.version) (0x\(info.version - 1))" == openssl.field("Version:"), "\(label)")
+            #expect(info.publicKey.algorithm.bits == Int(openssl.field("Public-Key: (")?.split(separator: " ").first ?? ""), "\(label)")
+            #expect(utc(info.notBefore) == openssl.topLevel("notBefore="), "\(label)")
+            #expect(utc(info.notAfter) == openssl.topLevel("notAfter="), "\(label)")
+            #expect(info.isCA, "\(label)")
+        }
     }
 }

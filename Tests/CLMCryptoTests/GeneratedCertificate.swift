@@ -82,7 +82,11 @@ struct OpenSSLView {
     static let nameOptions = "sep_comma_plus_space,esc_2253,esc_ctrl,utf8,sname"
 
     init(_ certificate: GeneratedCertificate) async throws {
-        text = try await TestSupport.openssl(["x509", "-in", certificate.pem.path, "-noout", "-text",
+        try await self.init(pem: certificate.pem)
+    }
+
+    init(pem: URL) async throws {
+        text = try await TestSupport.openssl(["x509", "-in", pem.path, "-noout", "-text",
                                               "-fingerprint", "-sha256", "-serial", "-startdate", "-enddate",
                                               "-dateopt", "iso_8601", "-subject", "-issuer", "-nameopt", Self.nameOptions])
         lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

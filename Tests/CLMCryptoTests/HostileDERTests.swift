@@ -34,6 +34,16 @@ struct SeededGenerator: RandomNumberGenerator {
         #expect(throws: CertificateParseError(code: code)) { try CertificateInfo(der: bytes) }
     }
 
+    @Test func aCertificateFollowedByOtherBytesParsesOnlyWhenAskedTo() async throws {
+        let der = try await GeneratedCertificate.make(certificateRecipes[4]).der
+        let trusted = der + [0x30, 0x03, 0x06, 0x01, 0x00]
+        #expect(throws: CertificateParseError(code: .trailingData)) { try CertificateInfo(der: trusted) }
+        let info = try CertificateInfo(leadingCertificateIn: trusted)
+        #expect(info.der == der)
+        #expect(try CertificateInfo(leadingCertificateIn: der) == CertificateInfo(der: der))
+        #expect(throws: CertificateParseError(code: .truncated)) { try CertificateInfo(leadingCertificateIn: Array(der.dropLast())) }
+    }
+
     @Test func highTagNumbersAreRejectedByTheReader() {
         [0x1F, 0x81, 0x00, 0x00].withUnsafeBytes { bytes in
             var reader = DERReader(bytes)

@@ -1,0 +1,75 @@
+import CLMDiscover
+import CLMInventory
+import CLMTestSupport
+import Foundation
+import Testing
+
+@Suite(.timeLimit(.minutes(2)))
+struct RescanTests {
+    @Test func rescanningAddsNoDuplicatesAndBumpsLastSeen() async throws {
+        let fixture = try ScanFixture()
+        let (ca, leaf) = try await fixture.makeLeaf()
+        try fixture.place(leaf.certificate, as: "one.pem")
+        try fixture.place(try fixture.factory.bundle([leaf.certificate, ca.certificate], to: "b.pem"), as: "two.pem")
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = try fixture.scan(now: t0)
+        #expect(first.certificatesNew == 2)
+        let second = try fixture.scan(now: t0.addingTimeInterval(3600))
+        #expect(second.certificatesNew == 0)
+        #expect(second.filesUnchanged == 2)
+        #expect(second.filesExamined == 0)
+        #expect(second.certificatesSeen == 3)
+        let certificates = try fixture.certificates()
+        #expect(certificates.count == 2)
+        #expect(certificates.allSatisfy { $0.firstSeen == 1_800_000_000 })
+        for certificate in certificates {
+            #expect(certificate.locations.allSatisfy { $0.lastSeen == 1_800_003_600 && $0.goneSince == nil })
+        }
+    }
+
+    @Test func aVanishedFileIsMarkedGoneAndComesBackWhenRestored() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        let placed = try fixture.place(leaf.certificate, as: "site/cert.pem")
+        let keyPath = try fixture.place(leaf.key, as: "site/key.pem")
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        _ = try fixture.scan(now: t0)
+        try FileManager.default.removeItem(at: placed)
+        try FileManager.default.removeItem(at: keyPath)
+        let afterRemoval = try fixture.scan(now: t0.addingTimeInterval(60))
+        #expect(afterRemoval.locationsGone == 1)
+        let fingerprint = try await fixture.factory.fingerprint(of: leaf.certificate)
+        let gone = try fixture.inventory.certificate(matching: fingerprint)
+        #expect(gone.locations.first?.goneSince == 1_800_000_060)
+        #expect(gone.privateKeys.isEmpty)
+        #expect(try fixture.inventory.listCertificates().isEmpty)                      // hidden by default
+        #expect(try fixture.inventory.listCertificates(includeGone: true).count == 1)  // never deleted
+        try fixture.place(leaf.certificate, as: "site/cert.pem")
+        _ = try fixture.scan(now: t0.addingTimeInterval(120))
+        #expect(try fixture.inventory.certificate(matching: fingerprint).locations.first?.goneSince == nil)
+    }
+
+    @Test func aChangedFileIsReadAgain() async throws {
+        let fixture = try ScanFixture()
+        let (ca, leaf) = try await fixture.makeLeaf()
+        let placed = try fixture.place(leaf.certificate, as: "cert.pem")
+        _ = try fixture.scan()
+        let renewed = try await fixture.factory.leaf("renewed", names: ["www.example.test"], issuer: ca)
+        try fixture.place(renewed.certificate, as: "cert.pem")
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 10)], ofItemAtPath: placed.path)
+        let summary = try fixture.scan()
+        #expect(summary.certificatesNew == 1)
+        #expect(summary.locationsGone == 1)  // the old certificate is no longer in that file
+    }
+
+    @Test func aScanOfOneSubtreeDoesNotMarkOtherTreesGone() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        try fixture.place(leaf.certificate, as: "a/cert.pem")
+        try fixture.place(leaf.certificate, as: "ab/cert.pem")
+        _ = try fixture.scan()
+        let partial = try FileScanner(inventory: fixture.inventory).scan(roots: [fixture.tree.appendingPathComponent("a").path])
+        #expect(partial.locationsGone == 0)
+        #expect(try fixture.certificates().first?.activeLocationCount == 2)
+    }
+}
