@@ -24,20 +24,28 @@ extension TestSupport {
         public var description: String { "\(name) is not installed: apt-get install -y \(package)" }
     }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    /// A port on 127.0.0.1 free for both TCP and UDP a moment ago, chosen
+    /// below the kernel's ephemeral range (32768+) so outgoing sockets of
+    /// other processes (pebble's DNS client, say) cannot be holding it.
     public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        for _ in 0..<200 {
+            let port = Int.random(in: 10_000..<32_000)
+            if canBind(port: port, type: Int32(SOCK_STREAM.rawValue)) && canBind(port: port, type: Int32(SOCK_DGRAM.rawValue)) {
+                return port
+            }
+        }
+        throw POSIXError(.EADDRINUSE)
+    }
+
+    static func canBind(port: Int, type: Int32) -> Bool {
+        let fd = socket(AF_INET, type, 0)
+        guard fd >= 0 else { return false }
         defer { close(fd) }
         var sin = sockaddr_in()
         sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = 0
+        sin.sin_port = in_port_t(UInt16(port).bigEndian)
         sin.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: sin.sin_port))
+        return withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
     }
 
     /// True when something accepts TCP connections on 127.0.0.1:port.

@@ -52,12 +52,20 @@ public final class Pebble: Sendable {
     /// first for a free slot, see ``gate``).
     public static func start(_ options: Options = Options()) async throws -> Pebble {
         await gate.acquire()
-        do {
-            return try await startNow(options)
-        } catch {
-            await gate.release()
-            throw error
+        var lastError: any Error = StartFailed(log: "")
+        // A port picked as free can be taken before the server binds it: try fresh ports a few times.
+        for _ in 0..<3 {
+            do {
+                return try await startNow(options)
+            } catch let error as StartFailed {
+                lastError = error
+            } catch {
+                lastError = error
+                break
+            }
         }
+        await gate.release()
+        throw lastError
     }
 
     static func startNow(_ options: Options) async throws -> Pebble {
@@ -102,17 +110,22 @@ public final class Pebble: Sendable {
         let instance = Pebble(directory: directory, listenPort: listen, managementPort: management, httpPort: http, tlsPort: tls,
                               dnsPort: dns, challengeManagementPort: challengeManagement, pebblePID: pebblePID, challtestsrvPID: challPID)
         for _ in 0..<1200 {
-            if TestSupport.isListening(port: listen) && TestSupport.isListening(port: challengeManagement) { return instance }
+            if TestSupport.isListening(port: listen) && TestSupport.isListening(port: challengeManagement) && TestSupport.isListening(port: dns) {
+                return instance
+            }
+            var status: Int32 = 0
+            if waitpid(pebblePID, &status, WNOHANG) == pebblePID || waitpid(challPID, &status, WNOHANG) == challPID { break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        let log = (try? String(contentsOfFile: "\(directory)/pebble.log", encoding: .utf8)) ?? ""
+        let log = ((try? String(contentsOfFile: "\(directory)/pebble.log", encoding: .utf8)) ?? "")
+            + ((try? String(contentsOfFile: "\(directory)/challtestsrv.log", encoding: .utf8)) ?? "")
         instance.terminate()
         throw StartFailed(log: log)
     }
 
     public struct StartFailed: Error, CustomStringConvertible {
         public let log: String
-        public var description: String { "pebble did not start within 60 s; its log:\n\(log)" }
+        public var description: String { "pebble or pebble-challtestsrv did not start (within 60 s); their logs:\n\(log)" }
     }
 
     /// Kills both servers by PID, removes the directory and frees the slot.
@@ -126,10 +139,11 @@ public final class Pebble: Sendable {
             kill(pid, SIGTERM)
             var status: Int32 = 0
             for _ in 0..<40 {
-                if waitpid(pid, &status, WNOHANG) == pid { break }
+                // Foundation's Process may reap the child itself; then kill(pid, 0) reports it gone.
+                if waitpid(pid, &status, WNOHANG) == pid || kill(pid, 0) != 0 { break }
                 usleep(25_000)
             }
-            kill(pid, SIGKILL)
+            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
             _ = waitpid(pid, &status, WNOHANG)
         }
         try? FileManager.default.removeItem(atPath: directory)
