@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLMDiscover
 import CLMCore
 import CLMCrypto
 import CLMRequest
@@ -129,15 +130,23 @@ struct RequestCommand: AsyncParsableCommand {
         let issuer = Issuer(client: client, account: account, solver: solver, recorder: recorder, state: store,
                             log: { if !quiet { Issuer.standardErrorLog($0) } })
         var failures: [String] = []
+        var issuedDirectories: [String] = []
         for result in await issuer.obtainAll(requests, concurrency: concurrency) {
             switch result {
             case .success(let issued):
+                issuedDirectories.append(store.certificateDirectory(issued.name))
                 if !quiet {
                     let expires = RFC3339.format(issued.certificate.notAfter)
                     print("\(issued.name): issued, expires \(expires), serial \(issued.certificate.serialHex), files in \(store.certificateDirectory(issued.name))")
                 }
             case .failure(let error):
                 failures.append(error.description)
+            }
+        }
+        // Issued certificates join the inventory like any other, located in the state dir.
+        if !issuedDirectories.isEmpty {
+            do { _ = try FileScanner(inventory: try global.openInventory()).scan(roots: issuedDirectories) } catch {
+                global.log.warning("issued certificates were not added to the inventory: \(error)")
             }
         }
         if !failures.isEmpty { throw CommandFailure.failed(failures.joined(separator: "\nclm: error: ")) }
