@@ -52,8 +52,11 @@ let package = Package(
         .target(name: "CLMDeploy", dependencies: ["CLMCrypto", "CLMInventory", "CLMDiscover", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMAudit", dependencies: ["CLMInventory", "CLMCore", "Yams"], swiftSettings: strict),
 
+        // Operations: Prometheus metrics, HTML report.
+        .target(name: "CLMReport", dependencies: ["CLMInventory", "CLMCore"], swiftSettings: strict),
+
         .executableTarget(name: "clm", dependencies: [
-            "CLMCore", "CLMCrypto", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMAudit",
+            "CLMCore", "CLMCrypto", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMAudit", "CLMReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -63,6 +66,7 @@ let package = Package(
         .testTarget(name: "CLMDiscoverTests", dependencies: ["CLMDiscover", "CLMInventory", "CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMAuditTests", dependencies: ["CLMAudit", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMReportTests", dependencies: ["CLMReport", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMEndToEndTests", dependencies: ["CLMTestSupport"], swiftSettings: strict),
         .target(name: "CLMTestSupport", dependencies: ["CLMCore"], path: "Tests/CLMTestSupport", swiftSettings: strict),
     ],

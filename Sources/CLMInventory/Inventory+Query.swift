@@ -117,3 +117,24 @@ extension Inventory {
                                     activeLocationCount: 0, locations: [], privateKeys: [])
     }
 }
+
+extension Inventory {
+    /// Every present certificate with its locations (for reports).
+    public func certificatesWithLocations() throws(InventoryError) -> [InventoryCertificate] {
+        var certificates = try listCertificates()
+        var indexByID: [Int64: Int] = [:]
+        for (index, certificate) in certificates.enumerated() { indexByID[certificate.id] = index }
+        try read {
+            try database.prepare("""
+                SELECT certificate_id, kind, ref, position, first_seen, last_seen, gone_since FROM location
+                WHERE gone_since IS NULL ORDER BY kind, ref
+                """).query { row in
+                guard let index = indexByID[row.int64(0)] else { return }
+                certificates[index].locations.append(InventoryLocation(
+                    kind: InventoryLocation.Kind(rawValue: row.string(1)) ?? .file, ref: row.string(2), position: row.int(3),
+                    firstSeen: row.int64(4), lastSeen: row.int64(5), goneSince: row.optionalInt64(6)))
+            }
+        }
+        return certificates
+    }
+}

@@ -76,18 +76,6 @@ public final class ScanRecorder {
         }
     }
 
-    /// Fingerprints (of `candidates`) the inventory already holds.
-    public func knownFingerprints(_ candidates: [String]) throws(InventoryError) -> Set<String> {
-        try inventory.read {
-            let statement = try database.cached("SELECT 1 FROM certificate WHERE fingerprint_sha256 = ?")
-            var known = Set<String>()
-            for fingerprint in candidates where try statement.scalarInt([fingerprint]) != nil {
-                known.insert(fingerprint)
-            }
-            return known
-        }
-    }
-
     /// A file that was read: its certificates (in file order; `facts` nil
     /// when the inventory already holds that fingerprint), keys and problem.
     public func recordFile(_ file: FileSnapshot, certificates: [(fingerprint: String, facts: CertificateFacts?)],

@@ -15,6 +15,12 @@ struct CLM: AsyncParsableCommand {
             InventoryCommand.self,
             AuditCommand.self,
             PolicyCommand.self,
+            AccountCommand.self,
+            RequestCommand.self,
+            RevokeCommand.self,
+            MetricsCommand.self,
+            ServeCommand.self,
+            ReportCommand.self,
         ]
     )
 }

@@ -12,6 +12,17 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Print only results and errors: no progress, no summary lines.")
     var quiet = false
 
+    @Flag(name: [.short, .long], help: "Log debug details.")
+    var verbose = false
+
+    @Option(name: .long, help: "Log line format on standard error: text or json (for log shippers).")
+    var logFormat: LogFormatArgument = .text
+
+    /// The log every stage writes to.
+    var log: Log {
+        Log(format: logFormat == .json ? .json : .text, minimum: verbose ? .debug : quiet ? .warning : .info)
+    }
+
     /// Opens (creating if needed) the inventory, with a state dir of 0700.
     func openInventory() throws -> Inventory {
         let path: String
@@ -28,6 +39,10 @@ struct GlobalOptions: ParsableArguments {
         }
         do { return try Inventory(path: path) } catch { throw CommandFailure.failed(error.description) }
     }
+}
+
+enum LogFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case text, json
 }
 
 /// How a listing is printed.

@@ -43,41 +43,49 @@ public final class FileScanner {
         let absoluteRoots = roots.map(Self.absolutePath)
         let recorder = try ScanRecorder(inventory: inventory, roots: absoluteRoots, now: now)
         let known = try recorder.knownFiles()
-        var batch: [FileSnapshot] = []
+        let lookup = try FingerprintLookup(inventory: inventory)
+        let writer = ScanWriter(recorder: recorder)
+        writer.start()
+        var pendingFiles: [FileSnapshot] = []
+        var batch = ScanWriter.Batch()
+        var counts = Progress(filesExamined: 0, filesUnchanged: 0, certificatesSeen: 0)
         let walker = FileWalker(options: options.walker)
 
-        func report() {
-            let summary = recorder.summary
-            progress?(Progress(filesExamined: summary.filesExamined + summary.filesUnchanged,
-                               filesUnchanged: summary.filesUnchanged, certificatesSeen: summary.certificatesSeen))
+        func flush() throws(InventoryError) {
+            let prepared = try prepare(pendingFiles, lookup: lookup)
+            batch.items.append(contentsOf: prepared.items)
+            counts.filesExamined += pendingFiles.count
+            counts.certificatesSeen += prepared.certificateCount
+            pendingFiles.removeAll(keepingCapacity: true)
+            try writer.submit(batch)
+            batch = ScanWriter.Batch()
+            progress?(counts)
         }
 
         do {
-        try walker.walk(roots: absoluteRoots) { entry in
-            switch entry {
-            case .file(let snapshot):
-                if let previous = known[snapshot.path], previous.snapshot.matches(snapshot) {
-                    try recorder.recordUnchanged(previous)
-                } else {
-                    batch.append(snapshot)
-                    if batch.count >= options.batchSize {
-                        try process(batch, recorder: recorder)
-                        batch.removeAll(keepingCapacity: true)
-                        report()
+            try walker.walk(roots: absoluteRoots) { entry in
+                switch entry {
+                case .file(let snapshot):
+                    if let previous = known[snapshot.path], previous.snapshot.matches(snapshot) {
+                        batch.items.append(.unchanged(previous))
+                        counts.filesUnchanged += 1
+                        counts.filesExamined += 1
+                    } else {
+                        pendingFiles.append(snapshot)
+                        if pendingFiles.count >= options.batchSize { try flush() }
                     }
+                case .skipped(let path, let reason):
+                    batch.items.append(.skipped(path: path, reason: reason))
+                case .problem(let path, let reason):
+                    batch.items.append(.warning(ref: path, reason: reason))
                 }
-            case .skipped(let path, let reason):
-                try recorder.recordSkipped(path: path, reason: reason)
-            case .problem(let path, let reason):
-                recorder.recordWarning(ref: path, reason: reason)
             }
-        }
+            try flush()
         } catch {
+            _ = try? writer.finish(at: Date())
             throw InventoryError.wrap(error, path: inventory.path)
         }
-        try process(batch, recorder: recorder)
-        report()
-        return try recorder.finish(at: Date())
+        return try writer.finish(at: Date())
     }
 
     private struct FileOutcome: Sendable {
@@ -86,8 +94,10 @@ public final class FileScanner {
         var readFailure: String?
     }
 
-    private func process(_ files: [FileSnapshot], recorder: ScanRecorder) throws(InventoryError) {
-        guard !files.isEmpty else { return }
+    /// Reads, sniffs and hashes `files`, then parses the certificates the
+    /// inventory does not hold yet: everything but the writing.
+    private func prepare(_ files: [FileSnapshot], lookup: FingerprintLookup) throws(InventoryError) -> (items: [ScanWriter.Batch.Item], certificateCount: Int) {
+        guard !files.isEmpty else { return ([], 0) }
         let maxSize = options.walker.maxFileSize
         let sniffer = self.sniffer
 
@@ -106,8 +116,7 @@ public final class FileScanner {
         let results = outcomes.values.map { $0! }
 
         // 2. Which certificates are new?
-        let allFingerprints = Array(Set(results.flatMap(\.fingerprints)))
-        let known = try recorder.knownFingerprints(allFingerprints)
+        let known = try lookup.known(Array(Set(results.flatMap(\.fingerprints))))
 
         // 3. Parse only the new ones (once each).
         var firstDER: [String: [UInt8]] = [:]
@@ -126,11 +135,13 @@ public final class FileScanner {
         var facts: [String: Result<CertificateFacts, CertificateParseError>] = [:]
         for (index, slot) in parsedSlots.values.enumerated() { facts[pending[index].key] = slot }
 
-        // 4. Record.
+        // 4. What to record, in walk order.
+        var items: [ScanWriter.Batch.Item] = []
+        var certificateCount = 0
         for (index, file) in files.enumerated() {
             let result = results[index]
             if let failure = result.readFailure {
-                try recorder.recordSkipped(path: file.path, reason: failure)
+                items.append(.skipped(path: file.path, reason: failure))
                 continue
             }
             var problems = result.parsed.problems
@@ -142,14 +153,17 @@ public final class FileScanner {
                 case .failure(let error): problems.append("certificate \(position + 1): \(error)")
                 }
             }
-            let keys = result.parsed.keys.map { key in
+            certificateCount += certificates.count
+            // One key per file: the inventory keys private_key rows by path.
+            let keys = result.parsed.keys.prefix(1).map { key in
                 PrivateKeyFacts(path: file.path, format: key.format, encrypted: key.encrypted, spkiSHA256: key.spkiSHA256,
                                 keyAlgorithm: key.algorithm, keyBits: key.bits,
                                 ownerUID: file.ownerUID, ownerGID: file.ownerGID, mode: file.permissions)
             }
-            try recorder.recordFile(file, certificates: certificates, keys: Array(keys.prefix(1)),
-                                    warning: problems.isEmpty ? nil : problems.joined(separator: "; "))
+            items.append(.file(file, certificates: certificates, keys: Array(keys),
+                               warning: problems.isEmpty ? nil : problems.joined(separator: "; ")))
         }
+        return (items, certificateCount)
     }
 
     static func absolutePath(_ path: String) -> String {

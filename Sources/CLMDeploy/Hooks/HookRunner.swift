@@ -1,0 +1,144 @@
+internal import Foundation
+
+/// Runs a hook executable with an argv (never through a shell), extra
+/// environment variables, a time limit, and its output captured for the log.
+///
+/// Output is read with poll(2) on one pipe shared by stdout and stderr, so a
+/// chatty hook cannot fill a pipe and stall; past the deadline the hook's
+/// whole process group is killed.
+public struct HookRunner: Sendable {
+    public struct Outcome: Sendable, Hashable {
+        public let status: Int32
+        public let output: String
+        public let timedOut: Bool
+        public let seconds: Double
+        public var succeeded: Bool { status == 0 && !timedOut }
+    }
+
+    public enum Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        case notExecutable(String)
+        case spawnFailed(String, reason: String)
+
+        public var description: String {
+            switch self {
+            case .notExecutable(let path): return "hook \(path) is missing or not executable (chmod +x it)"
+            case .spawnFailed(let path, let reason): return "cannot start hook \(path): \(reason)"
+            }
+        }
+    }
+
+    /// Keeps at most this much output (the tail), so a runaway hook cannot exhaust memory.
+    public var outputLimit = 64 * 1024
+
+    public init() {}
+
+    /// Runs `argv[0]` with `argv[1...]`. `environment` is added to a minimal
+    /// inherited environment (PATH, HOME, LANG, TZ).
+    public func run(_ argv: [String], environment: [String: String], timeout: Double) throws(Failure) -> Outcome {
+        guard let executable = argv.first else { throw .notExecutable("(empty command)") }
+        let resolved = Self.resolve(executable)
+        guard access(resolved, X_OK) == 0 else { throw .notExecutable(executable) }
+
+        var pipeFDs: [Int32] = [0, 0]
+        guard pipe(&pipeFDs) == 0 else { throw .spawnFailed(executable, reason: String(cString: strerror(errno))) }
+        let readEnd = pipeFDs[0], writeEnd = pipeFDs[1]
+        defer { close(readEnd) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
+        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+        posix_spawn_file_actions_addclose(&actions, readEnd)
+        posix_spawn_file_actions_addclose(&actions, writeEnd)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // Own process group, so a timeout kills the hook's children too.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+
+        var env = Self.baseEnvironment()
+        for (key, value) in environment { env[key] = value }
+        let envStrings = env.map { "\($0.key)=\($0.value)" }.sorted()
+
+        var pid: pid_t = 0
+        let started = Date()
+        let status: Int32 = Self.withCStrings(argv) { cArgv in
+            Self.withCStrings(envStrings) { cEnv in
+                posix_spawn(&pid, resolved, &actions, &attributes, cArgv, cEnv)
+            }
+        }
+        close(writeEnd)
+        guard status == 0 else { throw .spawnFailed(executable, reason: String(cString: strerror(status))) }
+
+        var output: [UInt8] = []
+        var timedOut = false
+        let deadline = started.addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        readLoop: while true {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 {
+                timedOut = true
+                break
+            }
+            var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(remaining * 1000, 1000)) + 1)
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { continue }
+            let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break readLoop }  // EOF: every writer closed
+            output.append(contentsOf: buffer[0..<count])
+            if output.count > outputLimit * 2 { output.removeFirst(output.count - outputLimit) }
+        }
+        if timedOut {
+            kill(-pid, SIGTERM)
+            usleep(200_000)
+            kill(-pid, SIGKILL)
+        }
+        var waitStatus: Int32 = 0
+        while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {}
+        let exitStatus: Int32
+        if waitStatus & 0x7F == 0 {
+            exitStatus = (waitStatus >> 8) & 0xFF
+        } else {
+            exitStatus = 128 + (waitStatus & 0x7F)
+        }
+        if output.count > outputLimit { output = Array(output.suffix(outputLimit)) }
+        return Outcome(status: exitStatus, output: String(decoding: output, as: UTF8.self), timedOut: timedOut,
+                       seconds: Date().timeIntervalSince(started))
+    }
+
+    static func resolve(_ executable: String) -> String {
+        if executable.contains("/") { return executable }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for directory in path.split(separator: ":") where access("\(directory)/\(executable)", X_OK) == 0 {
+            return "\(directory)/\(executable)"
+        }
+        return executable
+    }
+
+    static func baseEnvironment() -> [String: String] {
+        let inherited = ProcessInfo.processInfo.environment
+        var env: [String: String] = ["PATH": inherited["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        for key in ["HOME", "LANG", "LC_ALL", "TZ", "CLM_HOME", "CLM_CRASH_AT"] { if let value = inherited[key] { env[key] = value } }
+        return env
+    }
+
+    static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+        pointers.append(nil)
+        defer { for pointer in pointers { free(pointer) } }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+}

@@ -1,0 +1,24 @@
+internal import CLMSQLite
+
+/// A read-only connection that answers "which of these fingerprints does
+/// the inventory hold?" while another connection writes (WAL lets them run
+/// side by side). It sees only committed data: a certificate written in a
+/// batch still in flight looks new, and the writer simply finds it present.
+public final class FingerprintLookup {
+    private let database: SQLiteDatabase
+
+    public init(inventory: Inventory) throws(InventoryError) {
+        do { database = try SQLiteDatabase(path: inventory.path, readOnly: true) } catch { throw .database(error) }
+    }
+
+    public func known(_ candidates: [String]) throws(InventoryError) -> Set<String> {
+        do {
+            let statement = try database.cached("SELECT 1 FROM certificate WHERE fingerprint_sha256 = ?")
+            var known = Set<String>()
+            for fingerprint in candidates where try statement.scalarInt([fingerprint]) != nil { known.insert(fingerprint) }
+            return known
+        } catch {
+            throw .database(error)
+        }
+    }
+}

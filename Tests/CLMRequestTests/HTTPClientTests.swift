@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import CLMHTTP
+import CLMTestSupport
+@testable import CLMRequest
+
+@Suite("HTTP client over libcurl")
+struct HTTPClientTests {
+    @Test("a GET returns status, headers and body; many concurrent requests all complete")
+    func getAndConcurrency() async throws {
+        let port = try TestSupport.freePort()
+        let server = try ChallengeHTTPServer(address: "127.0.0.1", port: port) { path in
+            path.hasPrefix("/hello") ? .init(headers: [("X-Clm", "yes"), ("Link", "<a>;rel=\"alternate\"")], body: Array("hi \(path)".utf8)) : nil
+        }
+        defer { server.stop() }
+        let client = try HTTPClient(.init(connections: 3))
+        let response = try await client.get("http://127.0.0.1:\(port)/hello")
+        #expect(response.status == 200)
+        #expect(response.header("x-clm") == "yes")
+        #expect(response.headers("LINK") == ["<a>;rel=\"alternate\""])
+        #expect(response.bodyText == "hi /hello")
+        #expect(try await client.get("http://127.0.0.1:\(port)/nothing").status == 404)
+        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+            for i in 0..<30 { group.addTask { try await client.get("http://127.0.0.1:\(port)/hello\(i)").bodyText } }
+            var all: [String] = []
+            for try await body in group { all.append(body) }
+            return all
+        }
+        #expect(Set(bodies).count == 30)
+    }
+
+    @Test("nothing listening gives a curl error naming the URL")
+    func connectionRefused() async throws {
+        let port = try TestSupport.freePort()
+        let client = try HTTPClient()
+        do {
+            _ = try await client.get("http://127.0.0.1:\(port)/x")
+            Issue.record("should fail")
+        } catch let error as HTTPError {
+            #expect(error.curlCode == 7)
+            #expect(error.description.contains("http://127.0.0.1:\(port)/x"))
+        }
+    }
+
+    @Test("a server that never answers hits the total timeout")
+    func totalTimeout() async throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        let port = try TestSupport.freePort()
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = in_port_t(UInt16(port).bigEndian)
+        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(fd, 8) // never accepts: the kernel completes the handshake, nobody answers
+        let client = try HTTPClient(.init(connectTimeout: .seconds(2), totalTimeout: .milliseconds(300)))
+        do {
+            _ = try await client.get("http://127.0.0.1:\(port)/slow")
+            Issue.record("should time out")
+        } catch let error as HTTPError {
+            #expect(error.curlCode == 28)
+        }
+    }
+
+    @Test("TLS is verified: pebble's listener is refused without its CA and accepted with --ca-file")
+    func tlsVerification() async throws {
+        let pebble = try await Pebble.start()
+        defer { pebble.stop() }
+        do {
+            _ = try await HTTPClient().get(pebble.directoryURL)
+            Issue.record("an unknown CA must be refused")
+        } catch let error as HTTPError {
+            #expect(error.curlCode == 60)
+            #expect(error.description.contains("--ca-file"))
+        }
+        #expect(try await HTTPClient(.init(caFile: pebble.caFile)).get(pebble.directoryURL).status == 200)
+    }
+}
