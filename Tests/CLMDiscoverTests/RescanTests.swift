@@ -22,6 +22,7 @@ struct RescanTests {
         let certificates = try fixture.certificates()
         #expect(certificates.count == 2)
         #expect(certificates.allSatisfy { $0.firstSeen == 1_800_000_000 })
+        #expect(certificates.allSatisfy { $0.lastSeen == 1_800_003_600 })  // bumped without reading the files
         for certificate in certificates {
             #expect(certificate.locations.allSatisfy { $0.lastSeen == 1_800_003_600 && $0.goneSince == nil })
         }
