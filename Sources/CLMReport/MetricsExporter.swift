@@ -97,8 +97,16 @@ struct OwnMetric {
                   help: "When a renewal last succeeded (Unix time).", table: "renewal", label: nil,
                   sql: "SELECT 'last', coalesce(max(finished_at), 0) FROM renewal WHERE result = 'success'"),
         OwnMetric(name: "clm_audit_findings", type: "gauge", help: "Findings of the last audit by severity.",
-                  table: "audit_finding", label: "severity",
-                  sql: "SELECT severity, count(*) FROM audit_finding WHERE audit_id = (SELECT max(audit_id) FROM audit_finding) GROUP BY severity"),
+                  table: "audit_run", label: "severity",
+                  sql: """
+                      SELECT 'critical', critical FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
+                      UNION ALL SELECT 'high', high FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
+                      UNION ALL SELECT 'medium', medium FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
+                      UNION ALL SELECT 'low', low FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
+                      UNION ALL SELECT 'info', info FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
+                      """),
+        OwnMetric(name: "clm_last_audit_timestamp_seconds", type: "gauge", help: "When clm audit last ran (Unix time).",
+                  table: "audit_run", label: nil, sql: "SELECT 'last', coalesce(max(ran_at), 0) FROM audit_run"),
     ]
 }
 

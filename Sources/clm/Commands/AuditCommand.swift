@@ -72,6 +72,11 @@ struct AuditCommand: AsyncParsableCommand {
             case .inventory: throw CommandFailure.failed(error.description)
             }
         }
+        // Kept for `clm metrics` and `clm report`; an audit that cannot record still reports.
+        let counts = Dictionary(uniqueKeysWithValues: report.counts.map { ($0.key.rawValue, $0.value) })
+        do { try inventory.recordAuditRun(policy: report.policy, counts: counts, at: report.generatedAt) } catch {
+            global.log.warning("audit outcome not recorded: \(error)")
+        }
         switch format {
         case .json: print(report.json())
         case .csv: print(report.csv(), terminator: "")

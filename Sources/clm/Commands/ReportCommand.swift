@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLMAudit
 import CLMInventory
 import CLMReport
 import Foundation
@@ -31,6 +32,17 @@ struct ReportCommand: AsyncParsableCommand {
 
 /// Where the report's findings and renewals come from.
 enum ReportSources {
-    static func findings(inventory: Inventory, now: Date) throws -> [HTMLReport.Finding] { [] }
+    /// The default policy's findings (the audit reads only the inventory, so this is cheap).
+    static func findings(inventory: Inventory, now: Date) throws -> [HTMLReport.Finding] {
+        let report: AuditReport
+        do { report = try Auditor(policy: try PolicyLoader().loadDefault()).run(inventory: inventory, now: now) } catch {
+            throw CommandFailure.failed("audit for the report: \(error)")
+        }
+        return report.findings.map { finding in
+            let subject = finding.location.map { "\(finding.subject) (\($0))" } ?? finding.subject
+            return HTMLReport.Finding(severity: finding.severity.rawValue, code: finding.code, subject: subject, message: finding.message)
+        }
+    }
+
     static func renewals(inventory: Inventory, now: Date) throws -> [HTMLReport.Renewal] { [] }
 }
