@@ -58,4 +58,17 @@ CURLcode clm_curl_getinfo_long(CURL *curl, CURLINFO info, long *value);
 CURLcode clm_curl_getinfo_string(CURL *curl, CURLINFO info, char **value);
 CURLcode clm_curl_getinfo_double(CURL *curl, CURLINFO info, double *value);
 
+// --- OpenSSL: TLS probe (branch tls) ---------------------------------------
+/// One-line RFC 2253 rendering of a name; free with clm_OPENSSL_free. NULL on failure.
+char *clm_X509_NAME_rfc2253(const X509_NAME *name);
+/// Options for a diagnostic client: tolerate legacy renegotiation and an
+/// unexpected EOF, no session tickets.
+void clm_SSL_CTX_set_probe_options(SSL_CTX *ctx);
+/// Runs X509_verify_cert over `leaf` + `untrusted` against `store`, with the
+/// verification time fixed to `at` when `use_time` != 0 and the host name
+/// `host` checked when not NULL. Returns the X509_V_* code (0 = ok), or -1
+/// when the context could not be set up.
+int clm_verify_chain(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted,
+                     int use_time, long long at, const char *host, int *depth_out);
+
 #endif
