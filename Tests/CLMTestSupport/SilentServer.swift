@@ -11,7 +11,7 @@ public final class SilentServer: @unchecked Sendable {
 
     public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestSupportError("socket() failed") }
+        guard fd >= 0 else { throw TestSupportError.commandFailed(command: "socket() failed", status: -1, stderr: "") }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
@@ -21,7 +21,7 @@ public final class SilentServer: @unchecked Sendable {
         }
         guard bound == 0, listen(fd, 128) == 0 else {
             close(fd)
-            throw TestSupportError("bind/listen on 127.0.0.1 failed")
+            throw TestSupportError.commandFailed(command: "bind/listen on 127.0.0.1 failed", status: -1, stderr: "")
         }
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &addr) {

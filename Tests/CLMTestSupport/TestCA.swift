@@ -22,7 +22,7 @@ public struct TestCertificate: Sendable {
     public func der() throws -> [UInt8] {
         let pem = try String(contentsOfFile: certPath, encoding: .utf8)
         let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-        guard let data = Data(base64Encoded: body) else { throw TestSupportError("bad PEM in \(certPath)") }
+        guard let data = Data(base64Encoded: body) else { throw TestSupportError.commandFailed(command: "bad PEM in \(certPath)", status: -1, stderr: "") }
         return [UInt8](data)
     }
 }

@@ -3,22 +3,11 @@ public import Foundation
 internal import Glibc
 #endif
 
-/// Failures of test helpers, with what to install or look at.
-public struct TestSupportError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
 /// Runs command-line tools for tests (openssl, nginx, haproxy, python3).
 public enum ToolRunner {
     /// Absolute path of `tool` on PATH, or a failure naming the apt package.
     public static func require(_ tool: String, aptPackage: String) throws -> String {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
-        for dir in path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"] {
-            let candidate = "\(dir)/\(tool)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        throw TestSupportError("\(tool) not found: install the Debian package '\(aptPackage)' (apt-get install \(aptPackage))")
+        try TestSupport.findTool(tool, aptPackage: aptPackage)
     }
 
     /// Runs a tool to completion; throws with its stderr when it fails.
@@ -39,8 +28,9 @@ public enum ToolRunner {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestSupportError("\(tool) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): "
-                + String(decoding: errData, as: UTF8.self))
+            throw TestSupportError.commandFailed(command: ([tool] + arguments).joined(separator: " "),
+                                                 status: process.terminationStatus,
+                                                 stderr: String(decoding: errData, as: UTF8.self))
         }
         return String(decoding: outData, as: UTF8.self)
     }
@@ -102,7 +92,8 @@ public final class RunningProcess: @unchecked Sendable {
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        throw TestSupportError("\(tool) \(arguments.joined(separator: " ")) did not report a listening port; output: \(text)")
+        throw TestSupportError.commandFailed(command: ([tool] + arguments).joined(separator: " "), status: -1,
+                                             stderr: "did not report a listening port; output: \(text)")
     }
 
     public func stop() {
