@@ -2,6 +2,11 @@
 public struct TLSProbeOutcome: Sendable {
     public let target: TLSTarget
     public let result: Result<TLSProbeResult, TLSProbeError>
+
+    public init(target: TLSTarget, result: Result<TLSProbeResult, TLSProbeError>) {
+        self.target = target
+        self.result = result
+    }
 }
 
 extension TLSProber {
