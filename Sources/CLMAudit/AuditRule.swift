@@ -1,3 +1,4 @@
+internal import CLMCore
 public import CLMInventory
 public import Foundation
 

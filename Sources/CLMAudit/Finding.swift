@@ -1,3 +1,4 @@
+public import CLMCore
 /// One thing the audit found: a value, never a thrown error.
 ///
 /// `code` is stable across releases (scripts and SARIF consumers key on it);

@@ -1,4 +1,4 @@
-internal import CLMCore
+public import CLMCore
 internal import CLMInventory
 
 /// What a rule is, independent of any policy: stable code, default

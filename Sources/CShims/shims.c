@@ -1,3 +1,5 @@
+#include <string.h>
+#include <openssl/x509v3.h>
 #include "clm_shims.h"
 #include <openssl/err.h>
 #include <openssl/core_names.h>
@@ -89,4 +91,50 @@ int clm_X509_REQ_add_subject_alt_names(X509_REQ *req, void *names) {
     int ok = X509_REQ_add_extensions(req, exts);
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
     return ok;
+}
+
+// --- OpenSSL: TLS probe (branch tls) ---------------------------------------
+char *clm_X509_NAME_rfc2253(const X509_NAME *name) {
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) return NULL;
+    char *out = NULL;
+    if (X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+        char *data = NULL;
+        long len = BIO_get_mem_data(bio, &data);
+        out = OPENSSL_malloc((size_t)len + 1);
+        if (out != NULL) {
+            if (len > 0) memcpy(out, data, (size_t)len);
+            out[len] = 0;
+        }
+    }
+    BIO_free(bio);
+    return out;
+}
+
+void clm_SSL_CTX_set_probe_options(SSL_CTX *ctx) {
+    SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_TICKET);
+}
+
+int clm_verify_chain(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted,
+                     int use_time, long long at, const char *host, int *depth_out) {
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    if (ctx == NULL) return -1;
+    if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1) { X509_STORE_CTX_free(ctx); return -1; }
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+    if (use_time) X509_VERIFY_PARAM_set_time(param, (time_t)at);
+    if (host != NULL) {
+        ASN1_OCTET_STRING *ip = a2i_IPADDRESS(host);
+        if (ip != NULL) {
+            ASN1_OCTET_STRING_free(ip);
+            X509_VERIFY_PARAM_set1_ip_asc(param, host);
+        } else {
+            X509_VERIFY_PARAM_set1_host(param, host, 0);
+        }
+    }
+    X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
+    int ok = X509_verify_cert(ctx);
+    int code = ok == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
+    if (depth_out != NULL) *depth_out = X509_STORE_CTX_get_error_depth(ctx);
+    X509_STORE_CTX_free(ctx);
+    return code;
 }

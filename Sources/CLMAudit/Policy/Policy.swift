@@ -1,4 +1,4 @@
-internal import CLMCore
+public import CLMCore
 public import CLMInventory
 
 /// A loaded, validated policy: its scopes and the rules it enables.

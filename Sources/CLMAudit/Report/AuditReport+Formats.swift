@@ -1,3 +1,4 @@
+internal import CLMCore
 internal import Foundation
 
 extension AuditReport {

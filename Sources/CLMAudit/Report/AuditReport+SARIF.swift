@@ -1,3 +1,4 @@
+internal import CLMCore
 internal import Foundation
 
 /// SARIF 2.1.0 (OASIS), the format CI systems import to show findings.

@@ -27,17 +27,3 @@ public enum PKCS7Bundle {
         return result
     }
 }
-
-/// DER encoding of OpenSSL X509 objects (internal helper).
-enum X509DER {
-    static func encode(_ certificate: OpaquePointer) -> [UInt8]? {
-        let length = i2d_X509(certificate, nil)
-        guard length > 0 else { return nil }
-        var out = [UInt8](repeating: 0, count: Int(length))
-        let written = out.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var cursor = buffer.baseAddress
-            return i2d_X509(certificate, &cursor)
-        }
-        return written == length ? out : nil
-    }
-}

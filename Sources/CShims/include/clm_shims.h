@@ -69,4 +69,17 @@ int clm_general_names_add_ip(void *names, const char *ip);
 /// Adds a (non-critical) subjectAltName extension request to `req`.
 int clm_X509_REQ_add_subject_alt_names(X509_REQ *req, void *names);
 
+// --- OpenSSL: TLS probe (branch tls) ---------------------------------------
+/// One-line RFC 2253 rendering of a name; free with clm_OPENSSL_free. NULL on failure.
+char *clm_X509_NAME_rfc2253(const X509_NAME *name);
+/// Options for a diagnostic client: tolerate legacy renegotiation and an
+/// unexpected EOF, no session tickets.
+void clm_SSL_CTX_set_probe_options(SSL_CTX *ctx);
+/// Runs X509_verify_cert over `leaf` + `untrusted` against `store`, with the
+/// verification time fixed to `at` when `use_time` != 0 and the host name
+/// `host` checked when not NULL. Returns the X509_V_* code (0 = ok), or -1
+/// when the context could not be set up.
+int clm_verify_chain(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted,
+                     int use_time, long long at, const char *host, int *depth_out);
+
 #endif

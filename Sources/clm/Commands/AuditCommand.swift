@@ -1,3 +1,4 @@
+import CLMCore
 import ArgumentParser
 import CLMAudit
 import CLMDiscover

@@ -1,0 +1,293 @@
+internal import Foundation
+internal import COpenSSL
+internal import CShims
+
+/// Connects to TLS endpoints and records what their handshake shows: the
+/// chain as sent, protocol and cipher, client-certificate requests, OCSP
+/// stapling, OpenSSL's verification verdict and, optionally, which protocol
+/// versions are accepted.
+///
+/// Sockets are non-blocking and every wait is bounded by `poll(2)` against
+/// a deadline, so a silent endpoint costs at most its timeouts. Name
+/// resolution (`getaddrinfo`) blocks, so the async entry points run probes on
+/// dedicated threads (see ``probe(_:)`` and ``probe(_:concurrency:)``), never
+/// on Swift's cooperative pool.
+///
+/// Verification never aborts the handshake: a chain a client would refuse is
+/// still fetched, and the refusal reason is reported in
+/// ``TLSProbeResult/verification``.
+public final class TLSProber: Sendable {
+    public let options: TLSProbeOptions
+    private let main: TLSClientContext
+    private let pinned: [TLSVersion: TLSClientContext]
+
+    /// - Throws: ``OpenSSLError`` when the CA file cannot be loaded.
+    public init(options: TLSProbeOptions = TLSProbeOptions()) throws(OpenSSLError) {
+        self.options = options
+        main = try TLSClientContext(pinned: nil, trust: true, caFile: options.caFile)
+        var pinned: [TLSVersion: TLSClientContext] = [:]
+        if options.probeVersions {
+            for version in TLSVersion.allCases {
+                pinned[version] = try TLSClientContext(pinned: version, trust: false, caFile: nil)
+            }
+        }
+        self.pinned = pinned
+    }
+
+    /// Probes one endpoint, blocking the calling thread.
+    ///
+    /// - Warning: blocks for up to the timeouts (and on DNS); call it from a
+    ///   dedicated thread, or use the async ``probe(_:)``.
+    public func probeBlocking(_ target: TLSTarget) -> Result<TLSProbeResult, TLSProbeError> {
+        probeBlocking(target, resolved: HostResolver.resolve(host: target.host, port: target.port))
+    }
+
+    /// Probes with addresses resolved beforehand (one lookup per host and scan).
+    public func probeBlocking(_ target: TLSTarget,
+                              resolved: Result<[ResolvedAddress], ResolveFailure>) -> Result<TLSProbeResult, TLSProbeError> {
+        let endpoint = target.description
+        let addresses: [ResolvedAddress]
+        switch resolved {
+        case let .success(list): addresses = list
+        case let .failure(failure): return .failure(.dnsFailure(endpoint: endpoint, reason: failure.reason))
+        }
+        let first: Session
+        switch runSession(target, addresses: addresses, context: main, inspect: true) {
+        case let .success(session): first = session
+        case let .failure(error): return .failure(error)
+        }
+        guard var result = first.result else {
+            return .failure(.handshakeFailed(endpoint: endpoint, error: first.failure
+                ?? OpenSSLError(operation: "TLS handshake", call: "SSL_connect", stack: [])))
+        }
+        if options.probeVersions, let negotiated = result.negotiatedVersion {
+            var accepted: [TLSVersion] = [negotiated]
+            for version in TLSVersion.allCases where version < negotiated {
+                guard let context = pinned[version] else { continue }
+                if case let .success(session) = runSession(target, addresses: addresses, context: context, inspect: false),
+                   session.accepted {
+                    accepted.append(version)
+                }
+            }
+            result.supportedVersions = accepted.sorted()
+        }
+        return .success(result)
+    }
+
+    /// What one connection produced: a full result (inspect mode) or only
+    /// whether the handshake was accepted (version probing).
+    private struct Session {
+        var accepted: Bool
+        var result: TLSProbeResult?
+        var failure: OpenSSLError?
+    }
+
+    private func runSession(_ target: TLSTarget, addresses: [ResolvedAddress], context: TLSClientContext,
+                            inspect: Bool) -> Result<Session, TLSProbeError> {
+        let endpoint = target.description
+        let socket: ProbeSocket
+        switch ProbeSocket.connect(to: addresses, deadline: Deadline(seconds: options.connectTimeout)) {
+        case let .success(s): socket = s
+        case .failure(.timeout):
+            return .failure(.timeout(endpoint: endpoint, phase: .connect, seconds: options.connectTimeout))
+        case let .failure(.refused(reason)):
+            _ = reason
+            return .failure(.connectionRefused(endpoint: endpoint, address: addresses.map(\.text).joined(separator: ", ")))
+        case let .failure(.other(reason)):
+            return .failure(.connectionFailed(endpoint: endpoint, reason: reason))
+        }
+        let deadline = Deadline(seconds: options.handshakeTimeout)
+        var dialogue = StartTLSDialogue(socket: socket, deadline: deadline)
+        switch dialogue.run(target.starttls) {
+        case .success: break
+        case .failure(.timeout):
+            return .failure(.timeout(endpoint: endpoint, phase: .starttls, seconds: options.handshakeTimeout))
+        case let .failure(.closed(transcript)):
+            let said = transcript.isEmpty ? "(nothing; connection closed)" : transcript.joined(separator: " | ")
+            return .failure(.starttlsRefused(endpoint: endpoint, protocol: target.starttls, reply: said))
+        case let .failure(.refused(reply)):
+            return .failure(.starttlsRefused(endpoint: endpoint, protocol: target.starttls, reply: reply))
+        case let .failure(.io(reason)):
+            return .failure(.connectionFailed(endpoint: endpoint, reason: reason))
+        }
+
+        let handle: SSLHandle
+        do { handle = try SSLHandle(context: context) } catch {
+            return .failure(.setupFailed(endpoint: endpoint, error: error))
+        }
+        let ssl = handle.ssl
+        guard SSL_set_fd(ssl, socket.fd) == 1 else {
+            return .failure(.setupFailed(endpoint: endpoint, error: .capture("attaching the socket", call: "SSL_set_fd")))
+        }
+        if let name = target.serverName {
+            _ = clm_SSL_set_tlsext_host_name(ssl, name)
+        }
+        if inspect {
+            let name = target.verificationName
+            if IPLiteral.isIP(name) {
+                _ = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name)
+            } else {
+                _ = SSL_set1_host(ssl, name)
+            }
+            _ = clm_SSL_set_tlsext_status_type_ocsp(ssl)
+        }
+
+        switch handshake(ssl, socket: socket, deadline: deadline) {
+        case .timedOut:
+            return .failure(.timeout(endpoint: endpoint, phase: .handshake, seconds: options.handshakeTimeout))
+        case let .failed(error):
+            let requested = clm_SSL_client_cert_requested(ssl) != 0
+            if requested {
+                // The server asked for a certificate and hung up without one:
+                // it requires client certificates, but the rest is known.
+                let result = inspect ? collect(ssl, target: target, socket: socket, clientCertificate: .required,
+                                               transcript: dialogue.transcript) : nil
+                return .success(Session(accepted: true, result: result, failure: nil))
+            }
+            if Self.looksLikePlaintext(error) {
+                return .failure(.notTLS(endpoint: endpoint, detail: error.stack.first?.text ?? "unexpected reply"))
+            }
+            if inspect { return .failure(.handshakeFailed(endpoint: endpoint, error: error)) }
+            return .success(Session(accepted: false, result: nil, failure: error))
+        case .done:
+            guard inspect else { return .success(Session(accepted: true, result: nil, failure: nil)) }
+            var clientCertificate = ClientCertificateRequest.notRequested
+            if clm_SSL_client_cert_requested(ssl) != 0 {
+                clientCertificate = serverHangsUp(ssl, socket: socket) ? .required : .optional
+            }
+            var result = collect(ssl, target: target, socket: socket, clientCertificate: clientCertificate,
+                                 transcript: dialogue.transcript)
+            if options.readServerClock {
+                if target.starttls == .smtp {
+                    result.serverDate = ServerClock.dateInSMTPBanner(dialogue.transcript)
+                } else if target.starttls == .none, clientCertificate != .required,
+                          ![465, 993, 995].contains(target.port) {
+                    result.serverDate = httpDate(ssl, socket: socket, host: target.serverName ?? target.host)
+                }
+            }
+            return .success(Session(accepted: true, result: result, failure: nil))
+        }
+    }
+
+    private enum HandshakeOutcome {
+        case done
+        case timedOut
+        case failed(OpenSSLError)
+    }
+
+    private func handshake(_ ssl: OpaquePointer, socket: ProbeSocket, deadline: Deadline) -> HandshakeOutcome {
+        OpenSSLError.clearQueue()
+        while true {
+            let rc = SSL_connect(ssl)
+            if rc == 1 { return .done }
+            let code = SSL_get_error(ssl, rc)
+            switch code {
+            case SSL_ERROR_WANT_READ:
+                guard socket.wait(forWriting: false, deadline: deadline) else { return .timedOut }
+            case SSL_ERROR_WANT_WRITE:
+                guard socket.wait(forWriting: true, deadline: deadline) else { return .timedOut }
+            default:
+                let savedErrno = errno
+                var error = OpenSSLError.capture("TLS handshake", call: "SSL_connect")
+                if error.stack.isEmpty {
+                    let why = code == SSL_ERROR_SYSCALL && savedErrno != 0
+                        ? String(cString: strerror(savedErrno)) : "the server closed the connection"
+                    error = OpenSSLError(operation: "TLS handshake (\(why))", call: "SSL_connect", stack: [])
+                }
+                return .failed(error)
+            }
+        }
+    }
+
+    /// OpenSSL reasons that mean the bytes received were not a TLS record.
+    private static func looksLikePlaintext(_ error: OpenSSLError) -> Bool {
+        let reasons: Set<Int> = [Int(SSL_R_WRONG_VERSION_NUMBER), Int(SSL_R_PACKET_LENGTH_TOO_LONG),
+                                 Int(SSL_R_HTTP_REQUEST), Int(SSL_R_UNKNOWN_PROTOCOL),
+                                 Int(SSL_R_RECORD_LENGTH_MISMATCH), Int(SSL_R_BAD_PACKET_LENGTH)]
+        return error.stack.contains { reasons.contains($0.reason) }
+    }
+
+    /// TLS 1.3 servers judge the client certificate after the handshake:
+    /// read briefly; an alert or a close means the certificate was required.
+    private func serverHangsUp(_ ssl: OpaquePointer, socket: ProbeSocket) -> Bool {
+        let deadline = Deadline(seconds: options.clientCertificateVerdictWait)
+        var byte: UInt8 = 0
+        while true {
+            let rc = SSL_read(ssl, &byte, 1)
+            if rc > 0 { return false }
+            let code = SSL_get_error(ssl, rc)
+            if code == SSL_ERROR_WANT_READ {
+                guard socket.wait(forWriting: false, deadline: deadline) else { return false }
+                continue
+            }
+            OpenSSLError.clearQueue()
+            return true
+        }
+    }
+
+    private func collect(_ ssl: OpaquePointer, target: TLSTarget, socket: ProbeSocket,
+                         clientCertificate: ClientCertificateRequest, transcript: [String]) -> TLSProbeResult {
+        var peerChain: [[UInt8]] = []
+        if let stack = SSL_get_peer_cert_chain(ssl) {
+            for i in 0..<clm_sk_X509_num(stack) {
+                if let cert = clm_sk_X509_value(stack, i), let der = X509DER.encode(cert) { peerChain.append(der) }
+            }
+        }
+        var verifiedChain: [[UInt8]] = []
+        if let stack = SSL_get0_verified_chain(ssl) {
+            for i in 0..<clm_sk_X509_num(stack) {
+                if let cert = clm_sk_X509_value(stack, i), let der = X509DER.encode(cert) { verifiedChain.append(der) }
+            }
+        }
+        var caNames: [String] = []
+        if let names = SSL_get_client_CA_list(ssl) {
+            for i in 0..<clm_sk_X509_NAME_num(names) {
+                if let name = clm_sk_X509_NAME_value(names, i), let text = X509DER.rfc2253(name) { caNames.append(text) }
+            }
+        }
+        let code = Int(SSL_get_verify_result(ssl))
+        let version = SSL_get_version(ssl).map { String(cString: $0) } ?? "unknown"
+        let cipher = SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } ?? "unknown"
+        return TLSProbeResult(
+            target: target, address: socket.address.text, peerChain: peerChain, verifiedChain: verifiedChain,
+            protocolVersion: version, cipher: cipher, clientCertificate: clientCertificate,
+            acceptableClientCANames: caNames, ocspStapled: clm_SSL_get_tlsext_status_ocsp_resp_len(ssl) >= 0,
+            verification: VerifyResult(code: code, text: X509DER.verifyErrorText(code)),
+            starttlsTranscript: transcript)
+    }
+
+    /// Sends `HEAD /` and reads the `Date` header, within a short deadline.
+    private func httpDate(_ ssl: OpaquePointer, socket: ProbeSocket, host: String) -> Date? {
+        let deadline = Deadline(seconds: min(2, options.handshakeTimeout))
+        let request = Array("HEAD / HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: clm\r\nConnection: close\r\n\r\n".utf8)
+        var written = 0
+        while written < request.count {
+            let rc = request[written...].withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
+            if rc > 0 { written += Int(rc); continue }
+            let code = SSL_get_error(ssl, rc)
+            guard code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE,
+                  socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) else {
+                OpenSSLError.clearQueue()
+                return nil
+            }
+        }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while response.count < 32_768 {
+            let rc = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            if rc > 0 {
+                response += buffer[0..<Int(rc)]
+                if let date = ServerClock.dateInHTTPHeaders(response) { return date }
+                if response.count >= 4, response.firstRange(of: [13, 10, 13, 10]) != nil { return nil }
+                continue
+            }
+            let code = SSL_get_error(ssl, rc)
+            guard code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE,
+                  socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) else {
+                OpenSSLError.clearQueue()
+                return nil
+            }
+        }
+        return nil
+    }
+}
