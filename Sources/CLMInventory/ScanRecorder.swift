@@ -22,6 +22,8 @@ public final class ScanRecorder {
         public var keysSeen = 0
         public var locationsGone = 0
         public var warnings: [Warning] = []
+
+        public init(scanID: Int64) { self.scanID = scanID }
     }
 
     public struct Warning: Sendable, Hashable, Codable {

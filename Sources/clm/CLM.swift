@@ -13,6 +13,7 @@ struct CLM: AsyncParsableCommand {
         subcommands: [
             ScanCommand.self,
             InventoryCommand.self,
+            DiagnoseCommand.self,
             AuditCommand.self,
             PolicyCommand.self,
             AccountCommand.self,

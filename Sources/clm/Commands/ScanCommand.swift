@@ -37,9 +37,20 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Summary format.")
     var format: OutputFormat = .table
 
+    @OptionGroup(title: "Endpoints") var endpoints: EndpointOptions
+
+    @Option(name: .long, help: ArgumentHelp("nginx main config to read (follows include); repeatable.", valueName: "file"), completion: .file())
+    var nginx: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("HAProxy config to read (bind ... crt, crt-list); repeatable.", valueName: "file"), completion: .file())
+    var haproxy: [String] = []
+
     func validate() throws {
-        if paths.isEmpty { throw ValidationError("give at least one path to scan (e.g. clm scan /etc/ssl)") }
+        if paths.isEmpty && endpoints.endpoint.isEmpty && endpoints.targets.isEmpty && nginx.isEmpty && haproxy.isEmpty {
+            throw ValidationError("give at least one path, --endpoint, --targets, --nginx or --haproxy (e.g. clm scan /etc/ssl)")
+        }
         if format == .csv { throw ValidationError("--format csv is for listings; use table or json") }
+        try endpoints.validate()
     }
 
     func run() async throws {
@@ -55,32 +66,97 @@ struct ScanCommand: AsyncParsableCommand {
             }
         }
         let progress = ProgressLine(enabled: !global.quiet)
-        let scanner = FileScanner(inventory: inventory, options: options)
-        let summary: ScanRecorder.Summary
-        do {
-            summary = try scanner.scan(roots: paths) { state in
-                let rate = Double(state.filesExamined) / max(progress.elapsed, 0.001)
-                progress.update("scanning: \(state.filesExamined) files (\(Int(rate)) files/s), \(state.certificatesSeen) certificates")
+        var summary: ScanRecorder.Summary?
+        if !paths.isEmpty {
+            let scanner = FileScanner(inventory: inventory, options: options)
+            do {
+                summary = try scanner.scan(roots: paths) { state in
+                    let rate = Double(state.filesExamined) / max(progress.elapsed, 0.001)
+                    progress.update("scanning: \(state.filesExamined) files (\(Int(rate)) files/s), \(state.certificatesSeen) certificates")
+                }
+            } catch {
+                progress.clear()
+                throw CommandFailure.failed(error.description)
             }
-        } catch {
             progress.clear()
-            throw CommandFailure.failed(error.description)
         }
-        progress.clear()
+        var configSummary: ConfigDiscovery.Summary?
+        if !nginx.isEmpty || !haproxy.isEmpty {
+            do { configSummary = try ConfigDiscovery(inventory: inventory, scannerOptions: options).discover(nginx: nginx, haproxy: haproxy) } catch {
+                throw CommandFailure.failed(error.description)
+            }
+        }
+        var endpointOutcomes: [EndpointScanner.Outcome] = []
+        let targets = try endpoints.targetList()
+        if !targets.isEmpty {
+            progress.update("probing \(targets.count) endpoints")
+            let scanner = EndpointScanner(options: endpoints.scannerOptions())
+            do {
+                let probed = try await scanner.probe(targets)
+                endpointOutcomes = try scanner.record(probed, in: inventory, now: Date())
+            } catch let error as InventoryError {
+                throw CommandFailure.failed(error.description)
+            } catch {
+                throw CommandFailure.failed("cannot set up TLS: \(error)")
+            }
+            progress.clear()
+        }
         let elapsed = progress.elapsed
         switch format {
         case .json:
-            let data = try Timestamp.encoder().encode(ScanSummaryJSON(summary, seconds: elapsed))
+            var json = summary.map { ScanSummaryJSON($0, seconds: elapsed) } ?? ScanSummaryJSON.empty(seconds: elapsed)
+            json.endpoints = endpointOutcomes.map(ScanSummaryJSON.Endpoint.init)
+            json.sites = configSummary?.sites.map(ScanSummaryJSON.Site.init)
+            json.config_warnings = configSummary?.warnings.map(\.description)
+            if let configScan = configSummary?.scan { json.merge(configScan) }
+            let data = try Timestamp.encoder().encode(json)
             print(String(decoding: data, as: UTF8.self))
         case .table, .csv:
-            printSummary(summary, elapsed: elapsed)
+            if let summary { printSummary(summary, elapsed: elapsed) }
+            if let configSummary { printConfig(configSummary) }
+            printEndpoints(endpointOutcomes)
         }
     }
 
-    private func printSummary(_ summary: ScanRecorder.Summary, elapsed: TimeInterval) {
+    private func printConfig(_ config: ConfigDiscovery.Summary) {
+        if !global.quiet {
+            print("Read \(config.configFiles.count) config files: \(config.sites.count) TLS sites.")
+            for site in config.sites {
+                let names = site.names.isEmpty ? "(no server_name)" : site.names.joined(separator: " ")
+                print("  \(site.server.rawValue) \(site.location): \(names) on \(site.ports.map(String.init).joined(separator: ",")) -> \(site.certPath)")
+            }
+        }
+        let palette = Palette(enabled: Terminal.useColor)
+        if !config.warnings.isEmpty {
+            print(palette.yellow("Config warnings (\(config.warnings.count)):"))
+            for warning in config.warnings { print("  \(warning)") }
+        }
+        if let scan = config.scan { printSummary(scan, elapsed: 0, label: "Certificate files named by the configs") }
+    }
+
+    private func printEndpoints(_ outcomes: [EndpointScanner.Outcome]) {
+        guard !outcomes.isEmpty else { return }
+        let palette = Palette(enabled: Terminal.useColor)
+        let failed = outcomes.filter { $0.record.errorCode != nil }.count
+        if !global.quiet { print("Probed \(outcomes.count) endpoints: \(outcomes.count - failed) answered, \(failed) failed.") }
+        for outcome in outcomes {
+            let record = outcome.record
+            if let code = record.errorCode {
+                print("  \(palette.red(record.ref)): \(code): \(record.error ?? "")")
+            } else if !global.quiet {
+                var line = "  \(record.ref): \(record.protocolVersion ?? "?"), chain of \(record.chainFingerprints.count)"
+                if record.verifyCode != 0 { line += ", verify: \(record.verifyMessage ?? "failed")" }
+                if record.hostnameMatches == false { line += ", name mismatch" }
+                if record.clientCertificate == "required" { line += ", client certificate required" }
+                print(line)
+            }
+        }
+    }
+
+    private func printSummary(_ summary: ScanRecorder.Summary, elapsed: TimeInterval, label: String = "Scanned") {
         if !global.quiet {
             let files = summary.filesExamined + summary.filesUnchanged
-            print("Scanned \(files) files in \(String(format: "%.2f", elapsed)) s (\(summary.filesUnchanged) unchanged, \(summary.filesSkipped) skipped): "
+            print("\(label): \(files) files in \(String(format: "%.2f", elapsed)) s (\(summary.filesUnchanged) unchanged, \(summary.filesSkipped) skipped): "
                   + "\(summary.certificatesSeen) certificate locations, \(summary.certificatesNew) new certificates, "
                   + "\(summary.keysSeen) private keys, \(summary.locationsGone) locations gone.")
         }
@@ -100,14 +176,80 @@ struct ScanSummaryJSON: Encodable {
 
     let scan_id: Int64
     let seconds: Double
-    let files_examined: Int
-    let files_unchanged: Int
-    let files_skipped: Int
-    let certificates_seen: Int
-    let certificates_new: Int
-    let keys_seen: Int
-    let locations_gone: Int
-    let warnings: [Warning]
+    var files_examined: Int
+    var files_unchanged: Int
+    var files_skipped: Int
+    var certificates_seen: Int
+    var certificates_new: Int
+    var keys_seen: Int
+    var locations_gone: Int
+    var warnings: [Warning]
+    var endpoints: [Endpoint]?
+    var sites: [Site]?
+    var config_warnings: [String]?
+
+    struct Endpoint: Encodable {
+        let ref: String
+        let error_code: String?
+        let error: String?
+        let protocol_version: String?
+        let tls_versions: [String]?
+        let chain_sha256: [String]
+        let verify_code: Int?
+        let hostname_matches: Bool?
+        let client_certificate: String?
+        let new_certificates: Int
+
+        init(_ outcome: EndpointScanner.Outcome) {
+            let record = outcome.record
+            ref = record.ref
+            error_code = record.errorCode
+            error = record.error
+            protocol_version = record.protocolVersion
+            tls_versions = record.tlsVersions
+            chain_sha256 = record.chainFingerprints
+            verify_code = record.verifyCode
+            hostname_matches = record.hostnameMatches
+            client_certificate = record.clientCertificate
+            new_certificates = outcome.newCertificates
+        }
+    }
+
+    struct Site: Encodable {
+        let server: String
+        let config: String
+        let names: [String]
+        let ports: [UInt16]
+        let certificate: String
+        let key: String?
+
+        init(_ site: ConfigSite) {
+            server = site.server.rawValue
+            config = site.location.description
+            names = site.names
+            ports = site.ports
+            certificate = site.certPath
+            key = site.keyPath
+        }
+    }
+
+    static func empty(seconds: Double) -> ScanSummaryJSON {
+        var summary = ScanRecorder.Summary(scanID: 0)
+        summary.warnings = []
+        return ScanSummaryJSON(summary, seconds: seconds)
+    }
+
+    /// Adds the counts of the scan of config-named files.
+    mutating func merge(_ other: ScanRecorder.Summary) {
+        files_examined += other.filesExamined
+        files_unchanged += other.filesUnchanged
+        files_skipped += other.filesSkipped
+        certificates_seen += other.certificatesSeen
+        certificates_new += other.certificatesNew
+        keys_seen += other.keysSeen
+        locations_gone += other.locationsGone
+        warnings += other.warnings.map { Warning(ref: $0.ref, reason: $0.reason) }
+    }
 
     init(_ summary: ScanRecorder.Summary, seconds: Double) {
         scan_id = summary.scanID

@@ -1,0 +1,52 @@
+public import CLMInventory
+public import Foundation
+
+/// `clm scan --nginx FILE --haproxy FILE`: reads the configs, records which
+/// site uses which certificate, and scans the certificate and key files
+/// they name.
+public struct ConfigDiscovery {
+    public struct Summary: Sendable {
+        public var sites: [ConfigSite] = []
+        public var warnings: [ConfigWarning] = []
+        public var configFiles: [String] = []
+        public var scan: ScanRecorder.Summary?
+    }
+
+    public let inventory: Inventory
+    public let scannerOptions: FileScanner.Options
+
+    public init(inventory: Inventory, scannerOptions: FileScanner.Options = FileScanner.Options()) {
+        self.inventory = inventory
+        self.scannerOptions = scannerOptions
+    }
+
+    public func discover(nginx: [String], haproxy: [String], now: Date = Date()) throws(InventoryError) -> Summary {
+        var summary = Summary()
+        var scans: [ConfigScan] = nginx.map { NginxConfigReader().read(mainFile: $0) }
+        scans += haproxy.map { HAProxyConfigReader().read(mainFile: $0) }
+        for scan in scans {
+            summary.sites += scan.sites
+            summary.warnings += scan.warnings
+            summary.configFiles += scan.files
+        }
+        let records = summary.sites.map { site in
+            SiteRecord(source: site.server.rawValue, configFile: site.location.file, configLine: site.location.line,
+                       serverNames: site.names, listen: Self.listen(site), certificatePath: site.certPath, keyPath: site.keyPath)
+        }
+        try inventory.recordSites(records, configFiles: summary.configFiles, now: now)
+        // The certificate and key files the configs point at.
+        var paths: [String] = []
+        for site in summary.sites {
+            for path in [site.certPath] + (site.keyPath.map { [$0] } ?? []) where !paths.contains(path) { paths.append(path) }
+        }
+        if !paths.isEmpty {
+            summary.scan = try FileScanner(inventory: inventory, options: scannerOptions).scan(roots: paths, now: now)
+        }
+        return summary
+    }
+
+    static func listen(_ site: ConfigSite) -> [String] {
+        if site.addresses.isEmpty { return site.ports.map(String.init) }
+        return site.addresses.flatMap { address in site.ports.map { "\(address):\($0)" } }
+    }
+}
