@@ -19,7 +19,7 @@ extension Inventory {
             var certificates: [InventoryCertificate] = []
             var indexByID: [Int64: Int] = [:]
             try database.prepare("""
-                SELECT \(Self.certificateColumns),
+                SELECT \(Self.certificateColumns(pem: false)),
                     (SELECT count(*) FROM location l WHERE l.certificate_id = c.id AND l.gone_since IS NULL)
                 FROM certificate c \(whereClause) ORDER BY c.not_after, c.id
                 """).query(arguments) { row in
@@ -100,11 +100,19 @@ extension Inventory {
         }
     }
 
-    static let certificateColumns = """
+    static let certificateColumns = certificateColumns(pem: true)
+
+    /// The columns `certificate(from:)` reads. Listings leave the PEM out
+    /// (it is most of a row's size); `last_seen` is the newest sighting at
+    /// any location, since rescans of unchanged files bump locations only.
+    static func certificateColumns(pem: Bool) -> String {
+        """
         c.id, c.fingerprint_sha256, c.subject, c.subject_cn, c.issuer, c.issuer_cn, c.serial, c.not_before, c.not_after,
         c.key_algorithm, c.key_bits, c.key_curve, c.signature_algorithm, c.is_ca, c.self_signed, c.spki_sha256,
-        c.authority_key_id, c.subject_key_id, c.pem, c.first_seen, c.last_seen, 0
+        c.authority_key_id, c.subject_key_id, \(pem ? "c.pem" : "''"), c.first_seen,
+        max(c.last_seen, coalesce((SELECT max(l2.last_seen) FROM location l2 WHERE l2.certificate_id = c.id), 0)), 0
         """
+    }
 
     static func certificate(from row: SQLiteRow) -> InventoryCertificate {
         let facts = CertificateFacts(

@@ -146,10 +146,6 @@ public final class ScanRecorder {
                 """).run([now, scanID])
             summary.certificatesSeen += database.changes
             try database.prepare("""
-                UPDATE certificate SET last_seen = ? WHERE id IN (
-                    SELECT certificate_id FROM location WHERE kind = 'file' AND ref IN (SELECT path FROM temp.unchanged_path))
-                """).run([now])
-            try database.prepare("""
                 UPDATE private_key SET last_seen = ?, last_scan_id = ?
                 WHERE path IN (SELECT path FROM temp.unchanged_path)
                 """).run([now, scanID])
