@@ -20,7 +20,7 @@ extension TLSProber {
     /// endpoint only occupies its own thread until its timeout.
     ///
     /// - Returns: one outcome per target, in the order given.
-    public func probe(_ targets: [TLSTarget], concurrency: Int = 32) async -> [TLSProbeOutcome] {
+    public func probe(_ targets: [TLSTarget], concurrency: Int = 64) async -> [TLSProbeOutcome] {
         var unique: [String] = []
         var seen: Set<String> = []
         for target in targets where seen.insert(target.host).inserted { unique.append(target.host) }
