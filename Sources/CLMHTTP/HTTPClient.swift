@@ -205,6 +205,8 @@ final class CurlWorker {
             try check(clm_curl_setopt_long(curl, CURLOPT_SSL_VERIFYHOST, 2), "SSL_VERIFYHOST")
             if let caFile = configuration.caFile {
                 try check(clm_curl_setopt_string(curl, CURLOPT_CAINFO, caFile), "CA file \(caFile)")
+                // Debian's libcurl also has a built-in CA path; the CA file alone must decide trust.
+                try check(clm_curl_setopt_pointer(curl, CURLOPT_CAPATH, nil), "no CA path")
             }
             try check(clm_curl_setopt_long(curl, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(configuration.connectTimeout)), "connect timeout")
             try check(clm_curl_setopt_long(curl, CURLOPT_TIMEOUT_MS, Self.milliseconds(configuration.totalTimeout)), "timeout")
@@ -261,6 +263,7 @@ final class CurlWorker {
 
     static func milliseconds(_ duration: Duration) -> Int {
         let (seconds, attoseconds) = duration.components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        // curl takes a long; a year is longer than any request should wait.
+        return Int(min(max(seconds, 0), 31_536_000)) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -41,6 +41,7 @@ public final class ScanRecorder {
     private let now: Int64
     private let batchSize: Int
     private var pendingInBatch = 0
+    private var unreadableDirectories: [String] = []
     private var inTransaction = false
     public private(set) var summary: Summary
 
@@ -131,6 +132,23 @@ public final class ScanRecorder {
         addWarning(ref: ref, reason: reason)
     }
 
+    /// A directory that exists but could not be listed: everything recorded
+    /// under it stays alive, since we cannot tell what it holds now.
+    public func recordUnreadableDirectory(path: String, reason: String) {
+        unreadableDirectories.append(path)
+        addWarning(ref: path, reason: reason)
+    }
+
+    /// Closes an interrupted scan: what was written stays, nothing is marked gone.
+    public func abandon(at end: Date) {
+        try? rollback()
+        let endValue = Int64(end.timeIntervalSince1970)
+        summary.warnings.append(Warning(ref: roots.joined(separator: " "), reason: "scan interrupted; nothing was marked gone"))
+        try? database.prepare("UPDATE scan SET finished_at = ?, warning_count = ? WHERE id = ?")
+            .run([endValue, summary.warnings.count, summary.scanID])
+        try? database.execute("DELETE FROM temp.unchanged_path")
+    }
+
     /// Applies unchanged files, marks vanished locations gone and closes
     /// the scan record.
     public func finish(at end: Date) throws(InventoryError) -> Summary {
@@ -151,21 +169,28 @@ public final class ScanRecorder {
                 """).run([now, scanID])
             summary.keysSeen += database.changes
             try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE path IN (SELECT path FROM temp.unchanged_path)").run([scanID])
+            // Subtrees we could not list keep what they had.
+            for directory in unreadableDirectories {
+                try database.prepare("UPDATE location SET last_seen = ?, last_scan_id = ? WHERE kind = 'file' AND gone_since IS NULL AND \(Self.scope("ref"))")
+                    .run([now, scanID] + Self.scopeArguments(directory))
+                try database.prepare("UPDATE private_key SET last_seen = ?, last_scan_id = ? WHERE gone_since IS NULL AND \(Self.scope("path"))")
+                    .run([now, scanID] + Self.scopeArguments(directory))
+                try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE \(Self.scope("path"))")
+                    .run([scanID] + Self.scopeArguments(directory))
+            }
             // Whatever under our roots was not seen in this scan has gone.
             for root in roots {
-                let prefix = root.hasSuffix("/") ? root : root + "/"
-                let scope = "(ref = ? OR substr(ref, 1, ?) = ?)"
                 try database.prepare("""
                     UPDATE location SET gone_since = ? WHERE kind = 'file' AND gone_since IS NULL
-                    AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(scope)
-                    """).run([now, scanID, root, prefix.utf8.count, prefix])
+                    AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(Self.scope("ref"))
+                    """).run([now, scanID] + Self.scopeArguments(root))
                 summary.locationsGone += database.changes
                 try database.prepare("""
                     UPDATE private_key SET gone_since = ? WHERE gone_since IS NULL
-                    AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(scope.replacingOccurrences(of: "ref", with: "path"))
-                    """).run([now, scanID, root, prefix.utf8.count, prefix])
-                try database.prepare("DELETE FROM file_state WHERE last_scan_id <> ? AND \(scope.replacingOccurrences(of: "ref", with: "path"))")
-                    .run([scanID, root, prefix.utf8.count, prefix])
+                    AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(Self.scope("path"))
+                    """).run([now, scanID] + Self.scopeArguments(root))
+                try database.prepare("DELETE FROM file_state WHERE last_scan_id <> ? AND \(Self.scope("path"))")
+                    .run([scanID] + Self.scopeArguments(root))
             }
             let warningStatement = try database.prepare("INSERT INTO scan_warning (scan_id, ref, reason) VALUES (?, ?, ?)")
             for warning in summary.warnings { try warningStatement.run([scanID, warning.ref, warning.reason]) }
@@ -202,6 +227,20 @@ public final class ScanRecorder {
             """).run([key.path, key.format, key.encrypted, key.spkiSHA256, key.keyAlgorithm, key.keyBits,
                       key.ownerUID, key.ownerGID, key.mode, now, now, summary.scanID])
         summary.keysSeen += 1
+    }
+
+    /// `column` is `root` or lies under it. A byte-wise range (BINARY
+    /// collation compares UTF-8 bytes), so any file name works: everything
+    /// starting with "root/" sorts between "root/" and "root0".
+    static func scope(_ column: String) -> String {
+        "(\(column) = ? OR (\(column) >= ? AND \(column) < ?))"
+    }
+
+    static func scopeArguments(_ root: String) -> [any SQLiteBindable] {
+        let base = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        let prefix = base == "/" ? "/" : base + "/"
+        let upper = base == "/" ? "0" : base + "0"  // "0" follows "/" in ASCII
+        return [base, prefix, upper]
     }
 
     private func addWarning(ref: String, reason: String) {

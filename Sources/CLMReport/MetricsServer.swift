@@ -72,14 +72,25 @@ public final class MetricsServer {
     /// Accepts and answers one connection.
     public func serveOne(now: Date) {
         let client = accept(listener, nil, nil)
-        guard client >= 0 else { return }
+        guard client >= 0 else {
+            // EMFILE and friends: back off instead of spinning.
+            if errno != EINTR { usleep(100_000) }
+            return
+        }
         defer { close(client) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        // One deadline for the whole request, so a trickling client cannot hold the server.
+        let deadline = Date().addingTimeInterval(5)
         var request: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while request.count < 16_384 {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { return }
+            var descriptor = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&descriptor, 1, Int32(remaining * 1000) + 1)
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { return }
             let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
             if count <= 0 { break }
             request.append(contentsOf: buffer[0..<count])

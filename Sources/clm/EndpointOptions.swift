@@ -34,7 +34,7 @@ struct EndpointOptions: ParsableArguments {
 
     func validate() throws {
         if concurrency < 1 || concurrency > 1024 { throw ValidationError("--concurrency must be between 1 and 1024") }
-        if timeout.seconds < 1 { throw ValidationError("--timeout must be at least 1s") }
+        if timeout.seconds < 1 || timeout.seconds > 3600 { throw ValidationError("--timeout must be between 1s and 1h") }
         _ = try parsedPorts()
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw ValidationError("--ca-file \(caFile): not a readable file")

@@ -74,3 +74,30 @@ struct RescanTests {
         #expect(try fixture.certificates().first?.activeLocationCount == 2)
     }
 }
+
+@Suite(.timeLimit(.minutes(2)))
+struct RescanEdgeCaseTests {
+    @Test func goneMarkingWorksUnderNonASCIIRoots() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        let placed = try fixture.place(leaf.certificate, as: "zertifikate-ü/ß/cert.pem")
+        let root = fixture.tree.appendingPathComponent("zertifikate-ü").path
+        _ = try FileScanner(inventory: fixture.inventory).scan(roots: [root])
+        try FileManager.default.removeItem(at: placed)
+        let summary = try FileScanner(inventory: fixture.inventory).scan(roots: [root])
+        #expect(summary.locationsGone == 1)
+    }
+
+    @Test func aSiblingWithACommonPrefixIsOutOfScope() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        try fixture.place(leaf.certificate, as: "site/cert.pem")
+        try fixture.place(leaf.certificate, as: "site-old/cert.pem")
+        try fixture.place(leaf.certificate, as: "site0/cert.pem")
+        _ = try fixture.scan()
+        try FileManager.default.removeItem(at: fixture.tree.appendingPathComponent("site/cert.pem"))
+        let summary = try FileScanner(inventory: fixture.inventory).scan(roots: [fixture.tree.appendingPathComponent("site").path])
+        #expect(summary.locationsGone == 1)
+        #expect(try fixture.certificates().first?.activeLocationCount == 2)
+    }
+}

@@ -113,4 +113,32 @@ struct ScanCommandTests {
         #expect(result.stdoutText.contains("locked: permission denied"))
         #expect(result.stdoutText.contains("secret.pem: cannot open: permission denied"))
     }
+
+    /// A directory that turns unreadable keeps what the inventory knew under it.
+    @Test func anUnreadableDirectoryIsNotMarkedGone() async throws {
+        guard getuid() == 0 else { return }  // needs root to run clm as nobody
+        let clm = try ClmRunner()
+        let tree = clm.home.url.appendingPathComponent("tree")
+        let factory = CertificateFactory(directory: clm.home.url)
+        let ca = try await factory.authority("kept-ca")
+        let leaf = try await factory.leaf("kept", names: ["kept.example.test"], issuer: ca)
+        try FileManager.default.createDirectory(at: tree.appendingPathComponent("private"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: leaf.certificate, to: tree.appendingPathComponent("private/cert.pem"))
+        for path in [clm.home.url.path, tree.path, tree.appendingPathComponent("private").path] { chmod(path, 0o777) }
+        chmod(tree.appendingPathComponent("private/cert.pem").path, 0o644)
+        let database = clm.home.url.appendingPathComponent("nobody.sqlite").path
+        let setpriv = try TestSupport.findTool("setpriv", aptPackage: "util-linux")
+        func scanAsNobody(_ extra: [String] = []) async throws -> CommandResult {
+            try await TestSupport.run(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", clm.binary.path, "scan", "--db", database, "--format", "json", tree.path],
+                                      aptPackage: "util-linux", environment: ["NO_COLOR": "1", "HOME": "/tmp"])
+        }
+        let first = try await scanAsNobody()
+        #expect(first.status == 0, "\(first.stderrText)")
+        chmod(tree.appendingPathComponent("private").path, 0o000)
+        let second = try await scanAsNobody()
+        chmod(tree.appendingPathComponent("private").path, 0o755)
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout)) as? [String: Any])
+        #expect(summary["locations_gone"] as? Int == 0)
+        #expect((summary["warnings"] as? [[String: Any]])?.contains { ($0["reason"] as? String)?.contains("permission denied") == true } == true)
+    }
 }

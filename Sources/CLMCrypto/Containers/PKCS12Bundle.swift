@@ -14,26 +14,40 @@ public struct PKCS12Bundle: Sendable {
         /// The MAC did not verify with any password we were given.
         case passwordNeeded
         case malformed(OpenSSLError)
+        /// The file asks for more key-derivation rounds than any real tool writes.
+        case tooManyIterations(Int)
 
         public var description: String {
             switch self {
             case .passwordNeeded: return "PKCS#12 is password protected (password needed; pass --pkcs12-password-file)"
             case .malformed(let error): return "not a readable PKCS#12 file: \(error)"
+            case .tooManyIterations(let count): return "PKCS#12 MAC asks for \(count) key-derivation iterations (over \(PKCS12Bundle.maxIterations)); not opened"
             }
         }
     }
+
+    /// Real files use 1 to a few hundred thousand rounds.
+    public static let maxIterations = 1_000_000
 
     /// Opens the bundle, trying no password, the empty password, then each
     /// of `passwords` in turn.
     public static func open(_ bytes: [UInt8], passwords: [String]) throws(Failure) -> PKCS12Bundle {
         OpenSSLError.clearQueue()
         let p12: OpaquePointer? = bytes.withUnsafeBytes { raw in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            guard let length = Int32(exactly: raw.count), let bio = BIO_new_mem_buf(raw.baseAddress, length) else { return nil }
             defer { BIO_free(bio) }
             return d2i_PKCS12_bio(bio, nil)
         }
         guard let p12 else { throw .malformed(OpenSSLError.capture("reading PKCS#12", call: "d2i_PKCS12_bio")) }
         defer { PKCS12_free(p12) }
+        // Each password tried re-derives the MAC key with the file's own
+        // iteration count: a hostile file could stall the scan for hours.
+        var iterations: UnsafePointer<ASN1_INTEGER>?
+        PKCS12_get0_mac(nil, nil, nil, &iterations, p12)
+        if let iterations {
+            let count = ASN1_INTEGER_get(iterations)
+            if count < 0 || count > maxIterations { throw .tooManyIterations(Int(count)) }
+        }
 
         var candidates: [String?] = [nil, ""]
         candidates.append(contentsOf: passwords.map { Optional($0) })

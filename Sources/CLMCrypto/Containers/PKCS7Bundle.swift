@@ -9,7 +9,7 @@ public enum PKCS7Bundle {
     public static func certificates(from bytes: [UInt8], encoding: Encoding) throws(OpenSSLError) -> [[UInt8]] {
         OpenSSLError.clearQueue()
         let pkcs7: UnsafeMutablePointer<PKCS7>? = bytes.withUnsafeBytes { raw in
-            guard let bio = BIO_new_mem_buf(raw.baseAddress, Int32(raw.count)) else { return nil }
+            guard let length = Int32(exactly: raw.count), let bio = BIO_new_mem_buf(raw.baseAddress, length) else { return nil }
             defer { BIO_free(bio) }
             switch encoding {
             case .der: return d2i_PKCS7_bio(bio, nil)

@@ -59,9 +59,10 @@ public final class PrivateKey: CustomStringConvertible {
         var raw: OpaquePointer?
         if looksPEM {
             raw = bytes.withUnsafeBytes { buffer -> OpaquePointer? in
-                guard let bio = BIO_new_mem_buf(buffer.baseAddress, Int32(buffer.count)) else { return nil }
+                guard let length = Int32(exactly: buffer.count), let bio = BIO_new_mem_buf(buffer.baseAddress, length) else { return nil }
                 defer { BIO_free(bio) }
-                return PEM_read_bio_PrivateKey(bio, nil, nil, nil)
+                // Never prompt: an encrypted key fails instead of waiting on /dev/tty.
+                return PEM_read_bio_PrivateKey(bio, nil, { _, _, _, _ in -1 }, nil)
             }
             if raw == nil { throw .unreadableKey(source: source, .capture("reading a PEM private key", call: "PEM_read_bio_PrivateKey")) }
         } else {
@@ -218,8 +219,10 @@ extension PrivateKey: @unchecked Sendable {}
 /// Writing secret files: mode 0600 from the first byte, then rename into place.
 public enum SecretFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(KeyError) {
-        let temp = path + ".tmp-\(getpid())"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // A fresh, unpredictable name created exclusively: a planted file or
+        // symlink at the temp path can neither be followed nor reused.
+        let temp = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .file(path: temp, operation: "create", errno: errno) }
         var offset = 0
         while offset < bytes.count {
@@ -233,13 +236,23 @@ public enum SecretFile {
             }
             offset += n
         }
-        fchmod(fd, 0o600)
-        fsync(fd)
+        guard fchmod(fd, 0o600) == 0, fsync(fd) == 0 else {
+            let code = errno
+            close(fd)
+            unlink(temp)
+            throw .file(path: temp, operation: "sync", errno: code)
+        }
         close(fd)
         guard rename(temp, path) == 0 else {
             let code = errno
             unlink(temp)
             throw .file(path: path, operation: "rename into", errno: code)
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
         }
     }
 
@@ -249,8 +262,9 @@ public enum SecretFile {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
-            throw .file(path: path, operation: "create directory", errno: EACCES)
+            let code = (error as NSError).userInfo[NSUnderlyingErrorKey].flatMap { ($0 as? NSError)?.code }.map(Int32.init) ?? EACCES
+            throw .file(path: path, operation: "create directory", errno: code)
         }
-        chmod(path, 0o700)
+        guard chmod(path, 0o700) == 0 else { throw .file(path: path, operation: "make private (chmod 0700)", errno: errno) }
     }
 }

@@ -12,7 +12,7 @@ struct Deadline {
 
     init(seconds: Double) {
         self.seconds = seconds
-        self.instant = ContinuousClock.now.advanced(by: .milliseconds(Int64(seconds * 1000)))
+        self.instant = ContinuousClock.now.advanced(by: .milliseconds(Int64(min(max(seconds, 0), 31_536_000) * 1000)))  // clamp: a year at most
     }
 
     /// Milliseconds left for poll(2); 0 once passed.

@@ -97,7 +97,14 @@ struct StartTLSDialogue {
         }
     }
 
+    /// A real server's greeting and capabilities fit in a few dozen lines;
+    /// a hostile one must not fill memory before the deadline.
+    static let maxLines = 200
+
     private mutating func readLine() throws -> String {
+        if transcript.count >= Self.maxLines {
+            throw Failure.refused(reply: "more than \(Self.maxLines) lines before STARTTLS was accepted")
+        }
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
                 var lineBytes = Array(buffer[..<newline])

@@ -78,11 +78,13 @@ public final class FileScanner {
                     batch.items.append(.skipped(path: path, reason: reason))
                 case .problem(let path, let reason):
                     batch.items.append(.warning(ref: path, reason: reason))
+                case .unreadableDirectory(let path, let reason):
+                    batch.items.append(.unreadableDirectory(path: path, reason: reason))
                 }
             }
             try flush()
         } catch {
-            _ = try? writer.finish(at: Date())
+            writer.abandon(at: Date())
             throw InventoryError.wrap(error, path: inventory.path)
         }
         return try writer.finish(at: Date())

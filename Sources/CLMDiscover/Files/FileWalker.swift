@@ -22,8 +22,11 @@ public struct FileWalker: Sendable {
         case file(FileSnapshot)
         /// Something that exists but will not be read, and why.
         case skipped(path: String, reason: String)
-        /// A path that could not be examined at all (missing root, broken link, unreadable directory).
+        /// A path that could not be examined at all (missing root, broken link, loop).
         case problem(path: String, reason: String)
+        /// A directory that exists but could not be listed: what the
+        /// inventory knows under it is kept, not marked gone.
+        case unreadableDirectory(path: String, reason: String)
     }
 
     public let options: Options
@@ -93,7 +96,7 @@ public struct FileWalker: Sendable {
                         pending.append(child)
                     }
                 case .failure(let failure):
-                    try visit(.problem(path: path, reason: failure.reason))
+                    try visit(.unreadableDirectory(path: path, reason: failure.reason))
                 }
             case S_IFREG:
                 // A file reached twice through links is one file.

@@ -46,10 +46,22 @@ final class AtomicCounter: Sendable {
 ///
 /// `@unchecked Sendable` because each index is written by exactly one
 /// worker and read only after `ParallelWorkers.forEach` has returned (the
-/// DispatchGroup wait orders the writes before the reads).
+/// DispatchGroup wait orders the writes before the reads). The slots are a
+/// raw buffer, not a Swift Array, so concurrent writes to distinct indices
+/// never touch shared copy-on-write storage.
 final class IndexedResults<Value>: @unchecked Sendable {
-    private var storage: [Value?]
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
+    private let storage: UnsafeMutableBufferPointer<Value?>
+
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
+
     func set(_ index: Int, _ value: Value) { storage[index] = value }
-    var values: [Value?] { storage }
+    var values: [Value?] { Array(storage) }
 }

@@ -15,6 +15,7 @@ final class ScanWriter: @unchecked Sendable {
             case unchanged(ScanRecorder.KnownFile)
             case skipped(path: String, reason: String)
             case warning(ref: String, reason: String)
+            case unreadableDirectory(path: String, reason: String)
         }
         var items: [Item] = []
     }
@@ -46,6 +47,19 @@ final class ScanWriter: @unchecked Sendable {
         if let failure { throw failure }
         queue.append(batch)
         condition.broadcast()
+    }
+
+    /// Stops after the batches already queued and closes the scan record
+    /// without marking anything gone: an interrupted scan proves nothing
+    /// about what it did not reach.
+    func abandon(at end: Date) {
+        condition.lock()
+        queue.removeAll()
+        closed = true
+        condition.broadcast()
+        while !exited { condition.wait() }
+        condition.unlock()
+        recorder.abandon(at: end)
     }
 
     /// Waits for every batch to be written, then closes the scan record.
@@ -86,6 +100,8 @@ final class ScanWriter: @unchecked Sendable {
                         try recorder.recordSkipped(path: path, reason: reason)
                     case .warning(let ref, let reason):
                         recorder.recordWarning(ref: ref, reason: reason)
+                    case .unreadableDirectory(let path, let reason):
+                        recorder.recordUnreadableDirectory(path: path, reason: reason)
                     }
                 }
             } catch {

@@ -80,24 +80,41 @@ enum HookRunner {
             throw SolverError.hookNotRunnable(hook: executable, reason: "\(error)")
         }
         let pid = process.processIdentifier
+        // The waiter child cannot be cancelled, so the timeout child kills
+        // the hook itself; the group then ends when the hook is reaped.
+        let timedOut = TimeoutFlag()
         let status: Int32? = await withTaskGroup(of: Int32?.self) { group in
             group.addTask { await finished.wait() }
             group.addTask {
                 try? await Task.sleep(for: timeout)
+                if Task.isCancelled { return nil }
+                timedOut.set()
+                kill(pid, SIGKILL)
                 return nil
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+            var exitStatus: Int32?
+            while let next = await group.next() {
+                if let next {
+                    exitStatus = next
+                    group.cancelAll()
+                }
+            }
+            return exitStatus
         }
-        guard let status else {
-            kill(pid, SIGKILL)
-            _ = await finished.wait()
-            return .timedOut
-        }
+        if timedOut.isSet || status == nil { return .timedOut }
+        guard let status else { return .timedOut }
         let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         return .exited(status, output: text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
+}
+
+/// Set once by the timeout task; read after the task group ends.
+final class TimeoutFlag: @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
 }
 
 /// A one-shot signal from Process's termination handler to async waiters.

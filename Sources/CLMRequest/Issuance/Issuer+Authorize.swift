@@ -1,6 +1,12 @@
 internal import Foundation
 
 extension Issuer {
+    /// RFC 8555 §8.3: tokens carry at least 128 bits of entropy in base64url.
+    static func isSafeToken(_ token: String) -> Bool {
+        token.utf8.count >= 16 && token.utf8.count <= 256
+            && token.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }
+    }
+
     /// Makes every pending authorization of `order` valid: present all
     /// challenges, wait for propagation once, tell the CA, poll. Clean-up runs
     /// for everything presented, whatever happened; its failures are logged,
@@ -19,6 +25,12 @@ extension Issuer {
             guard let challenge = authorization.challenges.first(where: { $0.type == solver.challengeType }), let token = challenge.token else {
                 throw .acme(name: name, .noSuitableChallenge(identifier: authorization.identifier, offered: authorization.challenges.map(\.type),
                                                              wanted: solver.challengeType))
+            }
+            // RFC 8555 §8.3: a token is base64url; anything else could walk out of a webroot.
+            guard Self.isSafeToken(token) else {
+                throw .acme(name: name, .authorizationFailed(identifier: authorization.identifier, challenge: challenge.type,
+                                                             problem: Problem(type: "clm:unsafeToken",
+                                                                                   detail: "the CA sent a challenge token that is not base64url; refusing to use it as a file name")))
             }
             let keyAuthorization: String
             do { keyAuthorization = try client.keyAuthorization(token: token, accountKey: account.key) } catch { throw .acme(name: name, error) }

@@ -40,6 +40,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
 
     func validate() throws {
         if format == .csv { throw ValidationError("--format csv is for listings; use table or json") }
+        if timeout.seconds < 1 || timeout.seconds > 3600 { throw ValidationError("--timeout must be between 1s and 1h") }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw ValidationError("--ca-file \(caFile): not a readable file")
         }

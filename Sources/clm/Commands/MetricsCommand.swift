@@ -64,7 +64,7 @@ enum AtomicTextFile {
 
     static func write(_ text: String, to path: String, mode: mode_t) throws {
         let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".clm-\(getpid())"
+        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".clm-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
         let bytes = Array(text.utf8)
@@ -80,8 +80,12 @@ enum AtomicTextFile {
             }
             offset += written
         }
-        fchmod(fd, mode)
-        fsync(fd)
+        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            unlink(temporary)
+            throw Failure(description: reason)
+        }
         close(fd)
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))

@@ -278,6 +278,9 @@ enum ByteSize {
         guard let number = Int64(digits), number > 0 else {
             throw ValidationError("invalid size '\(text)': use a positive number of bytes, optionally with k, M or G (e.g. 10M)")
         }
-        return number * multiplier
+        let (bytes, overflow) = number.multipliedReportingOverflow(by: multiplier)
+        // Files are read whole into memory: 1 GiB is far beyond any certificate file.
+        guard !overflow, bytes <= 1 << 30 else { throw ValidationError("invalid size '\(text)': at most 1G") }
+        return bytes
     }
 }
