@@ -51,3 +51,42 @@ CURLcode clm_curl_setopt_write_function(CURL *c, CURLoption o, clm_curl_write_fn
 CURLcode clm_curl_getinfo_long(CURL *c, CURLINFO i, long *v) { return curl_easy_getinfo(c, i, v); }
 CURLcode clm_curl_getinfo_string(CURL *c, CURLINFO i, char **v) { return curl_easy_getinfo(c, i, v); }
 CURLcode clm_curl_getinfo_double(CURL *c, CURLINFO i, double *v) { return curl_easy_getinfo(c, i, v); }
+
+// --- request stage (acme): CSR subjectAltName ------------------------------
+#include <openssl/x509v3.h>
+
+void *clm_general_names_new(void) { return sk_GENERAL_NAME_new_null(); }
+void clm_general_names_free(void *names) { GENERAL_NAMES_free((GENERAL_NAMES *)names); }
+
+int clm_general_names_add_dns(void *names, const char *dns) {
+    GENERAL_NAME *gn = GENERAL_NAME_new();
+    ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+    if (gn == NULL || ia5 == NULL || !ASN1_STRING_set(ia5, dns, -1)) {
+        GENERAL_NAME_free(gn); ASN1_IA5STRING_free(ia5); return 0;
+    }
+    GENERAL_NAME_set0_value(gn, GEN_DNS, ia5);
+    if (!sk_GENERAL_NAME_push((GENERAL_NAMES *)names, gn)) { GENERAL_NAME_free(gn); return 0; }
+    return 1;
+}
+
+int clm_general_names_add_ip(void *names, const char *ip) {
+    ASN1_OCTET_STRING *os = a2i_IPADDRESS(ip);
+    if (os == NULL) return 0;
+    GENERAL_NAME *gn = GENERAL_NAME_new();
+    if (gn == NULL) { ASN1_OCTET_STRING_free(os); return 0; }
+    GENERAL_NAME_set0_value(gn, GEN_IPADD, os);
+    if (!sk_GENERAL_NAME_push((GENERAL_NAMES *)names, gn)) { GENERAL_NAME_free(gn); return 0; }
+    return 1;
+}
+
+int clm_X509_REQ_add_subject_alt_names(X509_REQ *req, void *names) {
+    STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+    if (exts == NULL) return 0;
+    X509_EXTENSION *ext = X509V3_EXT_i2d(NID_subject_alt_name, 0, names);
+    if (ext == NULL || !sk_X509_EXTENSION_push(exts, ext)) {
+        X509_EXTENSION_free(ext); sk_X509_EXTENSION_free(exts); return 0;
+    }
+    int ok = X509_REQ_add_extensions(req, exts);
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+    return ok;
+}

@@ -13,6 +13,9 @@ struct CLM: AsyncParsableCommand {
         subcommands: [
             ScanCommand.self,
             InventoryCommand.self,
+            AccountCommand.self,
+            RequestCommand.self,
+            RevokeCommand.self,
         ]
     )
 }

@@ -58,4 +58,15 @@ CURLcode clm_curl_getinfo_long(CURL *curl, CURLINFO info, long *value);
 CURLcode clm_curl_getinfo_string(CURL *curl, CURLINFO info, char **value);
 CURLcode clm_curl_getinfo_double(CURL *curl, CURLINFO info, double *value);
 
+// --- request stage (acme): CSR subjectAltName ------------------------------
+/// A GENERAL_NAMES stack (opaque to Swift), built name by name.
+void *clm_general_names_new(void);
+void clm_general_names_free(void *names);
+/// 1 on success, 0 on failure (error on OpenSSL's queue).
+int clm_general_names_add_dns(void *names, const char *dns);
+/// `ip` is textual IPv4 or IPv6; 1 on success, 0 when it does not parse.
+int clm_general_names_add_ip(void *names, const char *ip);
+/// Adds a (non-critical) subjectAltName extension request to `req`.
+int clm_X509_REQ_add_subject_alt_names(X509_REQ *req, void *names);
+
 #endif

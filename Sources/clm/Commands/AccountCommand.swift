@@ -1,0 +1,184 @@
+import ArgumentParser
+import CLMCore
+import CLMCrypto
+import CLMHTTP
+import CLMRequest
+import Foundation
+
+/// `clm account register | rollover | deactivate`
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account",
+        abstract: "Manage the ACME account (register, key rollover, deactivate).",
+        subcommands: [Register.self, Rollover.self, Deactivate.self]
+    )
+}
+
+/// How to reach the ACME server; shared by account, request and revoke.
+struct ACMEServerOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("ACME directory URL (default: the one account registered in the state dir).", valueName: "url"))
+    var server: String?
+
+    @Option(name: .customLong("ca-file"), help: ArgumentHelp("PEM file of CAs to trust for the ACME server instead of the system store.",
+                                                            valueName: "file"), completion: .file())
+    var caFile: String?
+
+    @Option(name: .long, help: ArgumentHelp("Give up on the CA after this long (e.g. 90s, 5m).", valueName: "duration"))
+    var timeout: String = "5m"
+
+    /// The state dir (0700) used for keys and account data.
+    func stateDirectory() throws -> RequestStore {
+        let state = StateDirectory.current()
+        do { try state.create() } catch { throw CommandFailure.failed(error.description) }
+        return RequestStore(root: state.path)
+    }
+
+    /// The server URL given, or the only one with a stored account.
+    func serverURL(in store: RequestStore) throws -> String {
+        if let server { return server }
+        let accounts = store.listAccounts().filter { $0.status == "valid" }
+        guard accounts.count == 1, let only = accounts.first else {
+            throw CommandFailure.usage(accounts.isEmpty
+                ? "no ACME account in \(store.root): run `clm account register --server URL --email ADDRESS` first"
+                : "several accounts in \(store.root) (\(accounts.map(\.directoryURL).joined(separator: ", "))): pass --server")
+        }
+        return only.directoryURL
+    }
+
+    func deadline() throws -> Duration {
+        do { return .seconds(try DurationSpec(parsing: timeout).seconds) } catch { throw CommandFailure.usage("--timeout: \(error)") }
+    }
+
+    func connect(_ url: String, connections: Int = 2) async throws -> ACMEClient {
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw CommandFailure.usage("--ca-file \(caFile): not a readable file")
+        }
+        let deadline = try deadline()
+        do {
+            let http = try HTTPClient(.init(caFile: caFile, connections: connections))
+            return try await ACMEClient.connect(directoryURL: url, http: http, polling: PollingPolicy(deadline: deadline))
+        } catch {
+            throw CommandFailure.failed("\(error)")
+        }
+    }
+}
+
+/// Where the inventory database is, from the shared --db option.
+func inventoryPath(_ global: GlobalOptions, store: RequestStore) -> String {
+    global.db ?? StateDirectory(path: store.root).inventoryPath
+}
+
+/// Parses --key (ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096).
+func parseKeyType(_ text: String) throws -> KeyType {
+    guard let type = KeyType(rawValue: text.lowercased()) else {
+        throw ValidationError("unknown key type '\(text)'; use one of \(KeyType.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return type
+}
+
+let keyTypeHelp = "Key type: \(KeyType.allCases.map(\.rawValue).joined(separator: ", "))."
+
+extension AccountCommand {
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register an ACME account (agreeing to the CA's terms) and store its key in the state dir.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var acme: ACMEServerOptions
+
+        @Option(name: .long, help: ArgumentHelp("Contact e-mail address; repeatable.", valueName: "address"))
+        var email: [String] = []
+
+        @Option(name: .customLong("eab-kid"), help: ArgumentHelp("External account binding key ID from the CA.", valueName: "id"))
+        var eabKeyID: String?
+
+        @Option(name: .customLong("eab-hmac-key"), help: ArgumentHelp("External account binding HMAC key (base64url) from the CA.", valueName: "b64"))
+        var eabHMACKey: String?
+
+        @Option(name: .long, help: ArgumentHelp("Account key. " + keyTypeHelp, valueName: "type"), transform: parseKeyType)
+        var key: KeyType = .ecP256
+
+        func validate() throws {
+            if acme.server == nil { throw ValidationError("--server URL is required to register (the CA's ACME directory URL)") }
+            if (eabKeyID == nil) != (eabHMACKey == nil) { throw ValidationError("--eab-kid and --eab-hmac-key go together") }
+            if let eabHMACKey, Base64URL.decode(eabHMACKey) == nil { throw ValidationError("--eab-hmac-key is not base64url") }
+            for address in email where !address.contains("@") { throw ValidationError("--email \(address) is not an e-mail address") }
+        }
+
+        func run() async throws {
+            let store = try acme.stateDirectory()
+            let url = try acme.serverURL(in: store)
+            let client = try await acme.connect(url)
+            let recorder = try await openRecorder(global, store: store)
+            var eab: ExternalAccountBinding?
+            if let eabKeyID, let eabHMACKey { eab = ExternalAccountBinding(keyID: eabKeyID, macKeyBase64: eabHMACKey) }
+            if client.directory.meta?.externalAccountRequired == true && eab == nil {
+                throw CommandFailure.usage("\(url) requires external account binding: pass --eab-kid and --eab-hmac-key from the CA")
+            }
+            let manager = AccountManager(client: client, state: store, recorder: recorder)
+            do {
+                let (account, created) = try await manager.register(contact: email.map { "mailto:\($0)" }, externalAccountBinding: eab, keyType: key)
+                if !global.quiet {
+                    print(created ? "registered account \(account.url)" : "account already registered: \(account.url)")
+                    if let terms = client.directory.meta?.termsOfService { print("terms of service agreed: \(terms)") }
+                }
+            } catch {
+                throw CommandFailure.failed(error.description)
+            }
+        }
+    }
+
+    struct Rollover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Replace the account key at the CA (RFC 8555 key change).")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var acme: ACMEServerOptions
+
+        @Option(name: .long, help: ArgumentHelp("New account key. " + keyTypeHelp, valueName: "type"), transform: parseKeyType)
+        var key: KeyType = .ecP256
+
+        func run() async throws {
+            let store = try acme.stateDirectory()
+            let client = try await acme.connect(try acme.serverURL(in: store))
+            let recorder = try await openRecorder(global, store: store)
+            do {
+                let account = try await AccountManager(client: client, state: store, recorder: recorder).rollover(keyType: key)
+                if !global.quiet { print("account \(account.url) now uses a new \(key) key") }
+            } catch {
+                throw CommandFailure.failed(error.description)
+            }
+        }
+    }
+
+    struct Deactivate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deactivate the account at the CA for good.")
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var acme: ACMEServerOptions
+
+        @Flag(name: .long, help: "Confirm: a deactivated account cannot be used again.")
+        var yes = false
+
+        func validate() throws {
+            if !yes { throw ValidationError("deactivation cannot be undone; pass --yes to confirm") }
+        }
+
+        func run() async throws {
+            let store = try acme.stateDirectory()
+            let client = try await acme.connect(try acme.serverURL(in: store))
+            let recorder = try await openRecorder(global, store: store)
+            do {
+                try await AccountManager(client: client, state: store, recorder: recorder).deactivate()
+                if !global.quiet { print("account deactivated") }
+            } catch {
+                throw CommandFailure.failed(error.description)
+            }
+        }
+    }
+}
+
+func openRecorder(_ global: GlobalOptions, store: RequestStore) async throws -> InventoryACMERecorder {
+    do { return try await InventoryACMERecorder(path: inventoryPath(global, store: store)) } catch {
+        throw CommandFailure.failed("cannot open the inventory: \(error)")
+    }
+}
