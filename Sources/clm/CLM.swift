@@ -16,6 +16,11 @@ struct CLM: AsyncParsableCommand {
             AccountCommand.self,
             RequestCommand.self,
             RevokeCommand.self,
+            RenewCommand.self,
+            DeployCommand.self,
+            HooksCommand.self,
+            AdoptCommand.self,
+            ConfigCommand.self,
         ]
     )
 }
