@@ -49,7 +49,8 @@ let package = Package(
         // The three stages and the audit.
         .target(name: "CLMDiscover", dependencies: ["CLMCrypto", "CLMInventory", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMRequest", dependencies: ["CLMCrypto", "CLMHTTP", "CLMInventory", "CLMCore"], swiftSettings: strict),
-        .target(name: "CLMDeploy", dependencies: ["CLMCrypto", "CLMInventory", "CLMDiscover", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMDeploy", dependencies: ["CLMCrypto", "CLMHTTP", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMCore", "Yams"],
+                swiftSettings: strict),
         .target(name: "CLMAudit", dependencies: ["CLMInventory", "CLMCore", "Yams"], swiftSettings: strict),
 
         // Operations: Prometheus metrics, HTML report.
@@ -67,6 +68,8 @@ let package = Package(
         .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMAuditTests", dependencies: ["CLMAudit", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMReportTests", dependencies: ["CLMReport", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMDeployTests", dependencies: ["CLMDeploy", "CLMRequest", "CLMInventory", "CLMCrypto", "CLMHTTP", "CLMTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "CLMEndToEndTests", dependencies: ["CLMTestSupport"], swiftSettings: strict),
         .target(name: "CLMTestSupport", dependencies: ["CLMCore"], path: "Tests/CLMTestSupport", swiftSettings: strict),
     ],

@@ -11,17 +11,14 @@ struct CLM: AsyncParsableCommand {
             """,
         version: CLMVersion.current,
         subcommands: [
-            ScanCommand.self,
-            InventoryCommand.self,
-            DiagnoseCommand.self,
-            AuditCommand.self,
-            PolicyCommand.self,
-            AccountCommand.self,
-            RequestCommand.self,
-            RevokeCommand.self,
-            MetricsCommand.self,
-            ServeCommand.self,
-            ReportCommand.self,
+            // Discover
+            ScanCommand.self, InventoryCommand.self, DiagnoseCommand.self,
+            // Request
+            AccountCommand.self, RequestCommand.self, RevokeCommand.self,
+            // Deploy
+            RenewCommand.self, DeployCommand.self, HooksCommand.self, AdoptCommand.self, ConfigCommand.self,
+            // Judge and report
+            AuditCommand.self, PolicyCommand.self, MetricsCommand.self, ServeCommand.self, ReportCommand.self,
         ]
     )
 }

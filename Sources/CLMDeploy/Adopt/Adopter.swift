@@ -1,0 +1,100 @@
+public import CLMInventory
+internal import Foundation
+
+/// `clm adopt`: turns a discovered certificate into a managed entry (a
+/// `conf.d/NAME.yaml` drop-in) with its names, key type and the deploy
+/// paths of the nginx / HAProxy sites that use its files.
+public struct Adopter: Sendable {
+    public struct Proposal: Sendable {
+        public let name: String
+        public let domains: [String]
+        public let keyType: String
+        public let yaml: String
+        /// Things the operator should look at (file names nginx must point to ...).
+        public let warnings: [String]
+    }
+
+    public init() {}
+
+    public func propose(_ certificate: InventoryCertificate, sites: [SiteRecord], name: String?, challengeYAML: String) throws(DeployError) -> Proposal {
+        let facts = certificate.facts
+        var domains = facts.subjectAlternativeNames.filter { $0.kind == .dns || $0.kind == .ip }.map(\.value)
+        if domains.isEmpty, let cn = facts.subjectCN { domains = [cn] }
+        guard !domains.isEmpty else { throw .notConfigured("certificate \(certificate.id) has no DNS names or IP addresses to request") }
+        let keyType = Self.keyType(algorithm: facts.keyAlgorithm, bits: facts.keyBits, curve: facts.keyCurve)
+        let chosen = name ?? Self.name(from: domains[0])
+        let files = Set(certificate.locations.filter { $0.kind == .file && $0.goneSince == nil }.map(\.ref))
+        let using = sites.filter { site in site.certificatePath.map(files.contains) ?? false }
+        var warnings: [String] = []
+        var targets: [String] = []
+        for site in using {
+            guard let certificatePath = site.certificatePath else { continue }
+            let verify = site.listen.first.map { listen -> String in
+                let port = listen.split(separator: ":").last.map(String.init) ?? listen
+                return "127.0.0.1:" + port.filter(\.isNumber)
+            }
+            let verifyLine = verify.map { "\n        verify: \(Self.quote($0))" } ?? ""
+            switch site.source {
+            case "nginx":
+                let directory = (certificatePath as NSString).deletingLastPathComponent
+                targets.append("      - target: nginx\n        dir: \(Self.quote(directory))\(verifyLine)")
+                let name = (certificatePath as NSString).lastPathComponent
+                if name != "fullchain.pem" || (site.keyPath.map { ($0 as NSString).lastPathComponent != "privkey.pem" } ?? false) {
+                    warnings.append("\(site.configFile):\(site.configLine) uses \(certificatePath)\(site.keyPath.map { " and " + $0 } ?? ""); clm writes \(directory)/fullchain.pem and privkey.pem: point ssl_certificate / ssl_certificate_key there before the first deploy")
+                }
+            case "haproxy":
+                targets.append("      - target: haproxy\n        path: \(Self.quote(certificatePath))\n        reload: command\(verifyLine)")
+            default:
+                continue
+            }
+        }
+        if targets.isEmpty {
+            warnings.append("no nginx or HAProxy site in the inventory uses this certificate's files (scan with --nginx / --haproxy); add `deploy:` targets by hand")
+        }
+        var yaml = "# Adopted from inventory certificate \(certificate.id) (\(facts.fingerprintSHA256.prefix(16))…) by clm adopt.\n"
+        yaml += "certificates:\n  - name: \(Self.quote(chosen))\n    domains: [\(domains.map(Self.quote).joined(separator: ", "))]\n"
+        yaml += "    key: \(keyType)\n    challenge: \(challengeYAML)\n"
+        if !targets.isEmpty { yaml += "    deploy:\n" + targets.joined(separator: "\n") + "\n" }
+        return Proposal(name: chosen, domains: domains, keyType: keyType, yaml: yaml, warnings: warnings)
+    }
+
+    /// Writes the proposal to `conf.d/NAME.yaml` beside the config (never
+    /// over an existing file), then checks the whole config still loads;
+    /// if not, the drop-in is removed again and the error returned.
+    public func write(_ proposal: Proposal, configPath: String) throws(DeployError) -> String {
+        let directory = ConfigLoader.dropInDirectory(for: configPath)
+        try FileOps.makeDirectories(directory, mode: 0o755)
+        let path = directory + "/" + proposal.name + ".yaml"
+        try FileOps.writeNew(path, Array(proposal.yaml.utf8), mode: 0o644, ownership: .unchanged)
+        if FileManager.default.fileExists(atPath: configPath) {
+            do { _ = try ConfigLoader().load(path: configPath) } catch {
+                unlink(path)
+                throw .notConfigured("the adopted entry does not fit the config, nothing written: \(error)")
+            }
+        }
+        return path
+    }
+
+    static func keyType(algorithm: String, bits: Int?, curve: String?) -> String {
+        if algorithm.uppercased().contains("RSA") {
+            switch bits ?? 2048 {
+            case ..<3072: return "rsa-2048"
+            case ..<4096: return "rsa-3072"
+            default: return "rsa-4096"
+            }
+        }
+        if let curve, curve.contains("384") { return "ec-p384" }
+        return "ec-p256"
+    }
+
+    static func name(from domain: String) -> String {
+        let trimmed = domain.hasPrefix("*.") ? "wildcard." + domain.dropFirst(2) : domain
+        return String(trimmed.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+    }
+
+    /// A YAML double-quoted scalar (JSON string syntax is valid YAML).
+    static func quote(_ text: String) -> String {
+        let data = (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8)
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+    }
+}

@@ -1,0 +1,199 @@
+public import CLMCrypto
+
+/// clm's configuration file (`/etc/clm/clm.yaml`, `--config`, `CLM_CONFIG`)
+/// plus drop-ins from `conf.d/*.yaml` beside it.
+///
+/// Parsed by ``ConfigLoader``; every value here was validated, so the rest
+/// of the code never re-checks it.
+public struct ClmConfig: Sendable, Hashable {
+    public var acme: ACMESettings?
+    public var renew: RenewDefaults
+    public var hooks: HookSet
+    public var certificates: [ManagedCertificate]
+    /// Files read, main file first.
+    public var files: [String]
+
+    public init(acme: ACMESettings?, renew: RenewDefaults = RenewDefaults(), hooks: HookSet = HookSet(),
+                certificates: [ManagedCertificate], files: [String] = []) {
+        self.acme = acme
+        self.renew = renew
+        self.hooks = hooks
+        self.certificates = certificates
+        self.files = files
+    }
+
+    public func certificate(named name: String) -> ManagedCertificate? { certificates.first { $0.name == name } }
+}
+
+/// `acme:` — the CA and the account.
+public struct ACMESettings: Sendable, Hashable {
+    public var server: String
+    /// Used by `renew --dry-run` instead of `server` when given.
+    public var stagingServer: String?
+    public var email: [String]
+    public var caFile: String?
+    public var eabKeyID: String?
+    public var eabHMACKey: String?
+
+    public init(server: String, stagingServer: String? = nil, email: [String] = [], caFile: String? = nil,
+                eabKeyID: String? = nil, eabHMACKey: String? = nil) {
+        self.server = server
+        self.stagingServer = stagingServer
+        self.email = email
+        self.caFile = caFile
+        self.eabKeyID = eabKeyID
+        self.eabHMACKey = eabHMACKey
+    }
+}
+
+/// `renew:` — defaults for `clm renew`.
+public struct RenewDefaults: Sendable, Hashable {
+    /// Renew with at most this many seconds left; nil = the lifetime rule.
+    public var dueSeconds: Int64?
+    public var concurrency: Int = 4
+    public var jitterSeconds: Int64 = 0
+    public var hookTimeoutSeconds: Double = 120
+    /// Previous versions kept per target (besides the current one).
+    public var keep: Int = 3
+
+    public init() {}
+}
+
+/// An executable and its arguments; never passed through a shell.
+public typealias Argv = [String]
+
+/// Hooks by phase. See docs/deploy.md for when each runs.
+public struct HookSet: Sendable, Hashable {
+    public var pre: [Argv] = []
+    public var deploy: [Argv] = []
+    public var post: [Argv] = []
+
+    public init(pre: [Argv] = [], deploy: [Argv] = [], post: [Argv] = []) {
+        self.pre = pre
+        self.deploy = deploy
+        self.post = post
+    }
+
+    public var isEmpty: Bool { pre.isEmpty && deploy.isEmpty && post.isEmpty }
+}
+
+/// One certificate clm keeps fresh.
+public struct ManagedCertificate: Sendable, Hashable {
+    public var name: String
+    public var domains: [String]
+    public var keyType: KeyType
+    public var challenge: ChallengeSettings
+    public var preferredChain: String?
+    public var targets: [DeployTarget]
+    public var hooks: HookSet
+    /// Where it was declared (file:line), for messages.
+    public var origin: String
+
+    public init(name: String, domains: [String], keyType: KeyType = .ecP256, challenge: ChallengeSettings,
+                preferredChain: String? = nil, targets: [DeployTarget] = [], hooks: HookSet = HookSet(), origin: String = "") {
+        self.name = name
+        self.domains = domains
+        self.keyType = keyType
+        self.challenge = challenge
+        self.preferredChain = preferredChain
+        self.targets = targets
+        self.hooks = hooks
+        self.origin = origin
+    }
+
+    /// What the CA is asked for: a change here means a new certificate.
+    public var issuanceFingerprint: String {
+        let text = "domains=" + domains.map { $0.lowercased() }.sorted().joined(separator: ",") + ";key=" + keyType.rawValue
+            + ";chain=" + (preferredChain ?? "")
+        return Digest.sha256Hex(Array(text.utf8))
+    }
+
+    /// Where and how it is deployed: a change here means a redeploy.
+    public var deployFingerprint: String {
+        let text = targets.map(\.summary).joined(separator: "|") + ";hooks=" + "\(hooks.pre)\(hooks.deploy)\(hooks.post)"
+        return Digest.sha256Hex(Array(text.utf8))
+    }
+}
+
+/// `challenge:` of a certificate.
+public enum ChallengeSettings: Sendable, Hashable {
+    case webroot(String)
+    case standalone(address: String, port: Int)
+    case dnsHook(hook: String, propagationSeconds: Int64)
+}
+
+/// A host:port to probe after a reload, with the SNI name to send.
+public struct VerifyEndpoint: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var serverName: String?
+
+    public init(host: String, port: Int, serverName: String? = nil) {
+        self.host = host
+        self.port = port
+        self.serverName = serverName
+    }
+
+    public var description: String { "\(host):\(port)" + (serverName.map { " (SNI \($0))" } ?? "") }
+}
+
+/// How a target makes its server pick up the new files.
+public enum ReloadMethod: Sendable, Hashable {
+    /// Files only (a hook or the operator reloads).
+    case none
+    /// Check argv (skipped when empty), then reload argv.
+    case command(check: Argv, reload: Argv)
+    /// HAProxy's runtime API over its stats socket: `set ssl cert` + `commit ssl cert`.
+    case haproxyRuntimeAPI(socket: String)
+
+    var summary: String {
+        switch self {
+        case .none: return "none"
+        case .command(let check, let reload): return "command:\(check)\(reload)"
+        case .haproxyRuntimeAPI(let socket): return "runtime-api:\(socket)"
+        }
+    }
+}
+
+/// One place a certificate is deployed to.
+public struct DeployTarget: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// A directory with fullchain.pem, privkey.pem, cert.pem, chain.pem (nginx).
+        case directory(String)
+        /// One combined PEM: key, certificate, chain (HAProxy).
+        case combinedFile(String)
+    }
+
+    public var kind: Kind
+    /// "nginx" or "haproxy" (how it was written in the config).
+    public var label: String
+    public var reload: ReloadMethod
+    public var verify: VerifyEndpoint?
+    public var owner: String?
+    public var group: String?
+    public var keep: Int
+
+    public init(kind: Kind, label: String, reload: ReloadMethod = .none, verify: VerifyEndpoint? = nil,
+                owner: String? = nil, group: String? = nil, keep: Int = 3) {
+        self.kind = kind
+        self.label = label
+        self.reload = reload
+        self.verify = verify
+        self.owner = owner
+        self.group = group
+        self.keep = keep
+    }
+
+    public var path: String {
+        switch kind {
+        case .directory(let path), .combinedFile(let path): return path
+        }
+    }
+
+    /// "nginx /etc/nginx/tls/www".
+    public var description: String { "\(label) \(path)" }
+
+    var summary: String {
+        "\(label):\(path):\(reload.summary):\(verify?.description ?? ""):\(owner ?? ""):\(group ?? ""):\(keep)"
+    }
+}

@@ -1,0 +1,55 @@
+public import Foundation
+public import CLMInventory
+
+/// Where deploys, rollbacks and hook runs are recorded. Called on the
+/// deploy's own thread, in order.
+public protocol DeployRecording: AnyObject {
+    func recordDeploy(_ row: DeployRunRow)
+    func recordHook(_ row: HookRunRow)
+    func recordDeployed(name: String, deployHash: String, fingerprint: String)
+}
+
+/// Records into the SQLite inventory. Not Sendable: create it on the
+/// thread that deploys (SQLite calls block).
+public final class InventoryDeployRecorder: DeployRecording {
+    public let inventory: Inventory
+    let log: @Sendable (String) -> Void
+    let now: @Sendable () -> Date
+
+    public init(inventory: Inventory, log: @escaping @Sendable (String) -> Void, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.inventory = inventory
+        self.log = log
+        self.now = now
+    }
+
+    public func recordDeploy(_ row: DeployRunRow) {
+        do { try inventory.recordDeployRun(row) } catch { log("recording the deploy of \(row.certificateName) failed: \(error)") }
+    }
+
+    public func recordHook(_ row: HookRunRow) {
+        do { try inventory.recordHookRun(row) } catch { log("recording a hook run failed: \(error)") }
+    }
+
+    public func recordDeployed(name: String, deployHash: String, fingerprint: String) {
+        do { try inventory.recordManagedDeploy(name: name, deployHash: deployHash, fingerprint: fingerprint, now: now()) } catch {
+            log("recording the deploy state of \(name) failed: \(error)")
+        }
+    }
+}
+
+/// Keeps records in memory (tests, dry runs).
+public final class MemoryDeployRecorder: DeployRecording, @unchecked Sendable {
+    // Guarded by `lock`.
+    private let lock = NSLock()
+    private var deploys: [DeployRunRow] = []
+    private var hooks: [HookRunRow] = []
+
+    public init() {}
+
+    public func recordDeploy(_ row: DeployRunRow) { lock.withLock { deploys.append(row) } }
+    public func recordHook(_ row: HookRunRow) { lock.withLock { hooks.append(row) } }
+    public func recordDeployed(name: String, deployHash: String, fingerprint: String) {}
+
+    public var deployRuns: [DeployRunRow] { lock.withLock { deploys } }
+    public var hookRuns: [HookRunRow] { lock.withLock { hooks } }
+}

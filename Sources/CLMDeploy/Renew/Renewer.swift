@@ -1,0 +1,313 @@
+public import Foundation
+internal import CLMRequest
+internal import CLMCrypto
+internal import CLMHTTP
+internal import CLMInventory
+
+/// `clm renew` and `clm deploy`: decide what is due, obtain certificates
+/// concurrently, deploy them in one batch, record everything.
+public struct Renewer: Sendable {
+    public struct Options: Sendable {
+        public var due: DuePolicy = DuePolicy()
+        public var dryRun = false
+        /// Print the plan only (no CA contact at all).
+        public var planOnly = false
+        /// Deploy the current certificates, issue nothing (`clm deploy`).
+        public var deployOnly = false
+        public var concurrency = 4
+        public var jitterSeconds: Int64 = 0
+        public var names: [String] = []
+
+        public init() {}
+    }
+
+    public enum Action: String, Sendable { case renew, deploy, none }
+
+    public struct PlanItem: Sendable {
+        public let name: String
+        public let action: Action
+        public let reason: String
+        public let notAfter: Date?
+    }
+
+    public struct Outcome: Sendable {
+        public let name: String
+        public var action: Action
+        public var issuedFingerprint: String?
+        public var notAfter: Date?
+        public var deployed = false
+        public var error: String?
+        public var notes: [String] = []
+        public var failed: Bool { error != nil }
+    }
+
+    public struct Summary: Sendable {
+        public let plan: [PlanItem]
+        public let outcomes: [Outcome]
+        public var failures: [Outcome] { outcomes.filter(\.failed) }
+    }
+
+    public let config: ClmConfig
+    public let stateRoot: String
+    public let inventoryPath: String
+    public var probe: any EndpointProbing = OpenSSLClientProbe()
+    public var crash: CrashInjector = .disabled
+    public var log: @Sendable (String) -> Void
+    public var now: @Sendable () -> Date
+
+    public init(config: ClmConfig, stateRoot: String, inventoryPath: String, log: @escaping @Sendable (String) -> Void = { _ in },
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.config = config
+        self.stateRoot = stateRoot
+        self.inventoryPath = inventoryPath
+        self.log = log
+        self.now = now
+    }
+
+    var store: RequestStore { RequestStore(root: stateRoot) }
+
+    /// Runs everything: plan, issue, deploy. Throws only for problems
+    /// before any certificate was touched (lock, config, CA unreachable);
+    /// per-certificate failures are in the summary.
+    public func run(_ options: Options) async throws(DeployError) -> Summary {
+        let selected = try select(options.names)
+        var lock: RenewLock?
+        if !options.planOnly { lock = try RenewLock(stateRoot: stateRoot) }
+        defer { _ = lock }
+        let rows = await InventoryThread.run(inventoryPath) { try $0.managedCertificates() } ?? [:]
+        var plan = selected.map { planItem($0, row: rows[$0.name], options: options, ariRenewAt: nil) }
+        if options.planOnly { return Summary(plan: plan, outcomes: []) }
+
+        if options.jitterSeconds > 0 && !options.dryRun && plan.contains(where: { $0.action == .renew }) {
+            let wait = Int64.random(in: 0...options.jitterSeconds)
+            log("waiting \(wait) s (--jitter) before contacting the CA")
+            try? await Task.sleep(for: .seconds(wait))
+        }
+
+        var outcomes = plan.map { Outcome(name: $0.name, action: $0.action) }
+        let renewIndices = plan.indices.filter { plan[$0].action == .renew }
+        var context: IssuanceContext?
+        if !renewIndices.isEmpty || (!options.deployOnly && !options.dryRun) {
+            do {
+                context = try await connect(dryRun: options.dryRun, concurrency: options.concurrency)
+            } catch {
+                if renewIndices.isEmpty { context = nil } else { throw error }
+            }
+        }
+        // ARI: where the CA offers renewalInfo, its window can make a certificate due.
+        if let context, context.client.directory.renewalInfo != nil, !options.deployOnly {
+            var generator = SystemRandomNumberGenerator()
+            for index in plan.indices where plan[index].action != .renew {
+                guard let current = store.currentCertificate(name: plan[index].name) else { continue }
+                if let schedule = try? await context.client.renewalSchedule(for: current, now: now(), using: &generator) {
+                    plan[index] = planItem(selected[index], row: rows[selected[index].name], options: options, ariRenewAt: schedule.renewAt)
+                    outcomes[index].action = plan[index].action
+                }
+            }
+        }
+
+        // Issue, at most `concurrency` orders at a time.
+        let toIssue = plan.indices.filter { plan[$0].action == .renew }
+        if let context, !toIssue.isEmpty {
+            let results = await issue(toIssue.map { selected[$0] }, context: context, concurrency: options.concurrency)
+            for (index, result) in zip(toIssue, results) {
+                switch result {
+                case .success(let issued):
+                    outcomes[index].issuedFingerprint = issued.certificate.sha256Hex
+                    outcomes[index].notAfter = issued.certificate.notAfter
+                    if !options.dryRun { await recordIssued(selected[index], issued) }
+                case .failure(let error):
+                    outcomes[index].error = error.description
+                }
+            }
+        }
+        if options.dryRun {
+            for index in outcomes.indices where outcomes[index].action == .renew && !outcomes[index].failed {
+                outcomes[index].notes.append("dry run: issued by \(context?.client.directoryURL ?? "?"), not deployed")
+            }
+            return Summary(plan: plan, outcomes: outcomes)
+        }
+
+        // Deploy what was issued, plus what is issued but not (or differently) deployed.
+        var jobs: [Deployer.Job] = []
+        var jobIndices: [Int] = []
+        for index in outcomes.indices where !outcomes[index].failed && outcomes[index].action != .none {
+            let certificate = selected[index]
+            guard !certificate.targets.isEmpty else { continue }
+            do {
+                jobs.append(Deployer.Job(certificate: certificate,
+                                         material: try CertificateMaterial.load(name: certificate.name, directory: store.certificateDirectory(certificate.name))))
+                jobIndices.append(index)
+            } catch {
+                outcomes[index].error = error.description
+            }
+        }
+        if !jobs.isEmpty {
+            var deployer = Deployer(stateRoot: stateRoot, globalHooks: config.hooks, hookTimeout: config.renew.hookTimeoutSeconds, probe: probe,
+                                    crash: crash, log: log, now: now)
+            deployer.verifyAttempts = 20
+            let reports = await deployer.deployOnThread(jobs, inventoryPath: inventoryPath)
+            for (index, report) in zip(jobIndices, reports) {
+                outcomes[index].deployed = report.succeeded
+                outcomes[index].notes += report.notes
+                if let error = report.error {
+                    outcomes[index].error = error.description + (report.rolledBack ? " (rolled back to the previous certificate)" : "")
+                }
+            }
+        }
+        return Summary(plan: plan, outcomes: outcomes)
+    }
+
+    func select(_ names: [String]) throws(DeployError) -> [ManagedCertificate] {
+        guard !names.isEmpty else { return config.certificates }
+        return try names.map { (name) throws(DeployError) -> ManagedCertificate in
+            guard let found = config.certificate(named: name) else {
+                throw .notConfigured("no certificate named '\(name)' in \(config.files.first ?? "the config") (known: \(config.certificates.map(\.name).joined(separator: ", ")))")
+            }
+            return found
+        }
+    }
+
+    /// Decides one certificate from its inventory row (or, without one, its stored file).
+    func planItem(_ certificate: ManagedCertificate, row: ManagedCertificateRow?, options: Options, ariRenewAt: Date?) -> PlanItem {
+        var facts: (notBefore: Date, notAfter: Date, fingerprint: String, issuanceHash: String?)?
+        if let row {
+            facts = (Date(timeIntervalSince1970: TimeInterval(row.notBefore)), Date(timeIntervalSince1970: TimeInterval(row.notAfter)),
+                     row.fingerprintSHA256, row.issuanceHash)
+        } else if let current = store.currentCertificate(name: certificate.name) {
+            facts = (current.notBefore, current.notAfter, current.sha256Hex, nil)
+        }
+        let changed = facts.map { $0.issuanceHash != nil && $0.issuanceHash != certificate.issuanceFingerprint } ?? false
+        if options.deployOnly {
+            guard facts != nil else { return PlanItem(name: certificate.name, action: .none, reason: "not issued yet", notAfter: nil) }
+            return PlanItem(name: certificate.name, action: .deploy, reason: "deploy requested", notAfter: facts?.notAfter)
+        }
+        let reason = options.due.decide(issued: facts != nil, configChanged: changed, notBefore: facts?.notBefore ?? now(),
+                                        notAfter: facts?.notAfter ?? now(), ariRenewAt: ariRenewAt, now: now())
+        if reason.isDue { return PlanItem(name: certificate.name, action: .renew, reason: reason.description, notAfter: facts?.notAfter) }
+        if !certificate.targets.isEmpty, let row, row.deployedFingerprint != row.fingerprintSHA256 || row.deployHash != certificate.deployFingerprint {
+            let why = row.deployedFingerprint != row.fingerprintSHA256 ? "the current certificate is not deployed yet" : "deploy targets or hooks changed"
+            return PlanItem(name: certificate.name, action: .deploy, reason: why + "; " + reason.description, notAfter: facts?.notAfter)
+        }
+        if !certificate.targets.isEmpty, row == nil, facts != nil {
+            return PlanItem(name: certificate.name, action: .deploy, reason: "not deployed by clm yet; " + reason.description, notAfter: facts?.notAfter)
+        }
+        return PlanItem(name: certificate.name, action: .none, reason: reason.description, notAfter: facts?.notAfter)
+    }
+
+    // MARK: ACME
+
+    struct IssuanceContext: Sendable {
+        let client: ACMEClient
+        let account: AccountCredentials
+        let store: RequestStore
+        let recorder: (any ACMERecording)?
+    }
+
+    func connect(dryRun: Bool, concurrency: Int) async throws(DeployError) -> IssuanceContext {
+        guard let acme = config.acme else { throw .notConfigured("the config has no `acme:` section") }
+        let url = dryRun ? (acme.stagingServer ?? acme.server) : acme.server
+        let client: ACMEClient
+        do {
+            let http = try HTTPClient(.init(caFile: acme.caFile, connections: min(max(concurrency, 1), 8)))
+            client = try await ACMEClient.connect(directoryURL: url, http: http)
+        } catch {
+            throw .notConfigured("cannot reach the ACME server \(url): \(error)")
+        }
+        // A dry run keeps its certificates apart so the real ones stay current.
+        let issueStore = dryRun ? RequestStore(root: stateRoot + "/dry-run") : store
+        var recorder: (any ACMERecording)?
+        if !dryRun { recorder = try? await InventoryACMERecorder(path: inventoryPath, now: now) }
+        let manager = AccountManager(client: client, state: store, recorder: recorder)
+        let account: AccountCredentials
+        do {
+            account = try manager.load()
+        } catch {
+            guard !acme.email.isEmpty || acme.eabKeyID != nil else {
+                throw .notConfigured("\(error) (or set acme.email in the config so clm registers one)")
+            }
+            var eab: ExternalAccountBinding?
+            if let kid = acme.eabKeyID, let key = acme.eabHMACKey { eab = ExternalAccountBinding(keyID: kid, macKeyBase64: key) }
+            do {
+                account = try await manager.register(contact: acme.email.map { "mailto:" + $0 }, externalAccountBinding: eab).credentials
+                log("registered an ACME account at \(url)")
+            } catch {
+                throw .notConfigured("cannot register an ACME account at \(url): \(error)")
+            }
+        }
+        return IssuanceContext(client: client, account: account, store: issueStore, recorder: recorder)
+    }
+
+    func issue(_ certificates: [ManagedCertificate], context: IssuanceContext, concurrency: Int) async -> [Result<IssuanceResult, IssuanceError>] {
+        var standalone: [String: StandaloneHTTPSolver] = [:]
+        var issuers: [Issuer] = []
+        for certificate in certificates {
+            let solver: any ChallengeSolver
+            switch certificate.challenge {
+            case .webroot(let path): solver = WebrootSolver(webroot: path)
+            case .standalone(let address, let port):
+                let key = "\(address):\(port)"
+                let shared = standalone[key] ?? StandaloneHTTPSolver(address: address, port: port)
+                standalone[key] = shared
+                solver = shared
+            case .dnsHook(let hook, let seconds): solver = DNSHookSolver(hook: hook, propagationDelay: .seconds(seconds))
+            }
+            issuers.append(Issuer(client: context.client, account: context.account, solver: solver, recorder: context.recorder,
+                                  state: context.store, log: log, now: now))
+        }
+        let requests = certificates.map { certificate in
+            CertificateRequest(name: certificate.name, identifiers: certificate.domains.map(ACME.Identifier.guess), keyType: certificate.keyType,
+                               preferredChain: certificate.preferredChain,
+                               replaces: context.client.directory.renewalInfo != nil
+                                   ? store.currentCertificate(name: certificate.name).flatMap(RenewalInfoID.certID(for:)) : nil)
+        }
+        var results = [Result<IssuanceResult, IssuanceError>?](repeating: nil, count: certificates.count)
+        await withTaskGroup(of: (Int, Result<IssuanceResult, IssuanceError>).self) { group in
+            var next = 0
+            func add() {
+                let index = next
+                let issuer = issuers[index], request = requests[index]
+                next += 1
+                group.addTask {
+                    do throws(IssuanceError) { return (index, .success(try await issuer.obtain(request))) } catch { return (index, .failure(error)) }
+                }
+            }
+            while next < certificates.count && next < max(1, concurrency) { add() }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                if next < certificates.count { add() }
+            }
+        }
+        return results.map { $0 ?? .failure(.state(name: "?", "not run")) }
+    }
+
+    func recordIssued(_ certificate: ManagedCertificate, _ issued: IssuanceResult) async {
+        let domains = (try? JSONEncoder().encode(certificate.domains)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        let row = ManagedCertificateRow(
+            name: certificate.name, domainsJSON: domains, keyType: certificate.keyType.rawValue, issuanceHash: certificate.issuanceFingerprint,
+            fingerprintSHA256: issued.certificate.sha256Hex, notBefore: Int64(issued.certificate.notBefore.timeIntervalSince1970),
+            notAfter: Int64(issued.certificate.notAfter.timeIntervalSince1970), ariCertID: RenewalInfoID.certID(for: issued.certificate),
+            deployHash: nil, deployedFingerprint: nil, updatedAt: Int64(now().timeIntervalSince1970))
+        let log = self.log
+        if await InventoryThread.run(inventoryPath, { try $0.recordManagedCertificate(row) }) == nil {
+            log("\(certificate.name): could not record the new certificate in \(inventoryPath)")
+        }
+    }
+}
+
+/// Runs one inventory call on a fresh thread (SQLite blocks).
+enum InventoryThread {
+    static func run<T: Sendable>(_ path: String, _ body: @escaping @Sendable (Inventory) throws -> T) async -> T? {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                do {
+                    let inventory = try Inventory(path: path)
+                    continuation.resume(returning: try body(inventory))
+                } catch {
+                    continuation.resume(returning: nil)
+                }
+            }
+            thread.start()
+        }
+    }
+}

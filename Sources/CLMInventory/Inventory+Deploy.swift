@@ -1,0 +1,191 @@
+internal import CLMSQLite
+public import Foundation
+
+/// A certificate under management, as the deploy stage last left it.
+public struct ManagedCertificateRow: Sendable, Hashable, Codable {
+    public var name: String
+    public var domainsJSON: String
+    public var keyType: String
+    public var issuanceHash: String
+    public var fingerprintSHA256: String
+    public var notBefore: Int64
+    public var notAfter: Int64
+    public var ariCertID: String?
+    public var deployHash: String?
+    public var deployedFingerprint: String?
+    public var updatedAt: Int64
+
+    public init(name: String, domainsJSON: String, keyType: String, issuanceHash: String, fingerprintSHA256: String, notBefore: Int64,
+                notAfter: Int64, ariCertID: String?, deployHash: String?, deployedFingerprint: String?, updatedAt: Int64) {
+        self.name = name
+        self.domainsJSON = domainsJSON
+        self.keyType = keyType
+        self.issuanceHash = issuanceHash
+        self.fingerprintSHA256 = fingerprintSHA256
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.ariCertID = ariCertID
+        self.deployHash = deployHash
+        self.deployedFingerprint = deployedFingerprint
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One deploy or rollback of one target.
+public struct DeployRunRow: Sendable, Hashable, Codable {
+    public var id: Int64?
+    public var certificateName: String
+    public var target: String
+    public var action: String
+    public var outcome: String
+    public var previousFingerprint: String?
+    public var newFingerprint: String?
+    public var version: String?
+    public var message: String?
+    public var startedAt: Int64
+    public var finishedAt: Int64
+
+    public init(certificateName: String, target: String, action: String, outcome: String, previousFingerprint: String?,
+                newFingerprint: String?, version: String?, message: String?, startedAt: Int64, finishedAt: Int64) {
+        self.certificateName = certificateName
+        self.target = target
+        self.action = action
+        self.outcome = outcome
+        self.previousFingerprint = previousFingerprint
+        self.newFingerprint = newFingerprint
+        self.version = version
+        self.message = message
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
+}
+
+/// One hook run.
+public struct HookRunRow: Sendable, Hashable, Codable {
+    public var certificateName: String?
+    public var phase: String
+    public var argvJSON: String
+    public var status: Int32?
+    public var timedOut: Bool
+    public var seconds: Double
+    public var output: String
+    public var ranAt: Int64
+
+    public init(certificateName: String?, phase: String, argvJSON: String, status: Int32?, timedOut: Bool, seconds: Double,
+                output: String, ranAt: Int64) {
+        self.certificateName = certificateName
+        self.phase = phase
+        self.argvJSON = argvJSON
+        self.status = status
+        self.timedOut = timedOut
+        self.seconds = seconds
+        self.output = output
+        self.ranAt = ranAt
+    }
+}
+
+extension Inventory {
+    /// Every managed certificate row, by name.
+    public func managedCertificates() throws(InventoryError) -> [String: ManagedCertificateRow] {
+        try read {
+            var rows: [String: ManagedCertificateRow] = [:]
+            try database.prepare("""
+                SELECT name, domains, key_type, issuance_hash, fingerprint_sha256, not_before, not_after, ari_cert_id,
+                       deploy_hash, deployed_fingerprint, updated_at FROM managed_certificate
+                """).query { row in
+                let managed = ManagedCertificateRow(
+                    name: row.string(0), domainsJSON: row.string(1), keyType: row.string(2), issuanceHash: row.string(3),
+                    fingerprintSHA256: row.string(4), notBefore: row.int64(5), notAfter: row.int64(6), ariCertID: row.text(7),
+                    deployHash: row.text(8), deployedFingerprint: row.text(9), updatedAt: row.int64(10))
+                rows[managed.name] = managed
+            }
+            return rows
+        }
+    }
+
+    /// Names of managed certificates expiring before `notAfterBefore` (uses the index).
+    public func managedCertificateNames(notAfterBefore: Int64) throws(InventoryError) -> [String] {
+        try read {
+            var names: [String] = []
+            try database.cached("SELECT name FROM managed_certificate WHERE not_after < ? ORDER BY not_after")
+                .query([notAfterBefore]) { names.append($0.string(0)) }
+            return names
+        }
+    }
+
+    /// Records a newly issued (or first seen) certificate of a managed name.
+    public func recordManagedCertificate(_ row: ManagedCertificateRow) throws(InventoryError) {
+        try write {
+            try database.cached("""
+                INSERT INTO managed_certificate (name, domains, key_type, issuance_hash, fingerprint_sha256, not_before, not_after,
+                    ari_cert_id, deploy_hash, deployed_fingerprint, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET domains = excluded.domains, key_type = excluded.key_type,
+                    issuance_hash = excluded.issuance_hash, fingerprint_sha256 = excluded.fingerprint_sha256,
+                    not_before = excluded.not_before, not_after = excluded.not_after, ari_cert_id = excluded.ari_cert_id,
+                    updated_at = excluded.updated_at
+                """).run([row.name, row.domainsJSON, row.keyType, row.issuanceHash, row.fingerprintSHA256, row.notBefore, row.notAfter,
+                          row.ariCertID, row.deployHash, row.deployedFingerprint, row.updatedAt])
+        }
+    }
+
+    /// Marks what was deployed successfully for `name`.
+    public func recordManagedDeploy(name: String, deployHash: String, fingerprint: String, now: Date) throws(InventoryError) {
+        try write {
+            try database.cached("UPDATE managed_certificate SET deploy_hash = ?, deployed_fingerprint = ?, updated_at = ? WHERE name = ?")
+                .run([deployHash, fingerprint, Int64(now.timeIntervalSince1970), name])
+        }
+    }
+
+    public func recordDeployRun(_ row: DeployRunRow) throws(InventoryError) {
+        try write {
+            try database.cached("""
+                INSERT INTO deploy_run (certificate_name, target, action, outcome, previous_fingerprint, new_fingerprint, version, message,
+                    started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).run([row.certificateName, row.target, row.action, row.outcome, row.previousFingerprint, row.newFingerprint, row.version,
+                          row.message, row.startedAt, row.finishedAt])
+        }
+    }
+
+    public func recordHookRun(_ row: HookRunRow) throws(InventoryError) {
+        try write {
+            try database.cached("""
+                INSERT INTO hook_run (certificate_name, phase, argv, status, timed_out, seconds, output, ran_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """).run([row.certificateName, row.phase, row.argvJSON, row.status, row.timedOut, row.seconds, row.output, row.ranAt])
+        }
+    }
+
+    /// Deploy history, newest first (all names when nil).
+    public func deployRuns(certificateName: String? = nil, limit: Int = 100) throws(InventoryError) -> [DeployRunRow] {
+        try read {
+            var rows: [DeployRunRow] = []
+            try database.cached("""
+                SELECT id, certificate_name, target, action, outcome, previous_fingerprint, new_fingerprint, version, message, started_at, finished_at
+                FROM deploy_run WHERE ?1 IS NULL OR certificate_name = ?1 ORDER BY id DESC LIMIT ?2
+                """).query([certificateName, limit]) { row in
+                var run = DeployRunRow(certificateName: row.string(1), target: row.string(2), action: row.string(3), outcome: row.string(4),
+                                       previousFingerprint: row.text(5), newFingerprint: row.text(6), version: row.text(7), message: row.text(8),
+                                       startedAt: row.int64(9), finishedAt: row.int64(10))
+                run.id = row.int64(0)
+                rows.append(run)
+            }
+            return rows
+        }
+    }
+
+    /// Hook runs, newest first.
+    public func hookRuns(certificateName: String? = nil, limit: Int = 100) throws(InventoryError) -> [HookRunRow] {
+        try read {
+            var rows: [HookRunRow] = []
+            try database.cached("""
+                SELECT certificate_name, phase, argv, status, timed_out, seconds, output, ran_at FROM hook_run
+                WHERE ?1 IS NULL OR certificate_name = ?1 ORDER BY id DESC LIMIT ?2
+                """).query([certificateName, limit]) { row in
+                rows.append(HookRunRow(certificateName: row.text(0), phase: row.string(1), argvJSON: row.string(2),
+                                       status: row.isNull(3) ? nil : Int32(row.int64(3)), timedOut: row.bool(4), seconds: row.double(5),
+                                       output: row.string(6), ranAt: row.int64(7)))
+            }
+            return rows
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import CLMDeploy
+import CLMInventory
+import Foundation
+
+/// `clm adopt ID`
+struct AdoptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adopt",
+        abstract: "Put a discovered certificate under management: writes conf.d/NAME.yaml beside the config.",
+        discussion: """
+            Names and key type come from the certificate; deploy targets from the nginx / HAProxy sites in the inventory \
+            that use its files (scan with `clm scan --nginx ... --haproxy ...` first). Review the file, then `clm renew NAME`.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var configOptions: ConfigOptions
+
+    @Argument(help: "Inventory id or fingerprint of the certificate.")
+    var id: String
+
+    @Option(name: .long, help: "Name for the managed certificate (default: from its first name).")
+    var name: String?
+
+    @Option(name: .long, help: ArgumentHelp("http-01 through this web root.", valueName: "dir"))
+    var webroot: String?
+
+    @Option(name: .customLong("standalone-port"), help: "http-01 with clm's own responder on this port.")
+    var standalonePort: Int?
+
+    @Option(name: .customLong("dns-hook"), help: ArgumentHelp("dns-01 through this hook.", valueName: "path"))
+    var dnsHook: String?
+
+    @Flag(name: .long, help: "Print the entry instead of writing it.")
+    var print = false
+
+    func validate() throws {
+        if [webroot != nil, standalonePort != nil, dnsHook != nil].filter({ $0 }).count != 1 {
+            throw ValidationError("choose how to answer challenges: exactly one of --webroot DIR, --standalone-port PORT, --dns-hook PATH")
+        }
+    }
+
+    func run() async throws {
+        let inventory = try global.openInventory()
+        let certificate: InventoryCertificate
+        let sites: [SiteRecord]
+        do {
+            certificate = try inventory.certificate(matching: id)
+            sites = try inventory.sites()
+        } catch { throw CommandFailure.failed(error.description) }
+        let challenge: String
+        if let webroot { challenge = "{ type: http-01, webroot: \(Self.quote(webroot)) }" }
+        else if let standalonePort { challenge = "{ type: http-01, standalone: { port: \(standalonePort) } }" }
+        else { challenge = "{ type: dns-01, hook: \(Self.quote(dnsHook ?? "")) }" }
+        let adopter = Adopter()
+        do {
+            let proposal = try adopter.propose(certificate, sites: sites, name: name, challengeYAML: challenge)
+            for warning in proposal.warnings { Terminal.standardError("clm: warning: \(warning)\n") }
+            if print {
+                Swift.print(proposal.yaml, terminator: "")
+                return
+            }
+            let path = try adopter.write(proposal, configPath: configOptions.path)
+            Swift.print("\(proposal.name): managed from now on (\(path)); `clm renew \(proposal.name)` issues and deploys it")
+        } catch {
+            throw CommandFailure.failed(error.description)
+        }
+    }
+
+    static func quote(_ text: String) -> String {
+        String(decoding: (try? JSONEncoder().encode(text)) ?? Data(), as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+    }
+}
