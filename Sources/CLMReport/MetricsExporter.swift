@@ -89,13 +89,13 @@ struct OwnMetric {
     let sql: String
 
     static let all: [OwnMetric] = [
-        OwnMetric(name: "clm_renewals_total", type: "counter", help: "Certificate renewals by result.", table: "renewal",
-                  label: "result", sql: "SELECT result, count(*) FROM renewal GROUP BY result"),
-        OwnMetric(name: "clm_deploys_total", type: "counter", help: "Deploys by result.", table: "deployment",
-                  label: "result", sql: "SELECT result, count(*) FROM deployment GROUP BY result"),
+        OwnMetric(name: "clm_renewals_total", type: "counter", help: "Certificate renewals and deploys run by `clm renew`, by result.",
+                  table: "renewal_run", label: "result", sql: "SELECT result, count(*) FROM renewal_run GROUP BY result"),
+        OwnMetric(name: "clm_deploys_total", type: "counter", help: "Deploys and rollbacks per target, by outcome.", table: "deploy_run",
+                  label: "result", sql: "SELECT outcome, count(*) FROM deploy_run GROUP BY outcome"),
         OwnMetric(name: "clm_last_successful_renew_timestamp_seconds", type: "gauge",
-                  help: "When a renewal last succeeded (Unix time).", table: "renewal", label: nil,
-                  sql: "SELECT 'last', coalesce(max(finished_at), 0) FROM renewal WHERE result = 'success'"),
+                  help: "When a renewal last succeeded (Unix time).", table: "renewal_run", label: nil,
+                  sql: "SELECT 'last', coalesce(max(finished_at), 0) FROM renewal_run WHERE result = 'success'"),
         OwnMetric(name: "clm_audit_findings", type: "gauge", help: "Findings of the last audit by severity.",
                   table: "audit_run", label: "severity",
                   sql: """

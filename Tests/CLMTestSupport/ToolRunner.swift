@@ -62,8 +62,8 @@ public final class RunningProcess: @unchecked Sendable {
 
     /// Starts `tool` and waits until a stdout line matching `readyLine`
     /// yields the listening port.
-    static func start(_ tool: String, aptPackage: String, arguments: [String],
-                      readyTimeout: Double = 10, parsePort: @escaping (String) -> UInt16?) throws -> RunningProcess {
+    public static func start(_ tool: String, aptPackage: String, arguments: [String],
+                      readyTimeout: Double = 10, parsePort: @escaping @Sendable (String) -> UInt16?) throws -> RunningProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try ToolRunner.require(tool, aptPackage: aptPackage))
         process.arguments = arguments

@@ -7,6 +7,8 @@ public import CLMCrypto
 /// of the code never re-checks it.
 public struct ClmConfig: Sendable, Hashable {
     public var acme: ACMESettings?
+    /// `notify:` — where failures and recoveries are announced.
+    public var notify: NotifySettings?
     public var renew: RenewDefaults
     public var hooks: HookSet
     public var certificates: [ManagedCertificate]
@@ -23,6 +25,20 @@ public struct ClmConfig: Sendable, Hashable {
     }
 
     public func certificate(named name: String) -> ManagedCertificate? { certificates.first { $0.name == name } }
+}
+
+/// `notify:` — a webhook (POST JSON) and/or a command, told once when a
+/// certificate's renewal or deploy starts failing and once when it recovers.
+public struct NotifySettings: Sendable, Hashable {
+    public var webhook: String?
+    public var command: Argv?
+    public var timeoutSeconds: Double
+
+    public init(webhook: String? = nil, command: Argv? = nil, timeoutSeconds: Double = 30) {
+        self.webhook = webhook
+        self.command = command
+        self.timeoutSeconds = timeoutSeconds
+    }
 }
 
 /// `acme:` — the CA and the account.

@@ -49,11 +49,12 @@ public struct ConfigLoader: Sendable {
     }
 
     private func parseMain(_ root: YAMLField) throws(ConfigError) -> ClmConfig {
-        let top = try root.mapping(allowed: ["acme", "renew", "hooks", "certificates"])
+        let top = try root.mapping(allowed: ["acme", "renew", "hooks", "notify", "certificates"])
         var config = ClmConfig(acme: nil, certificates: [], files: [root.file])
         if let acme = top["acme"] { config.acme = try parseACME(acme) }
         if let renew = top["renew"] { config.renew = try parseRenew(renew) }
         if let hooks = top["hooks"] { config.hooks = try parseHooks(hooks) }
+        if let notify = top["notify"] { config.notify = try parseNotify(notify) }
         if let list = top["certificates"] {
             config.certificates = try list.sequence().map { (item) throws(ConfigError) -> ManagedCertificate in
                 try parseCertificate(item, defaults: config.renew)
@@ -138,6 +139,16 @@ public struct ConfigLoader: Sendable {
         if let timeout = f["hook_timeout"] { renew.hookTimeoutSeconds = Double(try timeout.duration()) }
         if let keep = f["keep"] { renew.keep = try keep.int(1...100) }
         return renew
+    }
+
+    private func parseNotify(_ field: YAMLField) throws(ConfigError) -> NotifySettings {
+        let f = try field.mapping(allowed: ["webhook", "command", "timeout"])
+        var notify = NotifySettings()
+        if let webhook = f["webhook"] { notify.webhook = try url(webhook) }
+        if let command = f["command"] { notify.command = try command.argv() }
+        if let timeout = f["timeout"] { notify.timeoutSeconds = Double(try timeout.duration()) }
+        guard notify.webhook != nil || notify.command != nil else { throw field.error("give `webhook`, `command` or both") }
+        return notify
     }
 
     private func parseHooks(_ field: YAMLField) throws(ConfigError) -> HookSet {

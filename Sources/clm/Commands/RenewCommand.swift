@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLMInventory
 import CLMCore
 import CLMDeploy
 import Foundation
@@ -78,6 +79,9 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
         throw CommandFailure.failed(error.description)
     }
     let elapsed = Date().timeIntervalSince(started)
+    if !options.dryRun && !options.planOnly {
+        await recordAndNotify(summary, config: config, inventoryPath: state.inventory, global: global)
+    }
     if format == .json {
         let plan = summary.plan.map { item -> [String: Any] in
             var row: [String: Any] = ["name": item.name, "action": item.action.rawValue, "reason": item.reason]
@@ -114,5 +118,29 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
     let failures = summary.failures
     if !failures.isEmpty {
         throw CommandFailure.failed("\(failures.count) certificate(s) failed: \(failures.map(\.name).joined(separator: ", "))")
+    }
+}
+
+/// Keeps renewal outcomes for metrics and announces failures/recoveries once.
+func recordAndNotify(_ summary: Renewer.Summary, config: ClmConfig, inventoryPath: String, global: GlobalOptions) async {
+    let acted = summary.outcomes.filter { $0.action != .none }
+    guard !acted.isEmpty else { return }
+    let log = global.log
+    let inventory: Inventory
+    do { inventory = try Inventory(path: inventoryPath) } catch {
+        log.warning("renewal outcomes not recorded: \(error)")
+        return
+    }
+    let now = Date()
+    for outcome in acted {
+        do { try inventory.recordRenewalRun(name: outcome.name, action: outcome.action.rawValue, failed: outcome.failed, message: outcome.error, at: now) } catch {
+            log.warning("renewal outcome of \(outcome.name) not recorded: \(error)")
+        }
+    }
+    guard let settings = config.notify else { return }
+    let notifier = Notifier(settings: settings, log: { log.warning($0) })
+    let results = acted.map { Notifier.Result(name: $0.name, failed: $0.failed, message: $0.error) }
+    for event in await notifier.process(results, inventory: inventory, now: now) {
+        log.info("notified \(event.event.rawValue) of \(event.certificate)")
     }
 }

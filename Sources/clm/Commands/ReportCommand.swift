@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLMAudit
+import CLMDeploy
 import CLMInventory
 import CLMReport
 import Foundation
@@ -44,5 +45,16 @@ enum ReportSources {
         }
     }
 
-    static func renewals(inventory: Inventory, now: Date) throws -> [HTMLReport.Renewal] { [] }
+    /// Managed certificates with the default renewal point (one third of
+    /// lifetime left; half under 10 days), soonest first.
+    static func renewals(inventory: Inventory, now: Date) throws -> [HTMLReport.Renewal] {
+        let rows: [String: ManagedCertificateRow]
+        do { rows = try inventory.managedCertificates() } catch { throw CommandFailure.failed(error.description) }
+        return rows.values.map { row in
+            let domains = (try? JSONDecoder().decode([String].self, from: Data(row.domainsJSON.utf8))) ?? []
+            let due = DuePolicy.defaultRenewalTime(notBefore: Date(timeIntervalSince1970: TimeInterval(row.notBefore)),
+                                                   notAfter: Date(timeIntervalSince1970: TimeInterval(row.notAfter)))
+            return HTMLReport.Renewal(name: row.name, domains: domains, dueAt: due)
+        }.sorted { $0.dueAt < $1.dueAt }
+    }
 }
