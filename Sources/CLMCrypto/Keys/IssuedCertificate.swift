@@ -112,25 +112,9 @@ public struct IssuedCertificate: Sendable, Hashable {
 
     /// Splits a PEM bundle into certificate DERs, in order.
     public static func derBlocks(fromPEM pem: String) -> [[UInt8]] {
-        var blocks: [[UInt8]] = []
-        var inside = false
-        var base64 = ""
-        for rawLine in pem.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line == "-----BEGIN CERTIFICATE-----" { inside = true; base64 = ""; continue }
-            if line == "-----END CERTIFICATE-----" {
-                inside = false
-                if let data = Data(base64Encoded: base64) { blocks.append(Array(data)) }
-                continue
-            }
-            if inside { base64 += line }
-        }
-        return blocks
+        PEMDecoder.blocks(in: Array(pem.utf8)).blocks.filter { $0.label == "CERTIFICATE" }.map(\.der)
     }
 
     /// PEM text for one DER certificate.
-    public static func pem(fromDER der: [UInt8]) -> String {
-        let base64 = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-        return "-----BEGIN CERTIFICATE-----\n\(base64)\n-----END CERTIFICATE-----\n"
-    }
+    public static func pem(fromDER der: [UInt8]) -> String { PEMEncoding.certificate(der) }
 }
