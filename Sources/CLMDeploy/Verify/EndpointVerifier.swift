@@ -50,20 +50,33 @@ public struct TLSEndpointProbe: EndpointProbing {
 }
 
 /// Waits until an endpoint serves the expected certificate.
+///
+/// Right after `nginx -s reload` old workers may still accept connections
+/// for a moment next to the new ones, so one matching handshake is not
+/// enough: the endpoint must serve `expected` on `confirmations` probes in a
+/// row (an in-process handshake on loopback costs ~1-5 ms).
 struct EndpointVerifier: Sendable {
     let probe: any EndpointProbing
     var attempts = 20
     var pause: Double = 0.25
+    var confirmations = 3
 
-    /// Succeeds once `endpoint` serves `expected`; retries while workers
+    /// Succeeds once `endpoint` serves `expected` steadily; retries while workers
     /// of the reloaded server still hold the old certificate.
     func require(_ expected: String, at endpoint: VerifyEndpoint) throws(DeployError) {
         var last: DeployError = .verifyUnreachable(endpoint: endpoint.description, why: "not probed")
         for attempt in 0..<attempts {
+            var matched = 0
             do {
-                let served = try probe.servedFingerprint(endpoint)
-                if served == expected { return }
-                last = .verifyFailed(endpoint: endpoint.description, expected: expected, served: served)
+                while matched < max(1, confirmations) {
+                    let served = try probe.servedFingerprint(endpoint)
+                    guard served == expected else {
+                        last = .verifyFailed(endpoint: endpoint.description, expected: expected, served: served)
+                        break
+                    }
+                    matched += 1
+                }
+                if matched >= max(1, confirmations) { return }
             } catch {
                 last = error
             }
