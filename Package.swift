@@ -49,7 +49,7 @@ let package = Package(
         // The three stages and the audit.
         .target(name: "CLMDiscover", dependencies: ["CLMCrypto", "CLMInventory", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMRequest", dependencies: ["CLMCrypto", "CLMHTTP", "CLMInventory", "CLMCore"], swiftSettings: strict),
-        .target(name: "CLMDeploy", dependencies: ["CLMCrypto", "CLMHTTP", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMCore", "Yams"],
+        .target(name: "CLMDeploy", dependencies: ["CLMCrypto", "CShims", "CLMHTTP", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMCore", "Yams"],
                 swiftSettings: strict),
         .target(name: "CLMAudit", dependencies: ["CLMInventory", "CLMCore", "Yams"], swiftSettings: strict),
 

@@ -42,7 +42,7 @@ public struct Deployer: Sendable {
     public var verifyAttempts = 20
 
     public init(stateRoot: String, globalHooks: HookSet = HookSet(), hookTimeout: Double = 120,
-                probe: any EndpointProbing = OpenSSLClientProbe(), crash: CrashInjector = .disabled,
+                probe: any EndpointProbing = TLSEndpointProbe(), crash: CrashInjector = .disabled,
                 log: @escaping @Sendable (String) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() }) {
         self.stateRoot = stateRoot
         self.globalHooks = globalHooks
@@ -147,14 +147,13 @@ public struct Deployer: Sendable {
         crash.at("deploy.before-reload")
 
         // Reloads, batched: one check + reload per distinct command.
-        var reloaded: [String: (check: Argv, reload: Argv)] = [:]
-        var groups: [String: (check: Argv, reload: Argv, members: [Int])] = [:]
+        var reloaded: [String: (check: Argv, reload: Argv, environment: [String: String])] = [:]
+        var groups: [String: (check: Argv, reload: Argv, environment: [String: String], members: [Int])] = [:]
         var order: [String] = []
         for index in states.indices where states[index].ok {
             for receipt in states[index].receipts {
-                guard case .command(let check, let reload) = receipt.target.reload else { continue }
-                let key = "\(check)\u{0}\(reload)"
-                if groups[key] == nil { groups[key] = (check, reload, []); order.append(key) }
+                guard case .command(let check, let reload) = receipt.target.reload, let key = receipt.target.reloadGroupKey else { continue }
+                if groups[key] == nil { groups[key] = (check, reload, receipt.target.environment, []); order.append(key) }
                 if groups[key]?.members.last != index { groups[key]?.members.append(index) }
             }
         }
@@ -163,15 +162,16 @@ public struct Deployer: Sendable {
             let members = group.members.filter { states[$0].ok }
             guard !members.isEmpty else { continue }
             var failure: DeployError?
-            if !group.check.isEmpty, let error = hooks.run(group.check, phase: "check", name: members.count == 1 ? states[members[0]].name : nil,
-                                                          environment: ["CLM_CERT_NAMES": members.map { states[$0].name }.joined(separator: " ")]) {
+            var groupEnvironment = group.environment
+            groupEnvironment["CLM_CERT_NAMES"] = members.map { states[$0].name }.joined(separator: " ")
+            let single = members.count == 1 ? states[members[0]].name : nil
+            if !group.check.isEmpty, let error = hooks.run(group.check, phase: "check", name: single, environment: groupEnvironment.merging(["CLM_PHASE": "check"]) { $1 }) {
                 failure = .checkFailed(command: group.check.joined(separator: " "), output: error.output)
-            } else if let error = hooks.run(group.reload, phase: "reload", name: members.count == 1 ? states[members[0]].name : nil,
-                                            environment: ["CLM_CERT_NAMES": members.map { states[$0].name }.joined(separator: " ")]) {
+            } else if let error = hooks.run(group.reload, phase: "reload", name: single, environment: groupEnvironment.merging(["CLM_PHASE": "reload"]) { $1 }) {
                 failure = .reloadFailed(command: group.reload.joined(separator: " "), output: error.output)
-                reloaded[key] = (group.check, group.reload)
+                reloaded[key] = (group.check, group.reload, group.environment)
             } else {
-                reloaded[key] = (group.check, group.reload)
+                reloaded[key] = (group.check, group.reload, group.environment)
             }
             if let failure {
                 log("\(failure); rolling back \(members.map { states[$0].name }.joined(separator: ", "))")
@@ -235,14 +235,12 @@ public struct Deployer: Sendable {
         var again: Set<String> = []
         for state in states where state.rolledBack {
             for receipt in state.receipts {
-                if case .command(let check, let reload) = receipt.target.reload, reloaded["\(check)\u{0}\(reload)"] != nil {
-                    again.insert("\(check)\u{0}\(reload)")
-                }
+                if let key = receipt.target.reloadGroupKey, reloaded[key] != nil { again.insert(key) }
             }
         }
         for key in order where again.contains(key) {
             guard let commands = reloaded[key] else { continue }
-            if let error = hooks.run(commands.reload, phase: "reload", name: nil, environment: ["CLM_PHASE": "rollback"]) {
+            if let error = hooks.run(commands.reload, phase: "reload", name: nil, environment: commands.environment.merging(["CLM_PHASE": "rollback"]) { $1 }) {
                 log("reload after rollback failed: \(error); the previous files are in place but the server may still hold the new ones")
             }
         }

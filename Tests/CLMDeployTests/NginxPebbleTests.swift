@@ -91,7 +91,7 @@ struct NginxPebbleTests {
         let bootstrap = try await sets.plainFiles("bootstrap", names: ["www.example.test"], in: target)
         let nginx = try LocalNginx.start(certificateDirectory: target)
         defer { nginx.stop() }
-        let probe = OpenSSLClientProbe()
+        let probe = TLSEndpointProbe()
         let endpoint = VerifyEndpoint(host: "127.0.0.1", port: nginx.port, serverName: "www.example.test")
         #expect(try probe.servedFingerprint(endpoint) == bootstrap)
 

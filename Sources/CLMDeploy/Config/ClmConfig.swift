@@ -188,9 +188,12 @@ public struct DeployTarget: Sendable, Hashable {
     public var owner: String?
     public var group: String?
     public var keep: Int
+    /// `env:` — extra CLM_* variables for this target's check and reload
+    /// commands (e.g. CLM_NGINX_CONF for Hooks/nginx).
+    public var environment: [String: String]
 
     public init(kind: Kind, label: String, reload: ReloadMethod = .none, verify: VerifyEndpoint? = nil,
-                owner: String? = nil, group: String? = nil, keep: Int = 3) {
+                owner: String? = nil, group: String? = nil, keep: Int = 3, environment: [String: String] = [:]) {
         self.kind = kind
         self.label = label
         self.reload = reload
@@ -198,6 +201,7 @@ public struct DeployTarget: Sendable, Hashable {
         self.owner = owner
         self.group = group
         self.keep = keep
+        self.environment = environment
     }
 
     public var path: String {
@@ -211,5 +215,12 @@ public struct DeployTarget: Sendable, Hashable {
 
     var summary: String {
         "\(label):\(path):\(reload.summary):\(verify?.description ?? ""):\(owner ?? ""):\(group ?? ""):\(keep)"
+            + (environment.isEmpty ? "" : ":" + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+    }
+
+    /// Key of the reload batch this target joins: same commands and environment, one check + reload.
+    var reloadGroupKey: String? {
+        guard case .command(let check, let reload) = reload else { return nil }
+        return "\(check)\u{0}\(reload)\u{0}" + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\u{0}")
     }
 }

@@ -220,7 +220,7 @@ public struct ConfigLoader: Sendable {
 
     private func parseTarget(_ field: YAMLField, domains: [String], defaults: RenewDefaults) throws(ConfigError) -> DeployTarget {
         let f = try field.mapping(allowed: ["target", "dir", "path", "reload", "check", "command", "socket", "verify", "verify_sni",
-                                            "owner", "group", "keep"])
+                                            "owner", "group", "keep", "hook", "env"])
         guard let kindField = f["target"] else { throw field.error("`target` is required (nginx or haproxy)") }
         let label = try kindField.string()
         var target: DeployTarget
@@ -237,19 +237,32 @@ public struct ConfigLoader: Sendable {
                 if r.node.scalar?.string == "none" { reload = [] } else { reload = try r.argv() }
             }
             if f["command"] != nil { throw f["command"]!.error("nginx targets take `reload: [argv]`") }
+            if let hook = f["hook"] {
+                if f["check"] != nil || f["reload"] != nil { throw hook.error("give either `hook` or `check` / `reload`, not both") }
+                let path = try hookPath(hook)
+                check = [path, "check"]
+                reload = [path, "reload"]
+            }
             target = DeployTarget(kind: .directory(path), label: label, reload: reload.isEmpty ? .none : .command(check: check, reload: reload))
         case "haproxy":
             guard let pathField = f["path"] else { throw field.error("a haproxy target needs `path: /etc/haproxy/certs/NAME.pem`") }
             if f["dir"] != nil { throw f["dir"]!.error("haproxy targets take `path` (one combined PEM); `dir` is for nginx") }
             let path = try absolute(pathField)
             let mode = try f["reload"]?.string() ?? "command"
+            if mode != "command", let hook = f["hook"] { throw hook.error("`hook` goes with reload: command") }
             switch mode {
             case "runtime-api":
                 guard let socket = f["socket"] else { throw field.error("`socket` is required with reload: runtime-api (the stats socket with level admin)") }
                 target = DeployTarget(kind: .combinedFile(path), label: label, reload: .haproxyRuntimeAPI(socket: try socket.string()))
             case "command":
-                let check = try f["check"]?.argv() ?? ["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"]
-                let reload = try f["command"]?.argv() ?? ["systemctl", "reload", "haproxy"]
+                var check = try f["check"]?.argv() ?? ["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"]
+                var reload = try f["command"]?.argv() ?? ["systemctl", "reload", "haproxy"]
+                if let hook = f["hook"] {
+                    if f["check"] != nil || f["command"] != nil { throw hook.error("give either `hook` or `check` / `command`, not both") }
+                    let path = try hookPath(hook)
+                    check = [path, "check"]
+                    reload = [path, "reload"]
+                }
                 target = DeployTarget(kind: .combinedFile(path), label: label, reload: .command(check: check, reload: reload))
             case "none":
                 target = DeployTarget(kind: .combinedFile(path), label: label, reload: .none)
@@ -272,7 +285,27 @@ public struct ConfigLoader: Sendable {
         if let owner = f["owner"] { target.owner = try owner.string() }
         if let group = f["group"] { target.group = try group.string() }
         target.keep = try f["keep"]?.int(1...100) ?? defaults.keep
+        if let env = f["env"] {
+            guard let mapping = env.node.mapping else { throw env.error("expected a mapping of CLM_* variables") }
+            for (keyNode, value) in mapping {
+                let name = keyNode.scalar?.string ?? ""
+                guard name.hasPrefix("CLM_"), name.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "_" }) else {
+                    throw env.error("'\(name)': hook variables must be named CLM_[A-Z0-9_]*")
+                }
+                target.environment[name] = try env.child(name, value).string()
+            }
+        }
         return target
+    }
+
+    /// `hook: PATH` — absolute, or relative to the config file's directory
+    /// (`hook: Hooks/nginx` beside a clm.yaml in the source tree).
+    private func hookPath(_ field: YAMLField) throws(ConfigError) -> String {
+        let text = try field.string()
+        guard !text.isEmpty else { throw field.error("empty hook path") }
+        if text.hasPrefix("/") { return text }
+        let base = (field.file as NSString).deletingLastPathComponent
+        return base.isEmpty ? text : base + "/" + text
     }
 
     private func absolute(_ field: YAMLField) throws(ConfigError) -> String {

@@ -14,9 +14,12 @@ public struct HAProxyRuntimeAPI: Sendable {
 
     /// Replaces the certificate HAProxy loaded from `path` with `pem` (key + certificate + chain).
     public func replaceCertificate(path: String, pem: [UInt8]) throws(DeployError) {
-        var payload = "set ssl cert \(path) <<\n" + String(decoding: pem, as: UTF8.self)
-        if !payload.hasSuffix("\n") { payload += "\n" }
-        payload += "\n"
+        // The payload ends at the first empty line, so blank lines between PEM blocks
+        // (a key file ending in "\n" followed by "\n" + certificate) must go.
+        let lines = String(decoding: pem, as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let payload = "set ssl cert \(path) <<\n" + lines.joined(separator: "\n") + "\n\n"
         let set = try send(payload)
         guard set.contains("Transaction created") || set.contains("Transaction updated") else {
             throw .runtimeAPI(socket: socketPath, why: "set ssl cert \(path) answered: \(set.trimmingCharacters(in: .whitespacesAndNewlines)) (is \(path) a crt HAProxy loaded?)")

@@ -1,11 +1,18 @@
 internal import Foundation
+internal import CShims
 
 /// Runs a hook executable with an argv (never through a shell), extra
 /// environment variables, a time limit, and its output captured for the log.
 ///
 /// Output is read with poll(2) on one pipe shared by stdout and stderr, so a
 /// chatty hook cannot fill a pipe and stall; past the deadline the hook's
-/// whole process group is killed.
+/// whole process group is killed. The deadline holds after end-of-output too:
+/// a hook that closes its output and keeps running (`exec >/dev/null 2>&1;
+/// sleep 1000`) is waited for with WNOHANG and killed when time is up.
+///
+/// The pipe is created close-on-exec (pipe2 + O_CLOEXEC), so hooks spawned
+/// at the same time from other threads never inherit its write end (which
+/// would hold this hook's output open until they exit).
 public struct HookRunner: Sendable {
     public struct Outcome: Sendable, Hashable {
         public let status: Int32
@@ -40,7 +47,7 @@ public struct HookRunner: Sendable {
         guard access(resolved, X_OK) == 0 else { throw .notExecutable(executable) }
 
         var pipeFDs: [Int32] = [0, 0]
-        guard pipe(&pipeFDs) == 0 else { throw .spawnFailed(executable, reason: String(cString: strerror(errno))) }
+        guard clm_pipe_cloexec(&pipeFDs) == 0 else { throw .spawnFailed(executable, reason: String(cString: strerror(errno))) }
         let readEnd = pipeFDs[0], writeEnd = pipeFDs[1]
         defer { close(readEnd) }
 
@@ -101,13 +108,28 @@ public struct HookRunner: Sendable {
             output.append(contentsOf: buffer[0..<count])
             if output.count > outputLimit * 2 { output.removeFirst(output.count - outputLimit) }
         }
-        if timedOut {
-            kill(-pid, SIGTERM)
-            usleep(200_000)
-            kill(-pid, SIGKILL)
-        }
+        // Output closed (or time is up): wait for the hook itself, still bounded by the deadline.
         var waitStatus: Int32 = 0
-        while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {}
+        var reaped = false
+        var pause: UInt32 = 500
+        while !timedOut {
+            let result = waitpid(pid, &waitStatus, WNOHANG)
+            if result == pid { reaped = true; break }
+            if result < 0 && errno != EINTR { reaped = true; break }  // ECHILD: nothing left to wait for
+            if deadline.timeIntervalSinceNow <= 0 { timedOut = true; break }
+            usleep(pause)
+            pause = min(pause * 2, 20_000)
+        }
+        if !reaped {
+            // The whole process group: the hook and anything it started.
+            kill(-pid, SIGTERM)
+            for _ in 0..<20 {
+                if waitpid(pid, &waitStatus, WNOHANG) == pid { reaped = true; break }
+                usleep(10_000)
+            }
+            kill(-pid, SIGKILL)
+            if !reaped { while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {} }
+        }
         let exitStatus: Int32
         if waitStatus & 0x7F == 0 {
             exitStatus = (waitStatus >> 8) & 0xFF
@@ -128,10 +150,10 @@ public struct HookRunner: Sendable {
         return executable
     }
 
-    static func baseEnvironment() -> [String: String] {
-        let inherited = ProcessInfo.processInfo.environment
+    static func baseEnvironment(from inherited: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
         var env: [String: String] = ["PATH": inherited["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
-        for key in ["HOME", "LANG", "LC_ALL", "TZ", "CLM_HOME", "CLM_CRASH_AT"] { if let value = inherited[key] { env[key] = value } }
+        // Not CLM_CRASH_AT: crash injection is for clm itself, never for the hooks it runs.
+        for key in ["HOME", "LANG", "LC_ALL", "TZ", "CLM_HOME"] { if let value = inherited[key] { env[key] = value } }
         return env
     }
 

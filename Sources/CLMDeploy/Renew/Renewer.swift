@@ -50,7 +50,7 @@ public struct Renewer: Sendable {
     public let config: ClmConfig
     public let stateRoot: String
     public let inventoryPath: String
-    public var probe: any EndpointProbing = OpenSSLClientProbe()
+    public var probe: any EndpointProbing = TLSEndpointProbe()
     public var crash: CrashInjector = .disabled
     public var log: @Sendable (String) -> Void
     public var now: @Sendable () -> Date

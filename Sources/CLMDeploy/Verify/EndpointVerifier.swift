@@ -7,44 +7,76 @@ public protocol EndpointProbing: Sendable {
     func servedFingerprint(_ endpoint: VerifyEndpoint) throws(DeployError) -> String
 }
 
-/// Probes with `openssl s_client` run through ``HookRunner`` (argv, no shell),
-/// until the in-process TLS prober (CLMCrypto TLSProber) is on main.
-public struct OpenSSLClientProbe: EndpointProbing {
-    public var timeout: Double
+/// Probes with CLMCrypto's ``TLSProber``: one in-process handshake to the
+/// endpoint's host:port with the endpoint's SNI name (the first domain unless
+/// `verify_sni` says otherwise), non-blocking socket and poll(2) deadlines.
+///
+/// Only the leaf's fingerprint matters: the chain is checked against
+/// `caFile` (or the system store) but a failed verification does not fail the
+/// probe, so private CAs and pebble need no trust configuration.
+public struct TLSEndpointProbe: EndpointProbing {
+    public let timeout: Double
+    private let prober: Result<TLSProber, OpenSSLError>
 
-    public init(timeout: Double = 10) { self.timeout = timeout }
+    public init(timeout: Double = 5, caFile: String? = nil) {
+        self.timeout = timeout
+        do throws(OpenSSLError) {
+            prober = .success(try TLSProber(options: TLSProbeOptions(timeout: timeout, caFile: caFile)))
+        } catch {
+            prober = .failure(error)
+        }
+    }
 
     public func servedFingerprint(_ endpoint: VerifyEndpoint) throws(DeployError) -> String {
-        let host = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
-        var argv = ["openssl", "s_client", "-connect", "\(host):\(endpoint.port)"]
-        if let name = endpoint.serverName { argv += ["-servername", name] }
-        let outcome: HookRunner.Outcome
-        do { outcome = try HookRunner().run(argv, environment: [:], timeout: timeout) } catch {
-            throw .verifyUnreachable(endpoint: endpoint.description, why: "\(error) (apt-get install -y openssl)")
+        let tls: TLSProber
+        switch prober {
+        case .success(let value): tls = value
+        case .failure(let error): throw .verifyUnreachable(endpoint: endpoint.description, why: "TLS client setup failed: \(error)")
         }
-        guard let der = IssuedCertificate.derBlocks(fromPEM: outcome.output).first else {
-            let reason = outcome.timedOut ? "no answer within \(Int(timeout)) s" : String(outcome.output.suffix(300))
-            throw .verifyUnreachable(endpoint: endpoint.description, why: reason.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let port = UInt16(exactly: endpoint.port) else {
+            throw .verifyUnreachable(endpoint: endpoint.description, why: "port \(endpoint.port) is out of range")
         }
-        return Digest.sha256Hex(der)
+        let target = TLSTarget(host: endpoint.host, port: port, sni: endpoint.serverName, starttls: StartTLSProtocol.none)
+        switch tls.probeBlocking(target) {
+        case .success(let result):
+            guard let leaf = result.peerChain.first else {
+                throw .verifyUnreachable(endpoint: endpoint.description, why: "the server sent no certificate")
+            }
+            return Digest.sha256Hex(leaf)
+        case .failure(let error):
+            throw .verifyUnreachable(endpoint: endpoint.description, why: error.description)
+        }
     }
 }
 
 /// Waits until an endpoint serves the expected certificate.
+///
+/// Right after `nginx -s reload` old workers may still accept connections
+/// for a moment next to the new ones, so one matching handshake is not
+/// enough: the endpoint must serve `expected` on `confirmations` probes in a
+/// row (an in-process handshake on loopback costs ~1-5 ms).
 struct EndpointVerifier: Sendable {
     let probe: any EndpointProbing
     var attempts = 20
     var pause: Double = 0.25
+    var confirmations = 3
 
-    /// Succeeds once `endpoint` serves `expected`; retries while workers
+    /// Succeeds once `endpoint` serves `expected` steadily; retries while workers
     /// of the reloaded server still hold the old certificate.
     func require(_ expected: String, at endpoint: VerifyEndpoint) throws(DeployError) {
         var last: DeployError = .verifyUnreachable(endpoint: endpoint.description, why: "not probed")
         for attempt in 0..<attempts {
+            var matched = 0
             do {
-                let served = try probe.servedFingerprint(endpoint)
-                if served == expected { return }
-                last = .verifyFailed(endpoint: endpoint.description, expected: expected, served: served)
+                while matched < max(1, confirmations) {
+                    let served = try probe.servedFingerprint(endpoint)
+                    guard served == expected else {
+                        last = .verifyFailed(endpoint: endpoint.description, expected: expected, served: served)
+                        break
+                    }
+                    matched += 1
+                }
+                if matched >= max(1, confirmations) { return }
             } catch {
                 last = error
             }

@@ -82,4 +82,9 @@ void clm_SSL_CTX_set_probe_options(SSL_CTX *ctx);
 int clm_verify_chain(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted,
                      int use_time, long long at, const char *host, int *depth_out);
 
+// ---- deploy hooks ----
+/// pipe2(fds, O_CLOEXEC): both ends close-on-exec from the start, so a hook
+/// spawned concurrently on another thread never inherits them.
+int clm_pipe_cloexec(int fds[2]);
+
 #endif

@@ -14,9 +14,58 @@ struct HooksCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List hooks, checks and reloads per certificate.")
         @OptionGroup var configOptions: ConfigOptions
+        @Option(name: .long, help: "Output format.") var format: PlanFormat = .table
+
+        /// One command clm runs: a hook (pre/deploy/post), a target's check or reload, or a runtime-API swap.
+        struct Entry: Encodable {
+            let certificate: String?
+            let phase: String
+            let target: String?
+            let argv: [String]?
+            let socket: String?
+            let verify: String?
+            let environment: [String: String]?
+        }
+
+        static func entries(_ config: ClmConfig) -> [Entry] {
+            var entries: [Entry] = []
+            func hooks(_ set: HookSet, certificate: String?) {
+                for (phase, list) in [("pre", set.pre), ("deploy", set.deploy), ("post", set.post)] {
+                    for argv in list {
+                        entries.append(Entry(certificate: certificate, phase: phase, target: nil, argv: argv, socket: nil, verify: nil, environment: nil))
+                    }
+                }
+            }
+            hooks(config.hooks, certificate: nil)
+            for certificate in config.certificates {
+                for target in certificate.targets {
+                    let env = target.environment.isEmpty ? nil : target.environment
+                    let verify = target.verify?.description
+                    switch target.reload {
+                    case .none:
+                        entries.append(Entry(certificate: certificate.name, phase: "reload", target: target.description, argv: nil, socket: nil, verify: verify, environment: env))
+                    case .command(let check, let reload):
+                        if !check.isEmpty {
+                            entries.append(Entry(certificate: certificate.name, phase: "check", target: target.description, argv: check, socket: nil, verify: nil, environment: env))
+                        }
+                        entries.append(Entry(certificate: certificate.name, phase: "reload", target: target.description, argv: reload, socket: nil, verify: verify, environment: env))
+                    case .haproxyRuntimeAPI(let socket):
+                        entries.append(Entry(certificate: certificate.name, phase: "runtime-api", target: target.description, argv: nil, socket: socket, verify: verify, environment: nil))
+                    }
+                }
+                hooks(certificate.hooks, certificate: certificate.name)
+            }
+            return entries
+        }
 
         func run() async throws {
             let config = try configOptions.load()
+            if format == .json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(Self.entries(config)), as: UTF8.self))
+                return
+            }
             func show(_ label: String, _ hooks: HookSet, indent: String) {
                 for (phase, list) in [("pre", hooks.pre), ("deploy", hooks.deploy), ("post", hooks.post)] {
                     for argv in list { print("\(indent)\(phase): \(argv.joined(separator: " "))") }
@@ -35,6 +84,9 @@ struct HooksCommand: AsyncParsableCommand {
                         if !check.isEmpty { print("  \(target.description): check: \(check.joined(separator: " "))") }
                         print("  \(target.description): reload: \(reload.joined(separator: " "))")
                     case .haproxyRuntimeAPI(let socket): print("  \(target.description): runtime API via \(socket)")
+                    }
+                    if !target.environment.isEmpty {
+                        print("  \(target.description): env: " + target.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
                     }
                     if let verify = target.verify { print("  \(target.description): verify \(verify)") }
                 }
@@ -59,16 +111,18 @@ struct HooksCommand: AsyncParsableCommand {
             env["CLM_KEY_PATH"] = stored + "/privkey.pem"
             env["CLM_FULLCHAIN_PATH"] = stored + "/fullchain.pem"
             env["CLM_CHAIN_PATH"] = stored + "/chain.pem"
-            var runs: [(String, Argv)] = []
-            for target in certificate.targets { if case .command(let check, _) = target.reload, !check.isEmpty { runs.append(("check", check)) } }
+            var runs: [(String, Argv, [String: String])] = []
+            for target in certificate.targets {
+                if case .command(let check, _) = target.reload, !check.isEmpty { runs.append(("check", check, target.environment)) }
+            }
             for (phase, list) in [("pre", certificate.hooks.pre + config.hooks.pre), ("deploy", certificate.hooks.deploy + config.hooks.deploy),
                                   ("post", certificate.hooks.post + config.hooks.post)] {
-                for argv in list { runs.append((phase, argv)) }
+                for argv in list { runs.append((phase, argv, [:])) }
             }
             if runs.isEmpty { print("\(name): no hooks or checks configured"); return }
             var failed = 0
-            for (phase, argv) in runs {
-                var phaseEnv = env
+            for (phase, argv, targetEnv) in runs {
+                var phaseEnv = env.merging(targetEnv) { $1 }
                 phaseEnv["CLM_PHASE"] = phase
                 do {
                     let outcome = try HookRunner().run(argv, environment: phaseEnv, timeout: config.renew.hookTimeoutSeconds)
