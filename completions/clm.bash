@@ -680,13 +680,17 @@ _clm_hooks_list() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
-    non_repeating_options=(--config)
+    non_repeating_options=(--config --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--config')
         __clm_add_completions -f
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'table'$'\n''json'
         return
         ;;
     esac

@@ -56,7 +56,7 @@ function __clm_parse_tokens -S
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'list'
-                __clm_parse_subcommand 0 'config=' 'version' 'h/help'
+                __clm_parse_subcommand 0 'config=' 'format=' 'version' 'h/help'
             case 'test'
                 __clm_parse_subcommand 1 'config=' 'version' 'h/help'
             end
@@ -301,6 +301,7 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm h
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm hooks" -eq 1' -fa 'list' -d 'List hooks, checks and reloads per certificate.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm hooks" -eq 1' -fa 'test' -d 'Run a certificate\'s pre/deploy/post hooks and config checks with CLM_HOOK_TEST=1; writes and reloads nothing.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" config' -l 'config' -d 'Configuration file (default: $CLM_CONFIG, else /etc/clm/clm.yaml).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" format' -l 'format' -d 'Output format.' -rfka 'table json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" config' -l 'config' -d 'Configuration file (default: $CLM_CONFIG, else /etc/clm/clm.yaml).' -rF
