@@ -16,5 +16,6 @@ CREATE TABLE notification_state (
     failing     INTEGER NOT NULL,
     since       INTEGER NOT NULL,
     message     TEXT,
-    notified_at INTEGER NOT NULL
+    notified_at INTEGER NOT NULL,
+    pending_channels TEXT                       -- channels still owed the next announcement (comma-separated)
 ) WITHOUT ROWID;

@@ -87,6 +87,51 @@ struct NotifierTests {
         let notifier = Notifier(settings: NotifySettings(webhook: "http://127.0.0.1:\(try closedLocalPort())/hook", timeoutSeconds: 5))
         let failed = [Notifier.Result(name: "www", failed: true, message: "x")]
         #expect(await notifier.process(failed, inventory: inventory, now: t0).isEmpty)
-        #expect(try inventory.notificationStates().isEmpty)   // nothing recorded, so the next run tries again
+        let state = try inventory.notificationStates()["www"]
+        #expect(state?.failing == false)                       // not announced yet, so the next run tries again
+        #expect(state?.pendingChannels == ["webhook"])
+    }
+
+    /// The webhook took the failure but the command did not: next run tells only the command.
+    @Test func aPartlyDeliveredAnnouncementIsCompletedWithoutDuplicates() async throws {
+        let temp = try TemporaryDirectory(prefix: "clm-notify")
+        let received = temp.url.appendingPathComponent("webhook.jsonl")
+        let script = temp.url.appendingPathComponent("webhook.py")
+        try Data("""
+            import http.server, sys
+            out = sys.argv[1]
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers["Content-Length"]))
+                    with open(out, "ab") as f: f.write(body + b"\\n")
+                    self.send_response(204); self.end_headers()
+                def log_message(self, *args): pass
+            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+            print("PORT", server.server_address[1], flush=True)
+            server.serve_forever()
+            """.utf8).write(to: script)
+        let server = try RunningProcess.start("python3", aptPackage: "python3", arguments: [script.path, received.path]) { line in
+            line.hasPrefix("PORT ") ? UInt16(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) : nil
+        }
+        defer { server.stop() }
+        let flag = temp.url.appendingPathComponent("command-works")
+        let log = temp.url.appendingPathComponent("command.log")
+        let hook = temp.url.appendingPathComponent("notify.sh")
+        try Data("#!/bin/sh\n[ -e \"\(flag.path)\" ] || exit 1\necho \"$CLM_NOTIFY_EVENT\" >> \"\(log.path)\"\n".utf8).write(to: hook)
+        chmod(hook.path, 0o755)
+        let inventory = try Inventory(path: temp.url.appendingPathComponent("inventory.sqlite").path)
+        let notifier = Notifier(settings: NotifySettings(webhook: "http://127.0.0.1:\(server.port)/secret-token", command: [hook.path], timeoutSeconds: 10))
+        let failed = [Notifier.Result(name: "www", failed: true, message: "x")]
+        #expect(await notifier.process(failed, inventory: inventory, now: t0).isEmpty)   // command failed
+        try Data().write(to: flag)
+        #expect(await notifier.process(failed, inventory: inventory, now: t0.addingTimeInterval(60)).count == 1)
+        #expect(await notifier.process(failed, inventory: inventory, now: t0.addingTimeInterval(120)).isEmpty)
+        #expect(try String(contentsOf: received, encoding: .utf8).split(separator: "\n").count == 1)
+        #expect(try String(contentsOf: log, encoding: .utf8) == "failure\n")
+    }
+
+    @Test func webhookURLsAreRedactedInLogs() {
+        #expect(Notifier.redacted("https://hooks.slack.example/services/T000/B000/XXXX") == "https://hooks.slack.example/…")
+        #expect(Notifier.redacted("http://127.0.0.1:8080/x?token=1") == "http://127.0.0.1:8080/…")
     }
 }

@@ -62,10 +62,21 @@ public struct Notifier: Sendable {
         let host = ProcessInfo.processInfo.hostName
         var delivered: [Event] = []
         for event in Self.events(for: results, previous: previous, now: now, host: host) {
-            guard await deliver(event) else { continue }
-            delivered.append(event)
-            let state = NotificationState(subject: event.certificate, failing: event.event == .failure,
-                                          since: Int64(now.timeIntervalSince1970), message: event.message)
+            // Channels that already took this very event (an earlier run delivered
+            // it to some of them) are not told twice.
+            let pending = previous[event.certificate].flatMap { state in
+                state.failing == (event.event == .failure) ? nil : state.pendingChannels
+            }
+            let remaining = await deliver(event, to: pending ?? Channel.configured(settings))
+            if remaining.isEmpty { delivered.append(event) }
+            let fullyDelivered = remaining.isEmpty
+            // Until every channel has it, keep the old state but note who still waits.
+            let state = fullyDelivered
+                ? NotificationState(subject: event.certificate, failing: event.event == .failure,
+                                    since: Int64(now.timeIntervalSince1970), message: event.message)
+                : NotificationState(subject: event.certificate, failing: previous[event.certificate]?.failing ?? false,
+                                    since: previous[event.certificate]?.since ?? Int64(now.timeIntervalSince1970),
+                                    message: previous[event.certificate]?.message, pendingChannels: remaining)
             do { try inventory.saveNotificationState(state, at: now) } catch {
                 log("notification state for \(event.certificate) not saved: \(error)")
             }
@@ -73,16 +84,34 @@ public struct Notifier: Sendable {
         return delivered
     }
 
-    /// True when every configured channel took the event.
-    func deliver(_ event: Event) async -> Bool {
-        var ok = true
-        if let webhook = settings.webhook {
-            ok = await post(event, to: webhook) && ok
+    /// Where announcements go.
+    enum Channel: String, Sendable, CaseIterable {
+        case webhook, command
+
+        static func configured(_ settings: NotifySettings) -> Set<String> {
+            var channels = Set<String>()
+            if settings.webhook != nil { channels.insert(Channel.webhook.rawValue) }
+            if settings.command != nil { channels.insert(Channel.command.rawValue) }
+            return channels
         }
-        if let command = settings.command {
-            ok = run(event, command: command) && ok
+    }
+
+    /// Sends `event` to `channels`; returns the channels that did not take it.
+    func deliver(_ event: Event, to channels: Set<String>) async -> Set<String> {
+        var failed = Set<String>()
+        if channels.contains(Channel.webhook.rawValue), let webhook = settings.webhook, !(await post(event, to: webhook)) {
+            failed.insert(Channel.webhook.rawValue)
         }
-        return ok
+        if channels.contains(Channel.command.rawValue), let command = settings.command, !run(event, command: command) {
+            failed.insert(Channel.command.rawValue)
+        }
+        return failed
+    }
+
+    /// Scheme and host only: webhook paths often carry a token (Slack, Teams).
+    public static func redacted(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return "(webhook)" }
+        return "\(scheme)://\(host)\(components.port.map { ":\($0)" } ?? "")/…"
     }
 
     private func post(_ event: Event, to url: String) async -> Bool {
@@ -94,12 +123,12 @@ public struct Notifier: Sendable {
             let client = try HTTPClient(HTTPClient.Configuration(totalTimeout: .seconds(Int64(settings.timeoutSeconds))))
             let response = try await client.send(HTTPRequest(.post, url, headers: [("Content-Type", "application/json")], body: body))
             guard (200..<300).contains(response.status) else {
-                log("notify webhook \(url) answered HTTP \(response.status); will retry on the next run")
+                log("notify webhook \(Self.redacted(url)) answered HTTP \(response.status); will retry on the next run")
                 return false
             }
             return true
         } catch {
-            log("notify webhook \(url) failed: \(error); will retry on the next run")
+            log("notify webhook \(Self.redacted(url)) failed; will retry on the next run")
             return false
         }
     }
