@@ -20,7 +20,7 @@ CREATE TABLE certificate (
     spki_sha256         TEXT NOT NULL,
     authority_key_id    TEXT,
     subject_key_id      TEXT,
-    pem                 TEXT NOT NULL,
+    der                 BLOB NOT NULL,      -- the certificate; PEM is rendered on output
     first_seen          INTEGER NOT NULL,
     last_seen           INTEGER NOT NULL
 );
@@ -34,7 +34,6 @@ CREATE TABLE certificate_san (
     value          TEXT NOT NULL,
     UNIQUE (certificate_id, kind, value)
 );
-CREATE INDEX certificate_san_value ON certificate_san(value);
 
 -- Every place a certificate was seen: a file (ref = path) or an endpoint
 -- (ref = host:port). A vanished location is marked gone, never deleted.

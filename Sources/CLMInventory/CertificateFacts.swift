@@ -21,12 +21,13 @@ public struct CertificateFacts: Sendable, Hashable, Codable {
     public var spkiSHA256: String
     public var authorityKeyID: String?
     public var subjectKeyID: String?
-    public var pem: String
+    /// The certificate itself (DER).
+    public var der: [UInt8]
 
     public init(fingerprintSHA256: String, subject: String, subjectCN: String?, issuer: String, issuerCN: String?,
                 serial: String, notBefore: Int64, notAfter: Int64, subjectAlternativeNames: [SubjectAlternativeName],
                 keyAlgorithm: String, keyBits: Int?, keyCurve: String?, signatureAlgorithm: String, isCA: Bool,
-                isSelfSigned: Bool, spkiSHA256: String, authorityKeyID: String?, subjectKeyID: String?, pem: String) {
+                isSelfSigned: Bool, spkiSHA256: String, authorityKeyID: String?, subjectKeyID: String?, der: [UInt8]) {
         self.fingerprintSHA256 = fingerprintSHA256
         self.subject = subject
         self.subjectCN = subjectCN
@@ -45,7 +46,7 @@ public struct CertificateFacts: Sendable, Hashable, Codable {
         self.spkiSHA256 = spkiSHA256
         self.authorityKeyID = authorityKeyID
         self.subjectKeyID = subjectKeyID
-        self.pem = pem
+        self.der = der
     }
 
     /// "RSA 2048", "EC P-256", "Ed25519".

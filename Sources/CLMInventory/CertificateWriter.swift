@@ -8,20 +8,20 @@ struct CertificateWriter {
 
     /// The certificate's id, and whether this call inserted it.
     func upsertReportingNew(fingerprint: String, facts: CertificateFacts?) throws -> (id: Int64, inserted: Bool) {
+        // Known already: its locations carry the new sighting (the wide row is not rewritten).
         if let id = try database.cached("SELECT id FROM certificate WHERE fingerprint_sha256 = ?").scalarInt([fingerprint]) {
-            try database.cached("UPDATE certificate SET last_seen = ? WHERE id = ?").run([now, id])
             return (id, false)
         }
         guard let facts else { throw InventoryError.notFound(fingerprint) }
         try database.cached("""
             INSERT INTO certificate (fingerprint_sha256, subject, subject_cn, issuer, issuer_cn, serial, not_before, not_after,
                 key_algorithm, key_bits, key_curve, signature_algorithm, is_ca, self_signed, spki_sha256,
-                authority_key_id, subject_key_id, pem, first_seen, last_seen)
+                authority_key_id, subject_key_id, der, first_seen, last_seen)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).run([facts.fingerprintSHA256, facts.subject, facts.subjectCN, facts.issuer, facts.issuerCN, facts.serial,
                       facts.notBefore, facts.notAfter, facts.keyAlgorithm, facts.keyBits, facts.keyCurve,
                       facts.signatureAlgorithm, facts.isCA, facts.isSelfSigned, facts.spkiSHA256, facts.authorityKeyID,
-                      facts.subjectKeyID, facts.pem, now, now])
+                      facts.subjectKeyID, facts.der, now, now])
         let id = database.lastInsertRowID
         let san = try database.cached("INSERT OR IGNORE INTO certificate_san (certificate_id, kind, value) VALUES (?, ?, ?)")
         for name in facts.subjectAlternativeNames { try san.run([id, name.kind.rawValue, name.value]) }

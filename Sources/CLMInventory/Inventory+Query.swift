@@ -109,7 +109,7 @@ extension Inventory {
         """
         c.id, c.fingerprint_sha256, c.subject, c.subject_cn, c.issuer, c.issuer_cn, c.serial, c.not_before, c.not_after,
         c.key_algorithm, c.key_bits, c.key_curve, c.signature_algorithm, c.is_ca, c.self_signed, c.spki_sha256,
-        c.authority_key_id, c.subject_key_id, \(pem ? "c.pem" : "''"), c.first_seen,
+        c.authority_key_id, c.subject_key_id, \(pem ? "c.der" : "x''"), c.first_seen,
         max(c.last_seen, coalesce((SELECT max(l2.last_seen) FROM location l2 WHERE l2.certificate_id = c.id), 0)), 0
         """
     }
@@ -120,7 +120,7 @@ extension Inventory {
             issuerCN: row.text(5), serial: row.string(6), notBefore: row.int64(7), notAfter: row.int64(8),
             subjectAlternativeNames: [], keyAlgorithm: row.string(9), keyBits: row.optionalInt64(10).map(Int.init),
             keyCurve: row.text(11), signatureAlgorithm: row.string(12), isCA: row.bool(13), isSelfSigned: row.bool(14),
-            spkiSHA256: row.string(15), authorityKeyID: row.text(16), subjectKeyID: row.text(17), pem: row.string(18))
+            spkiSHA256: row.string(15), authorityKeyID: row.text(16), subjectKeyID: row.text(17), der: row.blob(18) ?? [])
         return InventoryCertificate(id: row.int64(0), facts: facts, firstSeen: row.int64(19), lastSeen: row.int64(20),
                                     activeLocationCount: 0, locations: [], privateKeys: [])
     }

@@ -1,3 +1,4 @@
+import CLMCrypto
 import CLMDiscover
 import CLMInventory
 import CLMTestSupport
@@ -22,7 +23,7 @@ struct FileFormatTests {
         #expect(certificate.facts.signatureAlgorithm == "ecdsa-with-SHA256")
         #expect(!certificate.facts.isCA)
         #expect(certificate.facts.issuerCN == "www-ca")
-        #expect(certificate.facts.pem.hasPrefix("-----BEGIN CERTIFICATE-----\n"))
+        #expect(PEMEncoding.certificate(certificate.facts.der) == (try String(contentsOf: leaf.certificate, encoding: .utf8)))
         #expect(certificate.locations.map(\.ref) == [fixture.tree.appendingPathComponent("site/cert.pem").path])
     }
 

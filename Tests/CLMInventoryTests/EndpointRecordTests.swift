@@ -8,7 +8,7 @@ import Testing
         CertificateFacts(fingerprintSHA256: fingerprint, subject: "CN=\(cn)", subjectCN: cn, issuer: "CN=CA", issuerCN: "CA", serial: "01",
                          notBefore: 0, notAfter: 2_000_000_000, subjectAlternativeNames: [SubjectAlternativeName(kind: .dns, value: cn)],
                          keyAlgorithm: "EC", keyBits: 256, keyCurve: "P-256", signatureAlgorithm: "ecdsa-with-SHA256", isCA: false,
-                         isSelfSigned: false, spkiSHA256: "s-\(fingerprint)", authorityKeyID: nil, subjectKeyID: nil, pem: "pem")
+                         isSelfSigned: false, spkiSHA256: "s-\(fingerprint)", authorityKeyID: nil, subjectKeyID: nil, der: [0x30, 0x00])
     }
 
     @Test func aChangedChainMarksTheOldCertificateGoneAtThatEndpoint() throws {

@@ -34,8 +34,8 @@ import Testing
             #expect(try old.schemaVersion() == first.version)
             try old.database.execute("""
                 INSERT INTO certificate (fingerprint_sha256, subject, issuer, serial, not_before, not_after, key_algorithm,
-                    signature_algorithm, is_ca, self_signed, spki_sha256, pem, first_seen, last_seen)
-                VALUES ('ab', 'CN=x', 'CN=x', '01', 0, 1, 'EC', 'ecdsa-with-SHA256', 0, 1, 'cd', 'pem', 0, 0)
+                    signature_algorithm, is_ca, self_signed, spki_sha256, der, first_seen, last_seen)
+                VALUES ('ab', 'CN=x', 'CN=x', '01', 0, 1, 'EC', 'ecdsa-with-SHA256', 0, 1, 'cd', x'3000', 0, 0)
                 """)
         }
         let upgraded = try Inventory(path: path)

@@ -48,10 +48,10 @@ def certificates():
         cn = f"host{i - (N - reissued) if i >= N - reissued else i}.example.com"
         issuer = "CN=R3,O=Let's Encrypt,C=US" if not self_signed else f"CN={cn}"
         yield (i + 1, f"{i:064x}", f"CN={cn}", cn, issuer, "R3" if not self_signed else cn, f"{i:x}",
-               nb, na, alg, bits, curve, sig, is_ca, self_signed, spki, "x", now - 90 * DAY, now)
+               nb, na, alg, bits, curve, sig, is_ca, self_signed, spki, b"\x30\x00", now - 90 * DAY, now)
 
 db.executemany("""INSERT INTO certificate (id, fingerprint_sha256, subject, subject_cn, issuer, issuer_cn, serial, not_before,
-    not_after, key_algorithm, key_bits, key_curve, signature_algorithm, is_ca, self_signed, spki_sha256, pem, first_seen, last_seen)
+    not_after, key_algorithm, key_bits, key_curve, signature_algorithm, is_ca, self_signed, spki_sha256, der, first_seen, last_seen)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", certificates())
 
 db.executemany("INSERT INTO certificate_san (certificate_id, kind, value) VALUES (?, 'dns', ?)",

@@ -22,7 +22,7 @@ extension CertificateFacts {
             subjectAlternativeNames: names, keyAlgorithm: info.publicKey.algorithm.name, keyBits: info.publicKey.algorithm.bits,
             keyCurve: info.publicKey.algorithm.curve, signatureAlgorithm: info.signatureAlgorithm.name, isCA: info.isCA,
             isSelfSigned: info.isSelfSigned, spkiSHA256: info.publicKey.spkiSHA256, authorityKeyID: info.authorityKeyIdentifier,
-            subjectKeyID: info.subjectKeyIdentifier, pem: PEMEncoding.certificate(info.der))
+            subjectKeyID: info.subjectKeyIdentifier, der: info.der)
     }
 }
 

@@ -1,3 +1,4 @@
+import CLMCrypto
 import CLMInventory
 import Foundation
 
@@ -101,7 +102,7 @@ struct CertificateJSON: Encodable {
             Key(path: $0.path, format: $0.format, encrypted: $0.encrypted, key_algorithm: $0.keyAlgorithm, key_bits: $0.keyBits,
                 owner_uid: $0.ownerUID, owner_gid: $0.ownerGID, mode: String(format: "%04o", $0.mode))
         } : nil
-        pem = detailed ? facts.pem : nil
+        pem = detailed ? PEMEncoding.certificate(facts.der) : nil
     }
 }
 
