@@ -77,3 +77,18 @@ func requireDERImpl(_ pem: String) throws -> [UInt8] {
     guard let der = IssuedCertificate.derBlocks(fromPEM: pem).first else { throw Unexpected("no certificate in PEM") }
     return der
 }
+
+extension EndpointProbing {
+    /// The fingerprint served once the reload has settled: nginx's old
+    /// workers may still accept a connection or two right after a reload,
+    /// so poll (bounded) until `expected` is served or time runs out.
+    func settledFingerprint(_ endpoint: VerifyEndpoint, expecting expected: String, within seconds: Double = 5) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var served = try servedFingerprint(endpoint)
+        while served != expected && Date() < deadline {
+            usleep(100_000)
+            served = try servedFingerprint(endpoint)
+        }
+        return served
+    }
+}

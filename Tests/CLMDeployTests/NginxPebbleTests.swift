@@ -93,7 +93,7 @@ struct NginxPebbleTests {
         defer { nginx.stop() }
         let probe = TLSEndpointProbe()
         let endpoint = VerifyEndpoint(host: "127.0.0.1", port: nginx.port, serverName: "www.example.test")
-        #expect(try probe.servedFingerprint(endpoint) == bootstrap)
+        #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
 
         let state = temp.path + "/state"
         let configPath = temp.path + "/clm.yaml"
@@ -106,7 +106,7 @@ struct NginxPebbleTests {
         #expect(first.failures.isEmpty, "\(first.failures.map { $0.error ?? "" })")
         let issued = try #require(first.outcomes.first?.issuedFingerprint)
         #expect(first.outcomes.first?.deployed == true)
-        #expect(try probe.servedFingerprint(endpoint) == issued)
+        #expect(try probe.settledFingerprint(endpoint, expecting: issued) == issued)
 
         // Not due any more: a second run does nothing.
         let second = try await renewer.run(Renewer.Options())
@@ -121,7 +121,7 @@ struct NginxPebbleTests {
         let broken = try await renewer.run(force)
         let failure = try #require(broken.failures.first)
         #expect(failure.error?.contains("config test failed") == true)
-        #expect(try probe.servedFingerprint(endpoint) == issued)
+        #expect(try probe.settledFingerprint(endpoint, expecting: issued) == issued)
         #expect(try servedDirectorySet(target) == issued)
 
         // Fixed config: the next renew deploys the certificate that was issued but not deployed.
@@ -130,7 +130,7 @@ struct NginxPebbleTests {
         #expect(repaired.failures.isEmpty)
         #expect(repaired.plan.first?.action == .deploy)
         let latest = try #require(broken.outcomes.first?.issuedFingerprint)
-        #expect(try probe.servedFingerprint(endpoint) == latest)
+        #expect(try probe.settledFingerprint(endpoint, expecting: latest) == latest)
     }
 
     @Test("two concurrent `clm renew` runs issue once; the second says the lock is held")

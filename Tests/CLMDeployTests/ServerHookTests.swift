@@ -54,14 +54,14 @@ struct ServerHookTests {
         let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "www"))
         let probe = TLSEndpointProbe()
         let endpoint = VerifyEndpoint(host: "127.0.0.1", port: nginx.port, serverName: "www.example.test")
-        #expect(try probe.servedFingerprint(endpoint) == bootstrap)
+        #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
 
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
         let material = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
         let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil)
         #expect(first.first?.succeeded == true, "\(first.first?.error?.description ?? "")")
-        #expect(try probe.servedFingerprint(endpoint) == new)
+        #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
 
         // Broken config: `nginx -t` in the hook fails, the set goes back, the served certificate stays.
         let good = try String(contentsOfFile: nginx.config, encoding: .utf8)
@@ -74,7 +74,7 @@ struct ServerHookTests {
         guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }
         #expect(report.rolledBack)
         #expect(try servedDirectorySet(target) == new)
-        #expect(try probe.servedFingerprint(endpoint) == new)
+        #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
     }
 
     @Test("Hooks/haproxy checks with `haproxy -c` and reloads a master-worker HAProxy by SIGUSR2")
@@ -103,13 +103,13 @@ struct ServerHookTests {
         let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "www"))
         let probe = TLSEndpointProbe()
         let endpoint = VerifyEndpoint(host: "127.0.0.1", port: haproxy.port, serverName: "www.example.test")
-        #expect(try probe.servedFingerprint(endpoint) == bootstrap)
+        #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
 
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let material = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
         let reports = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil)
         #expect(reports.first?.succeeded == true, "\(reports.first?.error?.description ?? "")")
-        #expect(try probe.servedFingerprint(endpoint) == new)
+        #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
         #expect(kill(haproxy.pid, 0) == 0, "the master keeps running across the reload")
 
         // A config HAProxy rejects: the check fails, the previous PEM is restored, nothing is reloaded.
@@ -122,7 +122,7 @@ struct ServerHookTests {
         guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }
         #expect(report.rolledBack)
         #expect(try servedCombined(crt) == new)
-        #expect(try probe.servedFingerprint(endpoint) == new)
+        #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
     }
 
     @Test("`clm deploy` swaps HAProxy's certificate over the runtime API with no failed handshake and no restart")
