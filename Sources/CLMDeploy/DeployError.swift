@@ -4,6 +4,7 @@ internal import Foundation
 public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
     case filesystem(path: String, operation: String, errno: Int32)
     case unsafePath(path: String, why: String)
+    case unreadable(path: String, why: String)
     case unknownUser(String)
     case unknownGroup(String)
     case noCertificate(name: String, path: String)
@@ -25,6 +26,7 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
             let hint = code == EACCES || code == EPERM ? " (run as the service user or fix ownership)" : ""
             return "cannot \(operation) \(path): \(String(cString: strerror(code)))\(hint)"
         case .unsafePath(let path, let why): return "refusing to write \(path): \(why)"
+        case .unreadable(let path, let why): return "not reading \(path): \(why)"
         case .unknownUser(let name): return "owner '\(name)' is not a user on this host (check `owner:` in the config)"
         case .unknownGroup(let name): return "group '\(name)' is not a group on this host (check `group:` in the config)"
         case .noCertificate(let name, let path):
