@@ -19,6 +19,8 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
     case verifyUnreachable(endpoint: String, why: String)
     case locked(path: String)
     case notConfigured(String)
+    /// The ACME server could not be reached or refused the account: not a config error.
+    case caUnavailable(url: String, why: String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,7 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
         case .verifyUnreachable(let endpoint, let why): return "cannot verify \(endpoint): \(why)"
         case .locked(let path): return "another clm renew/deploy is running (it holds \(path)); try again when it has finished"
         case .notConfigured(let what): return what
+        case .caUnavailable(let url, let why): return "the ACME server \(url) is unavailable: \(why) (nothing was issued; certificates that only needed a deploy were deployed; the next run retries)"
         }
     }
 

@@ -67,13 +67,14 @@ public struct Renewer: Sendable {
     var store: RequestStore { RequestStore(root: stateRoot) }
 
     /// Runs everything: plan, issue, deploy. Throws only for problems
-    /// before any certificate was touched (lock, config, CA unreachable);
-    /// per-certificate failures are in the summary.
+    /// before any certificate was touched (lock, config); per-certificate
+    /// failures are in the summary. An unreachable CA fails each certificate
+    /// due for renewal; the ones needing only a deploy are still deployed.
     public func run(_ options: Options) async throws(DeployError) -> Summary {
         let selected = try select(options.names)
         var lock: RenewLock?
         if !options.planOnly { lock = try RenewLock(stateRoot: stateRoot) }
-        defer { _ = lock }
+        defer { withExtendedLifetime(lock) {} }
         let rows = await InventoryThread.run(inventoryPath) { try $0.managedCertificates() } ?? [:]
         var plan = selected.map { planItem($0, row: rows[$0.name], options: options, ariRenewAt: nil) }
         if options.planOnly { return Summary(plan: plan, outcomes: []) }
@@ -91,7 +92,12 @@ public struct Renewer: Sendable {
             do {
                 context = try await connect(dryRun: options.dryRun, concurrency: options.concurrency)
             } catch {
-                if renewIndices.isEmpty { context = nil } else { throw error }
+                if case .caUnavailable = error {
+                    log(error.description)
+                    for index in renewIndices { outcomes[index].error = error.description }
+                } else if !renewIndices.isEmpty {
+                    throw error
+                }
             }
         }
         // ARI: where the CA offers renewalInfo, its window can make a certificate due.
@@ -212,7 +218,7 @@ public struct Renewer: Sendable {
             let http = try HTTPClient(.init(caFile: acme.caFile, connections: min(max(concurrency, 1), 8)))
             client = try await ACMEClient.connect(directoryURL: url, http: http)
         } catch {
-            throw .notConfigured("cannot reach the ACME server \(url): \(error)")
+            throw .caUnavailable(url: url, why: "cannot reach it: \(error)")
         }
         // A dry run keeps its certificates apart so the real ones stay current.
         let issueStore = dryRun ? RequestStore(root: stateRoot + "/dry-run") : store
@@ -232,7 +238,7 @@ public struct Renewer: Sendable {
                 account = try await manager.register(contact: acme.email.map { "mailto:" + $0 }, externalAccountBinding: eab).credentials
                 log("registered an ACME account at \(url)")
             } catch {
-                throw .notConfigured("cannot register an ACME account at \(url): \(error)")
+                throw .caUnavailable(url: url, why: "cannot register an ACME account: \(error)")
             }
         }
         return IssuanceContext(client: client, account: account, store: issueStore, recorder: recorder)
