@@ -253,6 +253,9 @@ public struct ConfigLoader: Sendable {
             switch mode {
             case "runtime-api":
                 guard let socket = f["socket"] else { throw field.error("`socket` is required with reload: runtime-api (the stats socket with level admin)") }
+                if let character = HAProxyRuntimeAPI.unsafePathCharacter(in: path) {
+                    throw pathField.error("contains \(character.debugDescription); HAProxy's runtime API cannot name such a path in `set ssl cert` (rename the file)")
+                }
                 target = DeployTarget(kind: .combinedFile(path), label: label, reload: .haproxyRuntimeAPI(socket: try socket.string()))
             case "command":
                 var check = try f["check"]?.argv() ?? ["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"]
