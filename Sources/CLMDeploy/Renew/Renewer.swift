@@ -28,7 +28,13 @@ public struct Renewer: Sendable {
         public let action: Action
         public let reason: String
         public let notAfter: Date?
+        /// Due only by the lifetime rule, which an ARI window replaces.
+        var dueByLifetime = false
     }
+
+    /// Whether the CA's ARI window can change this item: not due yet, or due
+    /// only by the lifetime rule (a later ARI window makes it not due yet).
+    static func consultsARI(_ item: PlanItem) -> Bool { item.action != .renew || item.dueByLifetime }
 
     public struct Outcome: Sendable {
         public let name: String
@@ -100,10 +106,10 @@ public struct Renewer: Sendable {
                 }
             }
         }
-        // ARI: where the CA offers renewalInfo, its window can make a certificate due.
+        // ARI: where the CA offers renewalInfo, its window replaces the lifetime rule (earlier: due; later: not yet).
         if let context, context.client.directory.renewalInfo != nil, !options.deployOnly {
             var generator = SystemRandomNumberGenerator()
-            for index in plan.indices where plan[index].action != .renew {
+            for index in plan.indices where Self.consultsARI(plan[index]) && !outcomes[index].failed {
                 guard let current = store.currentCertificate(name: plan[index].name) else { continue }
                 if let schedule = try? await context.client.renewalSchedule(for: current, now: now(), using: &generator) {
                     plan[index] = planItem(selected[index], row: rows[selected[index].name], options: options, ariRenewAt: schedule.renewAt)
@@ -190,7 +196,11 @@ public struct Renewer: Sendable {
         }
         let reason = options.due.decide(issued: facts != nil, configChanged: changed, notBefore: facts?.notBefore ?? now(),
                                         notAfter: facts?.notAfter ?? now(), ariRenewAt: ariRenewAt, now: now())
-        if reason.isDue { return PlanItem(name: certificate.name, action: .renew, reason: reason.description, notAfter: facts?.notAfter) }
+        if reason.isDue {
+            var item = PlanItem(name: certificate.name, action: .renew, reason: reason.description, notAfter: facts?.notAfter)
+            if case .lifetimeFraction = reason { item.dueByLifetime = true }
+            return item
+        }
         if !certificate.targets.isEmpty, let row, row.deployedFingerprint != row.fingerprintSHA256 || row.deployHash != certificate.deployFingerprint {
             let why = row.deployedFingerprint != row.fingerprintSHA256 ? "the current certificate is not deployed yet" : "deploy targets or hooks changed"
             return PlanItem(name: certificate.name, action: .deploy, reason: why + "; " + reason.description, notAfter: facts?.notAfter)
