@@ -9,6 +9,7 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownGroup(String)
     case noCertificate(name: String, path: String)
     case keyMismatch(name: String, path: String)
+    case unusableKey(name: String, path: String, why: String)
     case hookFailed(phase: String, command: String, status: Int32, output: String)
     case hookTimedOut(phase: String, command: String, seconds: Double)
     case hookNotRunnable(phase: String, reason: String)
@@ -35,6 +36,8 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
             return "certificate '\(name)' has not been issued yet (nothing at \(path)); run `clm renew \(name)`"
         case .keyMismatch(let name, let path):
             return "certificate '\(name)': the key in \(path) does not match the certificate; not deploying (run `clm renew --force \(name)`)"
+        case .unusableKey(let name, let path, let why):
+            return "certificate '\(name)': the key in \(path) cannot be used (\(why)); it must be an unencrypted PEM key (run `clm renew --force \(name)` for a new one)"
         case .hookFailed(let phase, let command, let status, let output):
             return "\(phase) hook \(command) exited with status \(status)" + Self.tail(output)
         case .hookTimedOut(let phase, let command, let seconds):

@@ -81,8 +81,17 @@ public struct Renewer: Sendable {
         var lock: RenewLock?
         if !options.planOnly { lock = try RenewLock(stateRoot: stateRoot) }
         defer { withExtendedLifetime(lock) {} }
-        let rows = await InventoryThread.run(inventoryPath) { try $0.managedCertificates() } ?? [:]
-        var plan = selected.map { planItem($0, row: rows[$0.name], options: options, ariRenewAt: nil) }
+        let rows: [String: ManagedCertificateRow]
+        var inventoryProblem: String?
+        switch await InventoryThread.run(inventoryPath, { try $0.managedCertificates() }) {
+        case .success(let found): rows = found
+        case .failure(let error):
+            // Without the inventory nothing says what is deployed: renew by the stored files' dates, redeploy nothing.
+            rows = [:]
+            inventoryProblem = "the inventory \(inventoryPath) cannot be read (\(error)); deploy state unknown"
+            log(inventoryProblem ?? "")
+        }
+        var plan = selected.map { planItem($0, row: rows[$0.name], options: options, ariRenewAt: nil, inventoryProblem: inventoryProblem) }
         if options.planOnly { return Summary(plan: plan, outcomes: []) }
 
         if options.jitterSeconds > 0 && !options.dryRun && plan.contains(where: { $0.action == .renew }) {
@@ -112,7 +121,8 @@ public struct Renewer: Sendable {
             for index in plan.indices where Self.consultsARI(plan[index]) && !outcomes[index].failed {
                 guard let current = store.currentCertificate(name: plan[index].name) else { continue }
                 if let schedule = try? await context.client.renewalSchedule(for: current, now: now(), using: &generator) {
-                    plan[index] = planItem(selected[index], row: rows[selected[index].name], options: options, ariRenewAt: schedule.renewAt)
+                    plan[index] = planItem(selected[index], row: rows[selected[index].name], options: options, ariRenewAt: schedule.renewAt,
+                                           inventoryProblem: inventoryProblem)
                     outcomes[index].action = plan[index].action
                 }
             }
@@ -181,7 +191,8 @@ public struct Renewer: Sendable {
     }
 
     /// Decides one certificate from its inventory row (or, without one, its stored file).
-    func planItem(_ certificate: ManagedCertificate, row: ManagedCertificateRow?, options: Options, ariRenewAt: Date?) -> PlanItem {
+    func planItem(_ certificate: ManagedCertificate, row: ManagedCertificateRow?, options: Options, ariRenewAt: Date?,
+                  inventoryProblem: String? = nil) -> PlanItem {
         var facts: (notBefore: Date, notAfter: Date, fingerprint: String, issuanceHash: String?)?
         if let row {
             facts = (Date(timeIntervalSince1970: TimeInterval(row.notBefore)), Date(timeIntervalSince1970: TimeInterval(row.notAfter)),
@@ -204,6 +215,9 @@ public struct Renewer: Sendable {
         if !certificate.targets.isEmpty, let row, row.deployedFingerprint != row.fingerprintSHA256 || row.deployHash != certificate.deployFingerprint {
             let why = row.deployedFingerprint != row.fingerprintSHA256 ? "the current certificate is not deployed yet" : "deploy targets or hooks changed"
             return PlanItem(name: certificate.name, action: .deploy, reason: why + "; " + reason.description, notAfter: facts?.notAfter)
+        }
+        if !certificate.targets.isEmpty, row == nil, facts != nil, let inventoryProblem {
+            return PlanItem(name: certificate.name, action: .none, reason: inventoryProblem + "; not redeployed; " + reason.description, notAfter: facts?.notAfter)
         }
         if !certificate.targets.isEmpty, row == nil, facts != nil {
             return PlanItem(name: certificate.name, action: .deploy, reason: "not deployed by clm yet; " + reason.description, notAfter: facts?.notAfter)
@@ -305,22 +319,22 @@ public struct Renewer: Sendable {
             notAfter: Int64(issued.certificate.notAfter.timeIntervalSince1970), ariCertID: RenewalInfoID.certID(for: issued.certificate),
             deployHash: nil, deployedFingerprint: nil, updatedAt: Int64(now().timeIntervalSince1970))
         let log = self.log
-        if await InventoryThread.run(inventoryPath, { try $0.recordManagedCertificate(row) }) == nil {
-            log("\(certificate.name): could not record the new certificate in \(inventoryPath)")
+        if case .failure(let error) = await InventoryThread.run(inventoryPath, { try $0.recordManagedCertificate(row) }) {
+            log("\(certificate.name): could not record the new certificate in \(inventoryPath): \(error)")
         }
     }
 }
 
 /// Runs one inventory call on a fresh thread (SQLite blocks).
 enum InventoryThread {
-    static func run<T: Sendable>(_ path: String, _ body: @escaping @Sendable (Inventory) throws -> T) async -> T? {
+    static func run<T: Sendable>(_ path: String, _ body: @escaping @Sendable (Inventory) throws -> T) async -> Result<T, any Error> {
         await withCheckedContinuation { continuation in
             let thread = Thread {
                 do {
                     let inventory = try Inventory(path: path)
-                    continuation.resume(returning: try body(inventory))
+                    continuation.resume(returning: .success(try body(inventory)))
                 } catch {
-                    continuation.resume(returning: nil)
+                    continuation.resume(returning: .failure(error))
                 }
             }
             thread.start()

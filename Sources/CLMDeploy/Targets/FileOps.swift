@@ -79,14 +79,19 @@ enum FileOps {
     }
 
     /// mkdir -p (following symlinks the operator placed above the target).
+    /// A failure names the component that failed and its errno.
     static func makeDirectories(_ path: String, mode: mode_t) throws(DeployError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw .unsafePath(path: path, why: "it exists and is not a directory") }
-            return
-        }
-        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(mode)]) } catch {
-            throw .filesystem(path: path, operation: "create directory", errno: EACCES)
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") where !component.isEmpty && component != "." {
+            current += "/" + component
+            if mkdir(current, mode) == 0 { continue }
+            let code = errno
+            var info = stat()
+            if stat(current, &info) == 0 {
+                guard info.st_mode & S_IFMT == S_IFDIR else { throw .unsafePath(path: current, why: "it exists and is not a directory") }
+                continue
+            }
+            throw .filesystem(path: current, operation: "create directory", errno: code)
         }
     }
 
