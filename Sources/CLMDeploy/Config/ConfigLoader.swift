@@ -63,6 +63,11 @@ public struct ConfigLoader: Sendable {
         return config
     }
 
+    /// A certificate name is used as a file name (conf.d/NAME.yaml, STATE/certificates/NAME).
+    public static func isUsableName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) && !name.hasPrefix(".")
+    }
+
     private func checkWhole(_ config: ClmConfig, file: String) throws(ConfigError) {
         var seen: [String: String] = [:]
         for certificate in config.certificates {
@@ -164,7 +169,7 @@ public struct ConfigLoader: Sendable {
         let f = try field.mapping(allowed: ["name", "domains", "key", "challenge", "preferred_chain", "deploy", "hooks"])
         guard let nameField = f["name"] else { throw field.error("`name` is required") }
         let name = try nameField.string()
-        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }), !name.hasPrefix(".") else {
+        guard Self.isUsableName(name) else {
             throw nameField.error("'\(name)' is not usable as a file name: letters, digits, '-', '_', '.' only")
         }
         guard let domainsField = f["domains"] else { throw field.error("`domains` is required") }
