@@ -78,6 +78,20 @@ public struct ConfigLoader: Sendable {
             }
             seen[certificate.name] = certificate.origin
         }
+        // Two deploys to one dir or file would overwrite each other's set (and each other's rollback versions).
+        var targets: [String: (name: String, origin: String)] = [:]
+        for certificate in config.certificates {
+            for target in certificate.targets {
+                let path = (target.path as NSString).standardizingPath
+                if let first = targets[path] {
+                    let (originFile, originLine) = Self.split(certificate.origin)
+                    let whose = first.name == certificate.name ? "it already deploys there" : "certificate '\(first.name)' (\(first.origin)) deploys there too"
+                    throw ConfigError(file: originFile, line: originLine, key: "deploy",
+                                      message: "certificate '\(certificate.name)' deploys to \(path), but \(whose); give each certificate its own dir / path")
+                }
+                targets[path] = (certificate.name, certificate.origin)
+            }
+        }
         if config.acme == nil && !config.certificates.isEmpty {
             throw ConfigError(file: file, line: 0, key: "acme", message: "missing: certificates need an `acme: { server: URL }` section")
         }
@@ -300,6 +314,7 @@ public struct ConfigLoader: Sendable {
                 guard name.hasPrefix("CLM_"), name.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "_" }) else {
                     throw env.error("'\(name)': hook variables must be named CLM_[A-Z0-9_]*")
                 }
+                guard name != "CLM_CRASH_AT" else { throw env.error("'CLM_CRASH_AT' is clm's crash injection for tests and cannot be set for hooks") }
                 target.environment[name] = try env.child(name, value).string()
             }
         }
