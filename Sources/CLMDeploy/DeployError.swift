@@ -4,10 +4,12 @@ internal import Foundation
 public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
     case filesystem(path: String, operation: String, errno: Int32)
     case unsafePath(path: String, why: String)
+    case unreadable(path: String, why: String)
     case unknownUser(String)
     case unknownGroup(String)
     case noCertificate(name: String, path: String)
     case keyMismatch(name: String, path: String)
+    case unusableKey(name: String, path: String, why: String)
     case hookFailed(phase: String, command: String, status: Int32, output: String)
     case hookTimedOut(phase: String, command: String, seconds: Double)
     case hookNotRunnable(phase: String, reason: String)
@@ -18,6 +20,8 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
     case verifyUnreachable(endpoint: String, why: String)
     case locked(path: String)
     case notConfigured(String)
+    /// The ACME server could not be reached or refused the account: not a config error.
+    case caUnavailable(url: String, why: String)
 
     public var description: String {
         switch self {
@@ -25,12 +29,15 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
             let hint = code == EACCES || code == EPERM ? " (run as the service user or fix ownership)" : ""
             return "cannot \(operation) \(path): \(String(cString: strerror(code)))\(hint)"
         case .unsafePath(let path, let why): return "refusing to write \(path): \(why)"
+        case .unreadable(let path, let why): return "not reading \(path): \(why)"
         case .unknownUser(let name): return "owner '\(name)' is not a user on this host (check `owner:` in the config)"
         case .unknownGroup(let name): return "group '\(name)' is not a group on this host (check `group:` in the config)"
         case .noCertificate(let name, let path):
             return "certificate '\(name)' has not been issued yet (nothing at \(path)); run `clm renew \(name)`"
         case .keyMismatch(let name, let path):
             return "certificate '\(name)': the key in \(path) does not match the certificate; not deploying (run `clm renew --force \(name)`)"
+        case .unusableKey(let name, let path, let why):
+            return "certificate '\(name)': the key in \(path) cannot be used (\(why)); it must be an unencrypted PEM key (run `clm renew --force \(name)` for a new one)"
         case .hookFailed(let phase, let command, let status, let output):
             return "\(phase) hook \(command) exited with status \(status)" + Self.tail(output)
         case .hookTimedOut(let phase, let command, let seconds):
@@ -44,6 +51,7 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
         case .verifyUnreachable(let endpoint, let why): return "cannot verify \(endpoint): \(why)"
         case .locked(let path): return "another clm renew/deploy is running (it holds \(path)); try again when it has finished"
         case .notConfigured(let what): return what
+        case .caUnavailable(let url, let why): return "the ACME server \(url) is unavailable: \(why) (nothing was issued; certificates that only needed a deploy were deployed; the next run retries)"
         }
     }
 

@@ -302,7 +302,7 @@ public struct Deployer: Sendable {
 
     func directorySet(_ target: DeployTarget) throws(DeployError) -> DirectorySet {
         DirectorySet(directory: target.path, keep: target.keep,
-                     ownership: try FileOps.Ownership.resolve(owner: target.owner, group: target.group), crash: crash)
+                     ownership: try FileOps.Ownership.resolve(owner: target.owner, group: target.group), crash: crash, log: log)
     }
 
     func combinedFile(_ target: DeployTarget) throws(DeployError) -> CombinedPEMFile {
@@ -314,14 +314,17 @@ public struct Deployer: Sendable {
         switch target.kind {
         case .directory:
             let set = try directorySet(target)
-            let previousFingerprint = set.servedFingerprint()
+            let servedBefore = set.servedFingerprint()
             let (previous, installed) = try set.install(job.material)
+            // The rollback target's certificate; what was served before only on a first deploy (never the new one).
+            let previousFingerprint = previous.map { set.fingerprint(ofVersion: $0) } ?? (servedBefore == job.material.fingerprint ? nil : servedBefore)
             log("\(job.certificate.name): \(target.description) now at .clm/\(installed)" + (previous.map { " (previous \($0))" } ?? ""))
             return .directory(set, target, previous: previous, installed: installed, previousFingerprint: previousFingerprint)
         case .combinedFile:
             let file = try combinedFile(target)
-            let previousFingerprint = file.servedFingerprint()
+            let servedBefore = file.servedFingerprint()
             let saved = try file.install(job.material.combinedPEM)
+            let previousFingerprint = saved.map { file.fingerprint(ofSaved: $0) } ?? (servedBefore == job.material.fingerprint ? nil : servedBefore)
             log("\(job.certificate.name): \(target.description) written")
             return .combined(file, target, saved: saved, previousFingerprint: previousFingerprint)
         }

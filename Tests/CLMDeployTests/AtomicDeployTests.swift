@@ -49,9 +49,12 @@ struct AtomicDeployTests {
         let sets = try await SetFactory.make(temp)
         let state = temp.path + "/state"
         _ = try await sets.store("c", names: ["c.example.test"], name: "c", stateRoot: state)
-        let material = try CertificateMaterial.load(name: "c", directory: state + "/certificates/c")
+        let first = try CertificateMaterial.load(name: "c", directory: state + "/certificates/c")
+        _ = try await sets.store("d", names: ["c.example.test"], name: "c", stateRoot: state)
+        let second = try CertificateMaterial.load(name: "c", directory: state + "/certificates/c")
         let set = DirectorySet(directory: temp.path + "/t", keep: 2, ownership: .unchanged, crash: .disabled)
-        for _ in 0..<6 { _ = try set.install(material) }
+        // Alternating sets: installing the set that is already live writes no new version.
+        for round in 0..<6 { _ = try set.install(round % 2 == 0 ? first : second) }
         #expect(set.versions() == [4, 5, 6])
         #expect(set.currentVersion() == "v6")
     }

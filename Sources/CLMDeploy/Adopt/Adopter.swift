@@ -23,16 +23,16 @@ public struct Adopter: Sendable {
         guard !domains.isEmpty else { throw .notConfigured("certificate \(certificate.id) has no DNS names or IP addresses to request") }
         let keyType = Self.keyType(algorithm: facts.keyAlgorithm, bits: facts.keyBits, curve: facts.keyCurve)
         let chosen = name ?? Self.name(from: domains[0])
+        guard ConfigLoader.isUsableName(chosen) else {
+            throw .notConfigured("--name '\(chosen)' is not usable as a file name: letters, digits, '-', '_', '.' only, not starting with '.'")
+        }
         let files = Set(certificate.locations.filter { $0.kind == .file && $0.goneSince == nil }.map(\.ref))
         let using = sites.filter { site in site.certificatePath.map(files.contains) ?? false }
         var warnings: [String] = []
         var targets: [String] = []
         for site in using {
             guard let certificatePath = site.certificatePath else { continue }
-            let verify = site.listen.first.map { listen -> String in
-                let port = listen.split(separator: ":").last.map(String.init) ?? listen
-                return "127.0.0.1:" + port.filter(\.isNumber)
-            }
+            let verify = site.listen.first.map(Self.verifyEndpoint)
             let verifyLine = verify.map { "\n        verify: \(Self.quote($0))" } ?? ""
             switch site.source {
             case "nginx":
@@ -73,6 +73,16 @@ public struct Adopter: Sendable {
             }
         }
         return path
+    }
+
+    /// Where to verify a site listening on `listen` ("443", "10.0.0.5:443", "[::1]:443", "*:443"):
+    /// its own address, or 127.0.0.1 when it listens on every address.
+    static func verifyEndpoint(_ listen: String) -> String {
+        guard let colon = listen.lastIndex(of: ":") else { return "127.0.0.1:" + listen.filter(\.isNumber) }
+        let host = String(listen[..<colon])
+        let port = listen[listen.index(after: colon)...].filter(\.isNumber)
+        let wildcard = ["", "*", "0.0.0.0", "[::]", "::"].contains(host)
+        return (wildcard ? "127.0.0.1" : host) + ":" + port
     }
 
     static func keyType(algorithm: String, bits: Int?, curve: String?) -> String {

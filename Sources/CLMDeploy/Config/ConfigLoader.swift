@@ -63,6 +63,11 @@ public struct ConfigLoader: Sendable {
         return config
     }
 
+    /// A certificate name is used as a file name (conf.d/NAME.yaml, STATE/certificates/NAME).
+    public static func isUsableName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) && !name.hasPrefix(".")
+    }
+
     private func checkWhole(_ config: ClmConfig, file: String) throws(ConfigError) {
         var seen: [String: String] = [:]
         for certificate in config.certificates {
@@ -72,6 +77,20 @@ public struct ConfigLoader: Sendable {
                                   message: "certificate '\(certificate.name)' is declared twice (first at \(first))")
             }
             seen[certificate.name] = certificate.origin
+        }
+        // Two deploys to one dir or file would overwrite each other's set (and each other's rollback versions).
+        var targets: [String: (name: String, origin: String)] = [:]
+        for certificate in config.certificates {
+            for target in certificate.targets {
+                let path = (target.path as NSString).standardizingPath
+                if let first = targets[path] {
+                    let (originFile, originLine) = Self.split(certificate.origin)
+                    let whose = first.name == certificate.name ? "it already deploys there" : "certificate '\(first.name)' (\(first.origin)) deploys there too"
+                    throw ConfigError(file: originFile, line: originLine, key: "deploy",
+                                      message: "certificate '\(certificate.name)' deploys to \(path), but \(whose); give each certificate its own dir / path")
+                }
+                targets[path] = (certificate.name, certificate.origin)
+            }
         }
         if config.acme == nil && !config.certificates.isEmpty {
             throw ConfigError(file: file, line: 0, key: "acme", message: "missing: certificates need an `acme: { server: URL }` section")
@@ -164,7 +183,7 @@ public struct ConfigLoader: Sendable {
         let f = try field.mapping(allowed: ["name", "domains", "key", "challenge", "preferred_chain", "deploy", "hooks"])
         guard let nameField = f["name"] else { throw field.error("`name` is required") }
         let name = try nameField.string()
-        guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }), !name.hasPrefix(".") else {
+        guard Self.isUsableName(name) else {
             throw nameField.error("'\(name)' is not usable as a file name: letters, digits, '-', '_', '.' only")
         }
         guard let domainsField = f["domains"] else { throw field.error("`domains` is required") }
@@ -253,6 +272,9 @@ public struct ConfigLoader: Sendable {
             switch mode {
             case "runtime-api":
                 guard let socket = f["socket"] else { throw field.error("`socket` is required with reload: runtime-api (the stats socket with level admin)") }
+                if let character = HAProxyRuntimeAPI.unsafePathCharacter(in: path) {
+                    throw pathField.error("contains \(character.debugDescription); HAProxy's runtime API cannot name such a path in `set ssl cert` (rename the file)")
+                }
                 target = DeployTarget(kind: .combinedFile(path), label: label, reload: .haproxyRuntimeAPI(socket: try socket.string()))
             case "command":
                 var check = try f["check"]?.argv() ?? ["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"]
@@ -292,6 +314,7 @@ public struct ConfigLoader: Sendable {
                 guard name.hasPrefix("CLM_"), name.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "_" }) else {
                     throw env.error("'\(name)': hook variables must be named CLM_[A-Z0-9_]*")
                 }
+                guard name != "CLM_CRASH_AT" else { throw env.error("'CLM_CRASH_AT' is clm's crash injection for tests and cannot be set for hooks") }
                 target.environment[name] = try env.child(name, value).string()
             }
         }

@@ -28,7 +28,13 @@ public struct Renewer: Sendable {
         public let action: Action
         public let reason: String
         public let notAfter: Date?
+        /// Due only by the lifetime rule, which an ARI window replaces.
+        var dueByLifetime = false
     }
+
+    /// Whether the CA's ARI window can change this item: not due yet, or due
+    /// only by the lifetime rule (a later ARI window makes it not due yet).
+    static func consultsARI(_ item: PlanItem) -> Bool { item.action != .renew || item.dueByLifetime }
 
     public struct Outcome: Sendable {
         public let name: String
@@ -67,15 +73,25 @@ public struct Renewer: Sendable {
     var store: RequestStore { RequestStore(root: stateRoot) }
 
     /// Runs everything: plan, issue, deploy. Throws only for problems
-    /// before any certificate was touched (lock, config, CA unreachable);
-    /// per-certificate failures are in the summary.
+    /// before any certificate was touched (lock, config); per-certificate
+    /// failures are in the summary. An unreachable CA fails each certificate
+    /// due for renewal; the ones needing only a deploy are still deployed.
     public func run(_ options: Options) async throws(DeployError) -> Summary {
         let selected = try select(options.names)
         var lock: RenewLock?
         if !options.planOnly { lock = try RenewLock(stateRoot: stateRoot) }
-        defer { _ = lock }
-        let rows = await InventoryThread.run(inventoryPath) { try $0.managedCertificates() } ?? [:]
-        var plan = selected.map { planItem($0, row: rows[$0.name], options: options, ariRenewAt: nil) }
+        defer { withExtendedLifetime(lock) {} }
+        let rows: [String: ManagedCertificateRow]
+        var inventoryProblem: String?
+        switch await InventoryThread.run(inventoryPath, { try $0.managedCertificates() }) {
+        case .success(let found): rows = found
+        case .failure(let error):
+            // Without the inventory nothing says what is deployed: renew by the stored files' dates, redeploy nothing.
+            rows = [:]
+            inventoryProblem = "the inventory \(inventoryPath) cannot be read (\(error)); deploy state unknown"
+            log(inventoryProblem ?? "")
+        }
+        var plan = selected.map { planItem($0, row: rows[$0.name], options: options, ariRenewAt: nil, inventoryProblem: inventoryProblem) }
         if options.planOnly { return Summary(plan: plan, outcomes: []) }
 
         if options.jitterSeconds > 0 && !options.dryRun && plan.contains(where: { $0.action == .renew }) {
@@ -91,16 +107,22 @@ public struct Renewer: Sendable {
             do {
                 context = try await connect(dryRun: options.dryRun, concurrency: options.concurrency)
             } catch {
-                if renewIndices.isEmpty { context = nil } else { throw error }
+                if case .caUnavailable = error {
+                    log(error.description)
+                    for index in renewIndices { outcomes[index].error = error.description }
+                } else if !renewIndices.isEmpty {
+                    throw error
+                }
             }
         }
-        // ARI: where the CA offers renewalInfo, its window can make a certificate due.
+        // ARI: where the CA offers renewalInfo, its window replaces the lifetime rule (earlier: due; later: not yet).
         if let context, context.client.directory.renewalInfo != nil, !options.deployOnly {
             var generator = SystemRandomNumberGenerator()
-            for index in plan.indices where plan[index].action != .renew {
+            for index in plan.indices where Self.consultsARI(plan[index]) && !outcomes[index].failed {
                 guard let current = store.currentCertificate(name: plan[index].name) else { continue }
                 if let schedule = try? await context.client.renewalSchedule(for: current, now: now(), using: &generator) {
-                    plan[index] = planItem(selected[index], row: rows[selected[index].name], options: options, ariRenewAt: schedule.renewAt)
+                    plan[index] = planItem(selected[index], row: rows[selected[index].name], options: options, ariRenewAt: schedule.renewAt,
+                                           inventoryProblem: inventoryProblem)
                     outcomes[index].action = plan[index].action
                 }
             }
@@ -169,7 +191,8 @@ public struct Renewer: Sendable {
     }
 
     /// Decides one certificate from its inventory row (or, without one, its stored file).
-    func planItem(_ certificate: ManagedCertificate, row: ManagedCertificateRow?, options: Options, ariRenewAt: Date?) -> PlanItem {
+    func planItem(_ certificate: ManagedCertificate, row: ManagedCertificateRow?, options: Options, ariRenewAt: Date?,
+                  inventoryProblem: String? = nil) -> PlanItem {
         var facts: (notBefore: Date, notAfter: Date, fingerprint: String, issuanceHash: String?)?
         if let row {
             facts = (Date(timeIntervalSince1970: TimeInterval(row.notBefore)), Date(timeIntervalSince1970: TimeInterval(row.notAfter)),
@@ -184,10 +207,17 @@ public struct Renewer: Sendable {
         }
         let reason = options.due.decide(issued: facts != nil, configChanged: changed, notBefore: facts?.notBefore ?? now(),
                                         notAfter: facts?.notAfter ?? now(), ariRenewAt: ariRenewAt, now: now())
-        if reason.isDue { return PlanItem(name: certificate.name, action: .renew, reason: reason.description, notAfter: facts?.notAfter) }
+        if reason.isDue {
+            var item = PlanItem(name: certificate.name, action: .renew, reason: reason.description, notAfter: facts?.notAfter)
+            if case .lifetimeFraction = reason { item.dueByLifetime = true }
+            return item
+        }
         if !certificate.targets.isEmpty, let row, row.deployedFingerprint != row.fingerprintSHA256 || row.deployHash != certificate.deployFingerprint {
             let why = row.deployedFingerprint != row.fingerprintSHA256 ? "the current certificate is not deployed yet" : "deploy targets or hooks changed"
             return PlanItem(name: certificate.name, action: .deploy, reason: why + "; " + reason.description, notAfter: facts?.notAfter)
+        }
+        if !certificate.targets.isEmpty, row == nil, facts != nil, let inventoryProblem {
+            return PlanItem(name: certificate.name, action: .none, reason: inventoryProblem + "; not redeployed; " + reason.description, notAfter: facts?.notAfter)
         }
         if !certificate.targets.isEmpty, row == nil, facts != nil {
             return PlanItem(name: certificate.name, action: .deploy, reason: "not deployed by clm yet; " + reason.description, notAfter: facts?.notAfter)
@@ -212,7 +242,7 @@ public struct Renewer: Sendable {
             let http = try HTTPClient(.init(caFile: acme.caFile, connections: min(max(concurrency, 1), 8)))
             client = try await ACMEClient.connect(directoryURL: url, http: http)
         } catch {
-            throw .notConfigured("cannot reach the ACME server \(url): \(error)")
+            throw .caUnavailable(url: url, why: "cannot reach it: \(error)")
         }
         // A dry run keeps its certificates apart so the real ones stay current.
         let issueStore = dryRun ? RequestStore(root: stateRoot + "/dry-run") : store
@@ -232,7 +262,7 @@ public struct Renewer: Sendable {
                 account = try await manager.register(contact: acme.email.map { "mailto:" + $0 }, externalAccountBinding: eab).credentials
                 log("registered an ACME account at \(url)")
             } catch {
-                throw .notConfigured("cannot register an ACME account at \(url): \(error)")
+                throw .caUnavailable(url: url, why: "cannot register an ACME account: \(error)")
             }
         }
         return IssuanceContext(client: client, account: account, store: issueStore, recorder: recorder)
@@ -289,22 +319,22 @@ public struct Renewer: Sendable {
             notAfter: Int64(issued.certificate.notAfter.timeIntervalSince1970), ariCertID: RenewalInfoID.certID(for: issued.certificate),
             deployHash: nil, deployedFingerprint: nil, updatedAt: Int64(now().timeIntervalSince1970))
         let log = self.log
-        if await InventoryThread.run(inventoryPath, { try $0.recordManagedCertificate(row) }) == nil {
-            log("\(certificate.name): could not record the new certificate in \(inventoryPath)")
+        if case .failure(let error) = await InventoryThread.run(inventoryPath, { try $0.recordManagedCertificate(row) }) {
+            log("\(certificate.name): could not record the new certificate in \(inventoryPath): \(error)")
         }
     }
 }
 
 /// Runs one inventory call on a fresh thread (SQLite blocks).
 enum InventoryThread {
-    static func run<T: Sendable>(_ path: String, _ body: @escaping @Sendable (Inventory) throws -> T) async -> T? {
+    static func run<T: Sendable>(_ path: String, _ body: @escaping @Sendable (Inventory) throws -> T) async -> Result<T, any Error> {
         await withCheckedContinuation { continuation in
             let thread = Thread {
                 do {
                     let inventory = try Inventory(path: path)
-                    continuation.resume(returning: try body(inventory))
+                    continuation.resume(returning: .success(try body(inventory)))
                 } catch {
-                    continuation.resume(returning: nil)
+                    continuation.resume(returning: .failure(error))
                 }
             }
             thread.start()

@@ -21,10 +21,11 @@ public struct CertificateMaterial: Sendable, Hashable {
         guard let der = IssuedCertificate.derBlocks(fromPEM: leafPEM).first, let certificate = try? IssuedCertificate(der: der) else {
             throw .noCertificate(name: name, path: keySource)
         }
-        guard let key = try? PrivateKey(bytes: keyPEM, source: keySource),
-              let spki = try? key.publicKeySHA256Hex(), spki == certificate.spkiSHA256Hex else {
-            throw .keyMismatch(name: name, path: keySource)
+        let spki: String
+        do { spki = try PrivateKey(bytes: keyPEM, source: keySource).publicKeySHA256Hex() } catch {
+            throw .unusableKey(name: name, path: keySource, why: "\(error)")
         }
+        guard spki == certificate.spkiSHA256Hex else { throw .keyMismatch(name: name, path: keySource) }
         self.keyPEM = keyPEM
         self.leafPEM = leafPEM.hasSuffix("\n") ? leafPEM : leafPEM + "\n"
         self.chainPEM = chainPEM.isEmpty || chainPEM.hasSuffix("\n") ? chainPEM : chainPEM + "\n"
@@ -34,9 +35,12 @@ public struct CertificateMaterial: Sendable, Hashable {
     /// Reads the set the request stage stored for `name` in the state dir.
     public static func load(name: String, directory: String) throws(DeployError) -> CertificateMaterial {
         let certPath = directory + "/cert.pem"
-        guard let leaf = FileOps.read(certPath) else { throw .noCertificate(name: name, path: certPath) }
-        guard let key = FileOps.read(directory + "/privkey.pem") else { throw .noCertificate(name: name, path: directory + "/privkey.pem") }
-        let chain = FileOps.read(directory + "/chain.pem") ?? []
+        // Absent means not issued yet; present but unreadable is reported as what it is.
+        guard let leaf = try FileOps.readFile(certPath, followLinks: true) else { throw .noCertificate(name: name, path: certPath) }
+        guard let key = try FileOps.readFile(directory + "/privkey.pem", followLinks: true) else {
+            throw .noCertificate(name: name, path: directory + "/privkey.pem")
+        }
+        let chain = try FileOps.readFile(directory + "/chain.pem", followLinks: true) ?? []
         return try CertificateMaterial(name: name, keyPEM: key, leafPEM: String(decoding: leaf, as: UTF8.self),
                                        chainPEM: String(decoding: chain, as: UTF8.self), keySource: directory + "/privkey.pem")
     }

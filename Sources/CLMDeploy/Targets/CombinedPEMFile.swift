@@ -36,13 +36,24 @@ public struct CombinedPEMFile: Sendable {
     public func repair() { unlink(temporaryPath) }
 
     /// Saves the current content (if any) to the history and installs `bytes`.
-    /// Returns the saved copy's path, for rollback.
+    ///
+    /// Returns the saved copy to roll back to: the newest one whose certificate
+    /// differs from the one in `bytes`. When the file already holds exactly
+    /// `bytes` (a run that crashed after the rename, then this rerun), nothing is
+    /// saved or written, so the rollback still reaches the old certificate.
+    /// A failure after the rename puts the saved copy back before it is thrown.
     public func install(_ bytes: [UInt8]) throws(DeployError) -> String? {
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileOps.makeDirectories(parent, mode: 0o755)
         repair()
+        let fingerprint = CertificateMaterial.fingerprint(ofPEM: bytes)
+        let old = FileOps.read(path)
+        if old == bytes {
+            prune()
+            return rollbackTarget(fingerprint: fingerprint)
+        }
         var saved: String?
-        if let old = FileOps.read(path) {
+        if let old {
             try FileOps.makeDirectories(historyDirectory, mode: 0o700)
             chmod(historyDirectory, 0o700)
             let existing = history()
@@ -52,24 +63,42 @@ public struct CombinedPEMFile: Sendable {
             saved = next
             crash.at("file.saved-previous")
         }
-        try replace(with: bytes)
+        try replace(with: bytes, undo: saved)
         prune()
-        return saved
+        return rollbackTarget(fingerprint: fingerprint)
     }
+
+    /// The newest saved copy whose certificate differs from `fingerprint`.
+    func rollbackTarget(fingerprint: String?) -> String? {
+        history().reversed().map { historyDirectory + "/" + String(format: "%06d.pem", $0) }
+            .first { CertificateMaterial.fingerprint(ofPEM: FileOps.readRegular($0)) != fingerprint }
+    }
+
+    /// Fingerprint of the certificate in a saved copy.
+    public func fingerprint(ofSaved saved: String) -> String? { CertificateMaterial.fingerprint(ofPEM: FileOps.readRegular(saved)) }
 
     /// Puts a saved version back.
     public func restore(_ saved: String) throws(DeployError) {
-        guard let bytes = FileOps.readRegular(saved) else { throw .filesystem(path: saved, operation: "read the saved version", errno: ENOENT) }
-        try replace(with: bytes)
+        guard let bytes = try FileOps.readFile(saved, followLinks: false) else {
+            throw .filesystem(path: saved, operation: "read the saved version", errno: ENOENT)
+        }
+        try replace(with: bytes, undo: nil)
     }
 
-    private func replace(with bytes: [UInt8]) throws(DeployError) {
+    /// Temp file, rename over `path`, fsync of the directory. If the fsync
+    /// fails after the rename, `undo` (a saved copy) is put back first.
+    private func replace(with bytes: [UInt8], undo: String?) throws(DeployError) {
         let temporary = temporaryPath
         unlink(temporary)
         try FileOps.writeNew(temporary, bytes, mode: 0o600, ownership: ownership)
         crash.at("file.temp-written")
         try FileOps.rename(temporary, path)
-        try FileOps.fsyncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        do {
+            try FileOps.fsyncDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        } catch {
+            if let undo { try? restore(undo) }
+            throw error
+        }
         crash.at("file.renamed")
     }
 

@@ -22,12 +22,14 @@ public struct DirectorySet: Sendable {
     public let keep: Int
     let ownership: FileOps.Ownership
     let crash: CrashInjector
+    let log: @Sendable (String) -> Void
 
-    init(directory: String, keep: Int, ownership: FileOps.Ownership, crash: CrashInjector) {
+    init(directory: String, keep: Int, ownership: FileOps.Ownership, crash: CrashInjector, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.directory = directory
         self.keep = keep
         self.ownership = ownership
         self.crash = crash
+        self.log = log
     }
 
     var stateDirectory: String { directory + "/.clm" }
@@ -51,25 +53,50 @@ public struct DirectorySet: Sendable {
         return entries.compactMap { $0.hasPrefix("v") && !$0.hasSuffix(".tmp") ? Int($0.dropFirst()) : nil }.sorted()
     }
 
-    /// Installs `material` as a new version and makes it current.
-    /// Returns the version that was current before (nil on a first deploy).
-    public func install(_ material: CertificateMaterial) throws(DeployError) -> (previous: String?, installed: String) {
-        try FileOps.makeDirectories(directory, mode: 0o755)
-        try FileOps.makeDirectory(stateDirectory, mode: 0o755)
-        try repair()
-        if currentVersion() == nil { try adoptExistingFiles() }
-        let previous = currentVersion()
+    /// Fingerprint of the certificate in version `version` (cert.pem, else fullchain.pem).
+    public func fingerprint(ofVersion version: String) -> String? {
+        let base = stateDirectory + "/" + version + "/"
+        return CertificateMaterial.fingerprint(ofPEM: FileOps.readRegular(base + "cert.pem"))
+            ?? CertificateMaterial.fingerprint(ofPEM: FileOps.readRegular(base + "fullchain.pem"))
+    }
 
-        let number = (versions().last ?? 0) + 1
-        let version = "v\(number)"
-        let temporary = stateDirectory + "/" + version + ".tmp"
-        try FileOps.makeDirectory(temporary, mode: 0o755)
-        let contents: [(String, [UInt8], mode_t)] = [
+    /// The files of a version, as `install` writes them for `material`.
+    static func contents(of material: CertificateMaterial) -> [(String, [UInt8], mode_t)] {
+        [
             ("fullchain.pem", Array(material.fullchainPEM.utf8), 0o644),
             ("privkey.pem", material.keyPEM, 0o600),
             ("cert.pem", Array(material.leafPEM.utf8), 0o644),
             ("chain.pem", Array(material.chainPEM.utf8), 0o644),
         ]
+    }
+
+    /// Installs `material` as a new version and makes it current.
+    ///
+    /// Returns the version to roll back to: the newest version holding a
+    /// different certificate (nil when there is none, e.g. a first deploy).
+    /// When the live version already holds exactly `material` (a run that
+    /// crashed after the flip, then this rerun), nothing new is written and
+    /// `installed` is that version, so a rollback still reaches the old set.
+    /// A failure after the flip flips back before it is thrown.
+    public func install(_ material: CertificateMaterial) throws(DeployError) -> (previous: String?, installed: String) {
+        try FileOps.makeDirectories(directory, mode: 0o755)
+        try FileOps.makeDirectory(stateDirectory, mode: 0o755)
+        try repair()
+        if currentVersion() == nil { try adoptExistingFiles() }
+        let live = currentVersion()
+        let contents = Self.contents(of: material)
+
+        if let live, contents.allSatisfy({ FileOps.readRegular(stateDirectory + "/" + live + "/" + $0.0) == $0.1 }) {
+            let previous = rollbackTarget(excluding: live, fingerprint: material.fingerprint)
+            try linkStableNames()
+            prune(keeping: [live, previous].compactMap { $0 })
+            return (previous, live)
+        }
+
+        let number = (versions().last ?? 0) + 1
+        let version = "v\(number)"
+        let temporary = stateDirectory + "/" + version + ".tmp"
+        try FileOps.makeDirectory(temporary, mode: 0o755)
         for (index, (name, bytes, mode)) in contents.enumerated() {
             try FileOps.writeNew(temporary + "/" + name, bytes, mode: mode, ownership: ownership)
             if index == 0 { crash.at("dir.version-partial") }
@@ -79,17 +106,52 @@ public struct DirectorySet: Sendable {
         try FileOps.fsyncDirectory(stateDirectory)
         crash.at("dir.version-written")
 
-        try switchCurrent(to: version)
-        try linkStableNames()
+        do {
+            try switchCurrent(to: version)
+            try linkStableNames()
+        } catch {
+            // Undo our own flip: the caller gets no receipt, so nobody else would.
+            if let live {
+                do {
+                    try switchCurrent(to: live)
+                    try linkStableNames()
+                } catch {
+                    throw .unsafePath(path: currentLink, why: "installing \(version) failed (\(error)) and flipping back to \(live) failed too")
+                }
+            }
+            throw error
+        }
         crash.at("dir.links-done")
+        let previous = rollbackTarget(excluding: version, fingerprint: material.fingerprint)
         prune(keeping: [version, previous].compactMap { $0 })
         return (previous, version)
     }
 
-    /// Makes `version` current again (rollback).
+    /// The newest version other than `excluding` whose certificate differs from `fingerprint`.
+    func rollbackTarget(excluding: String, fingerprint: String) -> String? {
+        versions().reversed().map { "v\($0)" }.first { $0 != excluding && self.fingerprint(ofVersion: $0) != fingerprint }
+    }
+
+    /// Makes `version` current again (rollback). Refuses a version that lacks
+    /// a file the live version has (unless that name was absent before clm
+    /// took over, see `absentNamesFile`): the stable link would dangle and the
+    /// server would load half a set.
     public func activate(_ version: String) throws(DeployError) {
-        guard FileOps.kind(stateDirectory + "/" + version) == .directory else {
-            throw .unsafePath(path: stateDirectory + "/" + version, why: "the version to roll back to is gone")
+        let versionDirectory = stateDirectory + "/" + version
+        guard FileOps.kind(versionDirectory) == .directory else {
+            throw .unsafePath(path: versionDirectory, why: "the version to roll back to is gone")
+        }
+        if let live = currentVersion(), live != version {
+            let absentBefore = Set(String(decoding: FileOps.readRegular(versionDirectory + "/" + Self.absentNamesFile) ?? [], as: UTF8.self)
+                .split(separator: "\n").map(String.init))
+            let missing = Self.names.filter { name in
+                FileOps.kind(stateDirectory + "/" + live + "/" + name) == .file && FileOps.kind(versionDirectory + "/" + name) != .file
+                    && !absentBefore.contains(name)
+            }
+            guard missing.isEmpty else {
+                throw .unsafePath(path: currentLink, why: "\(version) lacks \(missing.joined(separator: ", ")), which the live \(live) has; "
+                                  + "rolling back would leave those names dangling, so the live set stays")
+            }
         }
         try switchCurrent(to: version)
         try linkStableNames()
@@ -130,19 +192,44 @@ public struct DirectorySet: Sendable {
         if changed { try FileOps.fsyncDirectory(directory) }
     }
 
+    /// In v0: the stable names that did not exist (or dangled) when clm took
+    /// the directory over; a rollback to v0 may leave those dangling.
+    static let absentNamesFile = "absent-before-clm"
+
     /// First deploy over files an earlier tool wrote: copy them into v0, make
     /// v0 current, then turn each stable name into a link (each still resolves
     /// to the old content), so the later switch flips all names at once.
+    ///
+    /// A stable name that is a symlink (certbot's `live/` links) is read
+    /// through: a regular PEM file of at most 1 MiB after resolving; a file
+    /// holding a private key is copied 0600. A name that cannot be copied is
+    /// left out of v0, and a rollback to v0 is then refused (see ``activate(_:)``).
     private func adoptExistingFiles() throws(DeployError) {
-        let existing = Self.names.compactMap { name in FileOps.readRegular(directory + "/" + name).map { (name, $0) } }
+        var existing: [(String, [UInt8])] = []
+        var absent: [String] = []
+        for name in Self.names {
+            let path = directory + "/" + name
+            guard FileOps.kind(path) == .file || FileOps.kind(path) == .symlink else {
+                if FileOps.kind(path) == .missing { absent.append(name) }
+                continue
+            }
+            switch Result(catching: { () throws(DeployError) in try FileOps.readFile(path, followLinks: true) }) {
+            case .success(nil): absent.append(name)    // a dangling link: the server could not load it either
+            case .success(let bytes?) where String(decoding: bytes, as: UTF8.self).contains("-----BEGIN "): existing.append((name, bytes))
+            case .success: log("\(path) is not PEM; not copied into .clm/v0")
+            case .failure(let error): log("\(error); not copied into .clm/v0")
+            }
+        }
         guard !existing.isEmpty else { return }
         let temporary = stateDirectory + "/v0.tmp"
         // No version is current, so a v0 left by a crash is not live: rebuild it.
         FileOps.removeTree(stateDirectory + "/v0")
         try FileOps.makeDirectory(temporary, mode: 0o755)
         for (name, bytes) in existing {
-            try FileOps.writeNew(temporary + "/" + name, bytes, mode: name == "privkey.pem" ? 0o600 : 0o644, ownership: ownership)
+            let secret = name == "privkey.pem" || String(decoding: bytes, as: UTF8.self).contains("PRIVATE KEY-----")
+            try FileOps.writeNew(temporary + "/" + name, bytes, mode: secret ? 0o600 : 0o644, ownership: ownership)
         }
+        try FileOps.writeNew(temporary + "/" + Self.absentNamesFile, Array(absent.map { $0 + "\n" }.joined().utf8), mode: 0o644, ownership: ownership)
         try FileOps.fsyncDirectory(temporary)
         try FileOps.rename(temporary, stateDirectory + "/v0")
         try FileOps.fsyncDirectory(stateDirectory)

@@ -79,14 +79,19 @@ enum FileOps {
     }
 
     /// mkdir -p (following symlinks the operator placed above the target).
+    /// A failure names the component that failed and its errno.
     static func makeDirectories(_ path: String, mode: mode_t) throws(DeployError) {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw .unsafePath(path: path, why: "it exists and is not a directory") }
-            return
-        }
-        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(mode)]) } catch {
-            throw .filesystem(path: path, operation: "create directory", errno: EACCES)
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") where !component.isEmpty && component != "." {
+            current += "/" + component
+            if mkdir(current, mode) == 0 { continue }
+            let code = errno
+            var info = stat()
+            if stat(current, &info) == 0 {
+                guard info.st_mode & S_IFMT == S_IFDIR else { throw .unsafePath(path: current, why: "it exists and is not a directory") }
+                continue
+            }
+            throw .filesystem(path: current, operation: "create directory", errno: code)
         }
     }
 
@@ -110,34 +115,48 @@ enum FileOps {
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Reads a regular file without following a symlink at `path`.
-    static func readRegular(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+    /// Certificate files are a few KiB; anything larger at a stable name is not one.
+    static let maximumReadSize = 1 << 20
+
+    /// Reads a regular file of at most ``maximumReadSize`` bytes: nil when nothing
+    /// is at `path` (or a link there dangles). Opened with O_NONBLOCK, so a FIFO
+    /// cannot block the run; a device, FIFO, directory or oversized file throws.
+    static func readFile(_ path: String, followLinks: Bool) throws(DeployError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT { return nil }
+            if code == ELOOP && !followLinks { throw .unreadable(path: path, why: "it is a symbolic link") }
+            throw .filesystem(path: path, operation: "open", errno: code)
+        }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return readAll(fd)
-    }
-
-    /// Reads a file, following symlinks (for reading what a server would load).
-    static func read(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        return readAll(fd)
-    }
-
-    private static func readAll(_ fd: Int32) -> [UInt8] {
+        guard fstat(fd, &info) == 0 else { throw .filesystem(path: path, operation: "stat", errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path: path, why: "it is not a regular file (a device, FIFO or directory)") }
+        guard info.st_size <= maximumReadSize else {
+            throw .unreadable(path: path, why: "it has \(info.st_size) bytes; certificate files are at most \(maximumReadSize)")
+        }
         var result: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
             let count = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
+            if count < 0 { throw .filesystem(path: path, operation: "read", errno: errno) }
+            if count == 0 { break }
             result.append(contentsOf: buffer[0..<count])
+            guard result.count <= maximumReadSize else { throw .unreadable(path: path, why: "it grew beyond \(maximumReadSize) bytes while being read") }
         }
         return result
+    }
+
+    /// Reads a regular file without following a symlink at `path`; nil if absent or unreadable.
+    static func readRegular(_ path: String) -> [UInt8]? {
+        (try? readFile(path, followLinks: false)) ?? nil
+    }
+
+    /// Reads a regular file, following symlinks (for reading what a server would load); nil if absent or unreadable.
+    static func read(_ path: String) -> [UInt8]? {
+        (try? readFile(path, followLinks: true)) ?? nil
     }
 
     static func removeTree(_ path: String) {
