@@ -25,6 +25,12 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens (creating if needed) the inventory, with a state dir of 0700.
     func openInventory() throws -> Inventory {
+        let path = try inventoryPath()
+        do { return try Inventory(path: path) } catch { throw CommandFailure.failed(error.description) }
+    }
+
+    /// The inventory's path, with its state directory created (0700) when it is the default one.
+    func inventoryPath() throws -> String {
         let path: String
         if let db {
             path = db
@@ -37,7 +43,7 @@ struct GlobalOptions: ParsableArguments {
             do { try state.create() } catch { throw CommandFailure.failed(error.description) }
             path = state.inventoryPath
         }
-        do { return try Inventory(path: path) } catch { throw CommandFailure.failed(error.description) }
+        return path
     }
 }
 

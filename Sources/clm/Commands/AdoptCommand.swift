@@ -4,7 +4,7 @@ import CLMInventory
 import Foundation
 
 /// `clm adopt ID`
-struct AdoptCommand: AsyncParsableCommand {
+struct AdoptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adopt",
         abstract: "Put a discovered certificate under management: writes conf.d/NAME.yaml beside the config.",
@@ -41,7 +41,7 @@ struct AdoptCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func run() throws {
         let inventory = try global.openInventory()
         let certificate: InventoryCertificate
         let sites: [SiteRecord]

@@ -6,7 +6,7 @@ import CLMInventory
 import Foundation
 
 /// `clm audit [--policy FILE] [--format ...] [--fail-on SEV] [--only rule,rule] [--rescan]`
-struct AuditCommand: AsyncParsableCommand {
+struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Judge the inventory against a policy.",
@@ -59,7 +59,7 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func run() throws {
         let loaded: Policy
         do { loaded = try policy.map { try PolicyLoader().load(path: $0) } ?? PolicyLoader().loadDefault() } catch {
             throw CommandFailure.usage("\(error)")

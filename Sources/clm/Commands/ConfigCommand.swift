@@ -18,20 +18,20 @@ struct ConfigOptions: ParsableArguments {
 }
 
 /// `clm config check`
-struct ConfigCommand: AsyncParsableCommand {
+struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Work with clm.yaml.",
         subcommands: [Check.self]
     )
 
-    struct Check: AsyncParsableCommand {
+    struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate the configuration; errors name the file, line and key (exit 2).")
 
         @OptionGroup var options: ConfigOptions
 
-        func run() async throws {
+        func run() throws {
             let config = try options.load()
             let targets = config.certificates.reduce(0) { $0 + $1.targets.count }
             print("\(config.files.joined(separator: ", ")): ok, \(config.certificates.count) certificate(s), \(targets) deploy target(s)")

@@ -4,14 +4,14 @@ import CLMDeploy
 import Foundation
 
 /// `clm hooks list | clm hooks test NAME`
-struct HooksCommand: AsyncParsableCommand {
+struct HooksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hooks",
         abstract: "Show or try the configured deploy hooks.",
         subcommands: [List.self, Test.self]
     )
 
-    struct List: AsyncParsableCommand {
+    struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List hooks, checks and reloads per certificate.")
         @OptionGroup var configOptions: ConfigOptions
         @Option(name: .long, help: "Output format.") var format: PlanFormat = .table
@@ -58,7 +58,7 @@ struct HooksCommand: AsyncParsableCommand {
             return entries
         }
 
-        func run() async throws {
+        func run() throws {
             let config = try configOptions.load()
             if format == .json {
                 let encoder = JSONEncoder()
@@ -95,13 +95,13 @@ struct HooksCommand: AsyncParsableCommand {
         }
     }
 
-    struct Test: AsyncParsableCommand {
+    struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a certificate's pre/deploy/post hooks and config checks with CLM_HOOK_TEST=1; writes and reloads nothing.")
         @OptionGroup var configOptions: ConfigOptions
         @Argument(help: "Managed certificate name.") var name: String
 
-        func run() async throws {
+        func run() throws {
             let config = try configOptions.load()
             guard let certificate = config.certificate(named: name) else { throw CommandFailure.usage("no certificate named '\(name)' in the config") }
             let state = StateDirectory.current()

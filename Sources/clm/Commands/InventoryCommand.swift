@@ -4,7 +4,7 @@ import CLMInventory
 import Foundation
 
 /// `clm inventory list|show`
-struct InventoryCommand: AsyncParsableCommand {
+struct InventoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inventory",
         abstract: "List and show what the inventory holds.",
@@ -14,7 +14,7 @@ struct InventoryCommand: AsyncParsableCommand {
 }
 
 extension InventoryCommand {
-    struct List: AsyncParsableCommand {
+    struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Certificates by expiry, soonest first.",
             discussion: "JSON and CSV fields are described in docs/inventory-formats.md."
@@ -32,7 +32,7 @@ extension InventoryCommand {
         @Option(name: .long, help: "Output format.")
         var format: OutputFormat = .table
 
-        func run() async throws {
+        func run() throws {
             let inventory = try global.openInventory()
             let now = Date()
             let limit = expiring.map { Int64(now.timeIntervalSince1970) + $0.seconds }
@@ -75,7 +75,7 @@ extension InventoryCommand {
         }
     }
 
-    struct Show: AsyncParsableCommand {
+    struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "One certificate with its locations and matching private keys.")
 
         @OptionGroup var global: GlobalOptions
@@ -90,7 +90,7 @@ extension InventoryCommand {
             if format == .csv { throw ValidationError("--format csv is for listings; use table or json") }
         }
 
-        func run() async throws {
+        func run() throws {
             let inventory = try global.openInventory()
             let certificate: InventoryCertificate
             do { certificate = try inventory.certificate(matching: key) } catch {

@@ -4,7 +4,7 @@ import CLMReport
 import Foundation
 
 /// `clm metrics [--textfile PATH]`
-struct MetricsCommand: AsyncParsableCommand {
+struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
         abstract: "Print Prometheus metrics (x509-certificate-exporter names) or write a node_exporter textfile.",
@@ -17,7 +17,7 @@ struct MetricsCommand: AsyncParsableCommand {
             completion: .file(extensions: ["prom"]))
     var textfile: String?
 
-    func run() async throws {
+    func run() throws {
         let inventory = try global.openInventory()
         let text: String
         do { text = try MetricsExporter(inventory: inventory).render(now: Date()) } catch {

@@ -3,7 +3,7 @@ import CLMAudit
 import Foundation
 
 /// `clm policy check FILE`
-struct PolicyCommand: AsyncParsableCommand {
+struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Work with audit policy files.",
@@ -12,7 +12,7 @@ struct PolicyCommand: AsyncParsableCommand {
 }
 
 extension PolicyCommand {
-    struct Check: AsyncParsableCommand {
+    struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a policy file: syntax, keys, rule names, scopes, extends.",
             discussion: "Exit status 0 when the policy is usable, 2 with file:line:column and key when it is not."
@@ -21,7 +21,7 @@ extension PolicyCommand {
         @Argument(help: ArgumentHelp("Policy file.", valueName: "file"), completion: .file(extensions: ["yaml", "yml"]))
         var file: String
 
-        func run() async throws {
+        func run() throws {
             let policy: Policy
             do { policy = try PolicyLoader().load(path: file) } catch { throw CommandFailure.usage("\(error)") }
             let rules = policy.rules.map { "\($0.settings.name) (\($0.settings.severity.rawValue))" }

@@ -6,7 +6,7 @@ import CLMReport
 import Foundation
 
 /// `clm report --html out.html`
-struct ReportCommand: AsyncParsableCommand {
+struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write a self-contained HTML report: expiry timeline, findings, renewals, locations."
@@ -17,7 +17,7 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output file.", valueName: "path"), completion: .file(extensions: ["html"]))
     var html: String
 
-    func run() async throws {
+    func run() throws {
         let inventory = try global.openInventory()
         let now = Date()
         let certificates: [InventoryCertificate]

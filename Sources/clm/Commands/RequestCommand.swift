@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLMDiscover
+import CLMInventory
 import CLMCore
 import CLMCrypto
 import CLMRequest
@@ -145,7 +146,9 @@ struct RequestCommand: AsyncParsableCommand {
         }
         // Issued certificates join the inventory like any other, located in the state dir.
         if !issuedDirectories.isEmpty {
-            do { _ = try FileScanner(inventory: try global.openInventory()).scan(roots: issuedDirectories) } catch {
+            let path = try global.inventoryPath()
+            let directories = issuedDirectories
+            do { _ = try await Offload.run { try FileScanner(inventory: try Inventory(path: path)).scan(roots: directories) } } catch {
                 global.log.warning("issued certificates were not added to the inventory: \(error)")
             }
         }

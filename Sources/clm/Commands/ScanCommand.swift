@@ -54,7 +54,7 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let inventory = try global.openInventory()
+        let path = try global.inventoryPath()
         var options = FileScanner.Options()
         options.walker = FileWalker.Options(maxFileSize: maxFileSize, excludes: exclude)
         if let pkcs12PasswordFile {
@@ -65,39 +65,48 @@ struct ScanCommand: AsyncParsableCommand {
                 throw CommandFailure.usage("--pkcs12-password-file \(pkcs12PasswordFile): cannot read: \(error.localizedDescription)")
             }
         }
-        let progress = ProgressLine(enabled: !global.quiet)
-        var summary: ScanRecorder.Summary?
-        if !paths.isEmpty {
-            let scanner = FileScanner(inventory: inventory, options: options)
-            do {
-                summary = try scanner.scan(roots: paths) { state in
-                    let rate = Double(state.filesExamined) / max(progress.elapsed, 0.001)
-                    progress.update("scanning: \(state.filesExamined) files (\(Int(rate)) files/s), \(state.certificatesSeen) certificates")
-                }
-            } catch {
-                progress.clear()
-                throw CommandFailure.failed(error.description)
-            }
-            progress.clear()
-        }
-        var configSummary: ConfigDiscovery.Summary?
-        if !nginx.isEmpty || !haproxy.isEmpty {
-            do { configSummary = try ConfigDiscovery(inventory: inventory, scannerOptions: options).discover(nginx: nginx, haproxy: haproxy) } catch {
-                throw CommandFailure.failed(error.description)
-            }
-        }
-        var endpointOutcomes: [EndpointScanner.Outcome] = []
         let targets = try endpoints.targetList()
+        let progress = ProgressLine(enabled: !global.quiet)
+        let (paths, nginx, haproxy, scanOptions) = (self.paths, self.nginx, self.haproxy, options)
+        // Files and configs: SQLite and file I/O, on a thread of their own.
+        let results: (ScanRecorder.Summary?, ConfigDiscovery.Summary?) = try await Offload.run { () throws -> (ScanRecorder.Summary?, ConfigDiscovery.Summary?) in
+            let inventory: Inventory
+            do { inventory = try Inventory(path: path) } catch { throw CommandFailure.failed("\(error)") }
+            var summary: ScanRecorder.Summary?
+            if !paths.isEmpty {
+                do {
+                    summary = try FileScanner(inventory: inventory, options: scanOptions).scan(roots: paths) { state in
+                        let rate = Double(state.filesExamined) / max(progress.elapsed, 0.001)
+                        progress.update("scanning: \(state.filesExamined) files (\(Int(rate)) files/s), \(state.certificatesSeen) certificates")
+                    }
+                } catch {
+                    progress.clear()
+                    throw CommandFailure.failed("\(error)")
+                }
+                progress.clear()
+            }
+            var configSummary: ConfigDiscovery.Summary?
+            if !nginx.isEmpty || !haproxy.isEmpty {
+                do { configSummary = try ConfigDiscovery(inventory: inventory, scannerOptions: scanOptions).discover(nginx: nginx, haproxy: haproxy) } catch {
+                    throw CommandFailure.failed("\(error)")
+                }
+            }
+            return (summary, configSummary)
+        }
+        let summary: ScanRecorder.Summary? = results.0
+        let configSummary: ConfigDiscovery.Summary? = results.1
+        var endpointOutcomes: [EndpointScanner.Outcome] = []
         if !targets.isEmpty {
             progress.update("probing \(targets.count) endpoints")
             let scanner = EndpointScanner(options: endpoints.scannerOptions())
-            do {
-                let probed = try await scanner.probe(targets)
-                endpointOutcomes = try scanner.record(probed, in: inventory, now: Date())
-            } catch let error as InventoryError {
-                throw CommandFailure.failed(error.description)
-            } catch {
+            let probed: [(EndpointRecord, [CertificateFacts])]
+            do { probed = try await scanner.probe(targets) } catch {
                 throw CommandFailure.failed("cannot set up TLS: \(error)")
+            }
+            endpointOutcomes = try await Offload.run {
+                do { return try scanner.record(probed, in: try Inventory(path: path), now: Date()) } catch {
+                    throw CommandFailure.failed("\(error)")
+                }
             }
             progress.clear()
         }

@@ -27,7 +27,10 @@ struct Palette {
 }
 
 /// A throttled one-line progress display on stderr (TTY only).
-final class ProgressLine {
+///
+/// `@unchecked Sendable`: it is handed to the one thread doing the work and
+/// read again only after that thread has finished.
+final class ProgressLine: @unchecked Sendable {
     private let enabled: Bool
     private let started = Date()
     private var lastDraw = Date.distantPast
