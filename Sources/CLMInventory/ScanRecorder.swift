@@ -60,6 +60,8 @@ public final class ScanRecorder {
         summary = Summary(scanID: id)
         try inventory.read {
             try database.execute("CREATE TEMP TABLE IF NOT EXISTS unchanged_path (path TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM unchanged_path;")
+            // A scan writes in bursts: checkpoint the WAL every ~64 MiB instead of every 4 MiB.
+            try database.execute("PRAGMA wal_autocheckpoint = 16384")
         }
     }
 
