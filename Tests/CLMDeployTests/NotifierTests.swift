@@ -8,6 +8,29 @@ import Testing
 struct NotifierTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
+    /// A local HTTP listener that appends every POST body to a file.
+    static func startWebhookListener(in temp: TemporaryDirectory) throws -> (RunningProcess, URL) {
+        let received = temp.url.appendingPathComponent("webhook.jsonl")
+        let script = temp.url.appendingPathComponent("webhook.py")
+        try Data("""
+            import http.server, sys
+            out = sys.argv[1]
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    body = self.rfile.read(int(self.headers["Content-Length"]))
+                    with open(out, "ab") as f: f.write(body + b"\\n")
+                    self.send_response(204); self.end_headers()
+                def log_message(self, *args): pass
+            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+            print("PORT", server.server_address[1], flush=True)
+            server.serve_forever()
+            """.utf8).write(to: script)
+        let server = try RunningProcess.start("python3", aptPackage: "python3", arguments: [script.path, received.path]) { line in
+            line.hasPrefix("PORT ") ? UInt16(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) : nil
+        }
+        return (server, received)
+    }
+
     @Test func aFailureIsAnnouncedOnceAndARecoveryOnce() {
         let failing = [Notifier.Result(name: "www", failed: true, message: "CA said no")]
         let first = Notifier.events(for: failing, previous: [:], now: t0, host: "h")
@@ -37,24 +60,7 @@ struct NotifierTests {
     /// A real HTTP listener and a real command receive each announcement exactly once.
     @Test func webhookAndCommandReceiveFailureThenRecovery() async throws {
         let temp = try TemporaryDirectory(prefix: "clm-notify")
-        let received = temp.url.appendingPathComponent("webhook.jsonl")
-        let script = temp.url.appendingPathComponent("webhook.py")
-        try Data("""
-            import http.server, sys
-            out = sys.argv[1]
-            class Handler(http.server.BaseHTTPRequestHandler):
-                def do_POST(self):
-                    body = self.rfile.read(int(self.headers["Content-Length"]))
-                    with open(out, "ab") as f: f.write(body + b"\\n")
-                    self.send_response(204); self.end_headers()
-                def log_message(self, *args): pass
-            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-            print("PORT", server.server_address[1], flush=True)
-            server.serve_forever()
-            """.utf8).write(to: script)
-        let server = try RunningProcess.start("python3", aptPackage: "python3", arguments: [script.path, received.path]) { line in
-            line.hasPrefix("PORT ") ? UInt16(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) : nil
-        }
+        let (server, received) = try Self.startWebhookListener(in: temp)
         defer { server.stop() }
         let commandLog = temp.url.appendingPathComponent("command.log")
         let hook = temp.url.appendingPathComponent("notify.sh")
@@ -95,24 +101,7 @@ struct NotifierTests {
     /// The webhook took the failure but the command did not: next run tells only the command.
     @Test func aPartlyDeliveredAnnouncementIsCompletedWithoutDuplicates() async throws {
         let temp = try TemporaryDirectory(prefix: "clm-notify")
-        let received = temp.url.appendingPathComponent("webhook.jsonl")
-        let script = temp.url.appendingPathComponent("webhook.py")
-        try Data("""
-            import http.server, sys
-            out = sys.argv[1]
-            class Handler(http.server.BaseHTTPRequestHandler):
-                def do_POST(self):
-                    body = self.rfile.read(int(self.headers["Content-Length"]))
-                    with open(out, "ab") as f: f.write(body + b"\\n")
-                    self.send_response(204); self.end_headers()
-                def log_message(self, *args): pass
-            server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-            print("PORT", server.server_address[1], flush=True)
-            server.serve_forever()
-            """.utf8).write(to: script)
-        let server = try RunningProcess.start("python3", aptPackage: "python3", arguments: [script.path, received.path]) { line in
-            line.hasPrefix("PORT ") ? UInt16(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) : nil
-        }
+        let (server, received) = try Self.startWebhookListener(in: temp)
         defer { server.stop() }
         let flag = temp.url.appendingPathComponent("command-works")
         let log = temp.url.appendingPathComponent("command.log")
