@@ -75,7 +75,16 @@ struct AdoptAndHooksCommandTests {
         let plan = try await clm("renew", "--plan-only", "--due", "60d", "--config", configPath, "--format", "json")
         #expect(plan.status == 0, "\(plan.stderrText)")
         let items = try #require((try Self.json(plan) as? [String: Any])?["plan"] as? [[String: Any]])
-        #expect(items.contains { $0["name"] as? String == "shop.example.test" })
+        let item = try #require(items.first { $0["name"] as? String == "shop.example.test" })
+        // The certificate in service was taken over with its key: it is renewed when due, not at once.
+        #expect(item["action"] as? String != "renew", "\(item)")
+        #expect(adopt.stdoutText.contains("renews when due"))
+        let stored = try String(contentsOfFile: temp.path + "/state/certificates/shop.example.test/cert.pem", encoding: .utf8)
+        #expect(stored == (try String(contentsOfFile: tls + "/cert.pem", encoding: .utf8)))
+        let storedChain = try String(contentsOfFile: temp.path + "/state/certificates/shop.example.test/chain.pem", encoding: .utf8)
+        #expect(storedChain == (try String(contentsOfFile: tls + "/chain.pem", encoding: .utf8)))   // from fullchain.pem, not just the leaf
+        let keyMode = try FileManager.default.attributesOfItem(atPath: temp.path + "/state/certificates/shop.example.test/privkey.pem")[.posixPermissions] as? Int
+        #expect(keyMode == 0o600)
 
         // Adopting twice does not overwrite the reviewed entry.
         let again = try await clm("adopt", "\(id)", "--webroot", "/var/www/acme", "--config", configPath)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CLMRequest
+import CLMCrypto
 import CLMDeploy
 import CLMInventory
 import Foundation
@@ -62,7 +64,13 @@ struct AdoptCommand: ParsableCommand {
                 return
             }
             let path = try adopter.write(proposal, configPath: configOptions.path)
-            Swift.print("\(proposal.name): managed from now on (\(path)); `clm renew \(proposal.name)` issues and deploys it")
+            // With its key at hand, the certificate in service becomes clm's current one, so
+            // `renew` replaces it when it is due instead of at once.
+            if let seeded = try? seedStateDirectory(name: proposal.name, certificate: certificate) {
+                Swift.print("\(proposal.name): managed from now on (\(path)); the certificate in service (key \(seeded)) renews when due")
+            } else {
+                Swift.print("\(proposal.name): managed from now on (\(path)); `clm renew \(proposal.name)` issues and deploys it")
+            }
         } catch {
             throw CommandFailure.failed(error.description)
         }
@@ -70,5 +78,29 @@ struct AdoptCommand: ParsableCommand {
 
     static func quote(_ text: String) -> String {
         String(decoding: (try? JSONEncoder().encode(text)) ?? Data(), as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+    }
+
+    /// Stores the adopted certificate, its chain (from the file it was found
+    /// in) and its unencrypted key in the state dir as the current set.
+    /// Returns the key's path; throws when no usable key or file is known.
+    private func seedStateDirectory(name: String, certificate: InventoryCertificate) throws -> String {
+        guard let key = certificate.privateKeys.first(where: { !$0.encrypted }) else {
+            throw CommandFailure.failed("no unencrypted key pairs with the certificate")
+        }
+        let state = try deployState(global)
+        let store = RequestStore(root: state.root)
+        guard store.currentCertificate(name: name) == nil else { throw CommandFailure.failed("\(name) already has a certificate in the state dir") }
+        let privateKey = try PrivateKey(contentsOf: key.path)
+        // The file that starts with this certificate and carries the longest chain (fullchain over cert).
+        let chains = certificate.locations.filter { $0.kind == .file && $0.goneSince == nil && $0.position == 0 }.compactMap { location -> CertificateChain? in
+            guard let pem = try? String(contentsOfFile: location.ref, encoding: .utf8) else { return nil }
+            let chain = CertificateChain(url: "file://" + location.ref, pem: pem)
+            return chain.certificates.first.map(Digest.sha256Hex) == certificate.facts.fingerprintSHA256 ? chain : nil
+        }
+        guard let chain = chains.max(by: { $0.certificates.count < $1.certificates.count }) else {
+            throw CommandFailure.failed("no file starting with the adopted certificate is readable")
+        }
+        _ = try store.storeIssued(name: name, key: privateKey, chain: chain)
+        return key.path
     }
 }
