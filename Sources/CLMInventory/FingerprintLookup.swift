@@ -12,13 +12,14 @@ public final class FingerprintLookup {
     }
 
     public func known(_ candidates: [String]) throws(InventoryError) -> Set<String> {
-        do {
-            let statement = try database.cached("SELECT 1 FROM certificate WHERE fingerprint_sha256 = ?")
-            var known = Set<String>()
-            for fingerprint in candidates where try statement.scalarInt([fingerprint]) != nil { known.insert(fingerprint) }
-            return known
-        } catch {
-            throw .database(error)
-        }
+        do { return Set(try Self.known(candidates, in: database)) } catch { throw .database(error) }
+    }
+
+    /// The fingerprints of `candidates` that `database` holds, in order.
+    static func known(_ candidates: [String], in database: SQLiteDatabase) throws(SQLiteError) -> [String] {
+        let statement = try database.cached("SELECT 1 FROM certificate WHERE fingerprint_sha256 = ?")
+        var known: [String] = []
+        for fingerprint in candidates where try statement.scalarInt([fingerprint]) != nil { known.append(fingerprint) }
+        return known
     }
 }

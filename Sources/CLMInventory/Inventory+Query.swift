@@ -150,11 +150,6 @@ extension Inventory {
 extension Inventory {
     /// Fingerprints (of `candidates`) the inventory already holds.
     public func knownFingerprints(_ candidates: [String]) throws(InventoryError) -> [String] {
-        try read {
-            let statement = try database.cached("SELECT 1 FROM certificate WHERE fingerprint_sha256 = ?")
-            var known: [String] = []
-            for fingerprint in candidates where try statement.scalarInt([fingerprint]) != nil { known.append(fingerprint) }
-            return known
-        }
+        try read { try FingerprintLookup.known(candidates, in: database) }
     }
 }

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import CLMCore
 internal import COpenSSL
 internal import CShims
 
@@ -219,40 +220,8 @@ extension PrivateKey: @unchecked Sendable {}
 /// Writing secret files: mode 0600 from the first byte, then rename into place.
 public enum SecretFile {
     public static func write(_ bytes: [UInt8], to path: String) throws(KeyError) {
-        // A fresh, unpredictable name created exclusively: a planted file or
-        // symlink at the temp path can neither be followed nor reused.
-        let temp = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .file(path: temp, operation: "create", errno: errno) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                unlink(temp)
-                throw .file(path: temp, operation: "write", errno: code)
-            }
-            offset += n
-        }
-        guard fchmod(fd, 0o600) == 0, fsync(fd) == 0 else {
-            let code = errno
-            close(fd)
-            unlink(temp)
-            throw .file(path: temp, operation: "sync", errno: code)
-        }
-        close(fd)
-        guard rename(temp, path) == 0 else {
-            let code = errno
-            unlink(temp)
-            throw .file(path: path, operation: "rename into", errno: code)
-        }
-        let directory = (path as NSString).deletingLastPathComponent
-        let dirFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            fsync(dirFD)
-            close(dirFD)
+        do { try AtomicFile.write(bytes, to: path, mode: 0o600) } catch {
+            throw .file(path: error.path, operation: error.operation, errno: error.errno)
         }
     }
 

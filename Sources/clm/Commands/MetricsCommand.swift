@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLMCore
 import CLMInventory
 import CLMReport
 import Foundation
@@ -27,7 +28,7 @@ struct MetricsCommand: ParsableCommand {
             print(text, terminator: "")
             return
         }
-        do { try AtomicTextFile.write(text, to: textfile, mode: 0o644) } catch {
+        do { try AtomicFile.write(Array(text.utf8), to: textfile, mode: 0o644) } catch {
             throw CommandFailure.failed("cannot write \(textfile): \(error)")
         }
     }
@@ -53,49 +54,5 @@ struct ServeCommand: ParsableCommand {
         }
         if !global.quiet { Terminal.standardError("clm: serving http://\(metrics.split(separator: ":").dropLast().joined(separator: ":")):\(server.port)/metrics\n") }
         server.serveForever()
-    }
-}
-
-/// Write-to-temp, fsync, rename: readers never see half a file.
-enum AtomicTextFile {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    static func write(_ text: String, to path: String, mode: mode_t) throws {
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-        let temporary = directory + "/." + (path as NSString).lastPathComponent + ".clm-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let reason = String(cString: strerror(errno))
-                close(fd)
-                unlink(temporary)
-                throw Failure(description: reason)
-            }
-            offset += written
-        }
-        guard fchmod(fd, mode) == 0, fsync(fd) == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            unlink(temporary)
-            throw Failure(description: reason)
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw Failure(description: reason)
-        }
-        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            fsync(dirFD)
-            close(dirFD)
-        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLMCore
 import CLMAudit
 import CLMDeploy
 import CLMInventory
@@ -24,7 +25,7 @@ struct ReportCommand: ParsableCommand {
         do { certificates = try inventory.certificatesWithLocations() } catch { throw CommandFailure.failed(error.description) }
         let report = HTMLReport(certificates: certificates, findings: try ReportSources.findings(inventory: inventory, now: now),
                                 renewals: try ReportSources.renewals(inventory: inventory, now: now), now: now)
-        do { try AtomicTextFile.write(report.render(), to: html, mode: 0o644) } catch {
+        do { try AtomicFile.write(Array(report.render().utf8), to: html, mode: 0o644) } catch {
             throw CommandFailure.failed("cannot write \(html): \(error)")
         }
         if !global.quiet { print("Wrote \(html) (\(certificates.count) certificates).") }
