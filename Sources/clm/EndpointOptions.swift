@@ -26,7 +26,7 @@ struct EndpointOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("Connect and handshake timeout each (e.g. 10s).", valueName: "duration"),
             transform: { try DurationSpec(parsing: $0) })
-    var timeout = try! DurationSpec(parsing: "10s")
+    var timeout = DurationSpec(seconds: 10)
 
     @Option(name: .customLong("ca-file"), help: ArgumentHelp("Verify endpoints against these CAs (PEM) instead of the system store.", valueName: "file"),
             completion: .file())

@@ -196,9 +196,19 @@ public struct CertificateFactory: Sendable {
     }
 }
 
-/// The `clm` binary built next to the tests.
+/// The `clm` binary the end-to-end tests run: `$CLM_TEST_BINARY` when set (scripts/test points
+/// it at the release build, which is what users run), else the one built next to the tests.
 public enum ClmBinary {
+    public static let environmentVariable = "CLM_TEST_BINARY"
+
     public static func url(file: StaticString = #filePath) throws -> URL {
+        if let chosen = ProcessInfo.processInfo.environment[environmentVariable], !chosen.isEmpty {
+            // An explicit choice never falls back to another build: that would hide the binary under test.
+            guard FileManager.default.isExecutableFile(atPath: chosen) else {
+                throw TestSupportError.toolMissing(tool: "clm at \(environmentVariable)=\(chosen)", aptPackage: "none: run `swift build -c release` first")
+            }
+            return URL(fileURLWithPath: chosen)
+        }
         var candidates: [URL] = []
         let argv0 = URL(fileURLWithPath: CommandLine.arguments.first ?? "")
         candidates.append(argv0.deletingLastPathComponent().appendingPathComponent("clm"))

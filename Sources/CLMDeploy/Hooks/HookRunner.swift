@@ -161,6 +161,6 @@ public struct HookRunner: Sendable {
         var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
         pointers.append(nil)
         defer { for pointer in pointers { free(pointer) } }
-        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+        return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }  // holds at least the nil terminator
     }
 }

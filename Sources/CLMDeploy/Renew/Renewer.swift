@@ -291,24 +291,7 @@ public struct Renewer: Sendable {
                                replaces: context.client.directory.renewalInfo != nil
                                    ? store.currentCertificate(name: certificate.name).flatMap(RenewalInfoID.certID(for:)) : nil)
         }
-        var results = [Result<IssuanceResult, IssuanceError>?](repeating: nil, count: certificates.count)
-        await withTaskGroup(of: (Int, Result<IssuanceResult, IssuanceError>).self) { group in
-            var next = 0
-            func add() {
-                let index = next
-                let issuer = issuers[index], request = requests[index]
-                next += 1
-                group.addTask {
-                    do throws(IssuanceError) { return (index, .success(try await issuer.obtain(request))) } catch { return (index, .failure(error)) }
-                }
-            }
-            while next < certificates.count && next < max(1, concurrency) { add() }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                if next < certificates.count { add() }
-            }
-        }
-        return results.map { $0 ?? .failure(.state(name: "?", "not run")) }
+        return await Issuer.obtainAll(Array(zip(issuers, requests)).map { (issuer: $0.0, request: $0.1) }, concurrency: concurrency)
     }
 
     func recordIssued(_ certificate: ManagedCertificate, _ issued: IssuanceResult) async {

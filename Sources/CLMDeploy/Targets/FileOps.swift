@@ -41,7 +41,7 @@ enum FileOps {
             }
         }
         var offset = 0
-        while offset < bytes.count {
+        while offset < bytes.count {  // non-empty here, so baseAddress is non-nil
             let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { throw .filesystem(path: path, operation: "write", errno: errno) }

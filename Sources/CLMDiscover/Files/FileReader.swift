@@ -32,7 +32,7 @@ public enum FileReader {
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { throw .changedType }
         let expected = Int(min(Int64(info.st_size), maxSize))
-        var buffer = [UInt8](repeating: 0, count: expected + 1)
+        var buffer = [UInt8](repeating: 0, count: expected + 1)  // at least 1 byte: baseAddress is non-nil
         var total = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { raw in

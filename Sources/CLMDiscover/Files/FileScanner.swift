@@ -115,7 +115,8 @@ public final class FileScanner {
                 outcomes.set(index, FileOutcome(parsed: ParsedFile(), fingerprints: [], readFailure: error.description))
             }
         }
-        let results = outcomes.values.map { $0! }
+        // forEach sets every index; a hole would be a bug here, reported as a read failure, not a trap.
+        let results = outcomes.values.map { $0 ?? FileOutcome(parsed: ParsedFile(), fingerprints: [], readFailure: "internal error: not read") }
 
         // 2. Which certificates are new?
         let known = try lookup.known(Array(Set(results.flatMap(\.fingerprints))))

@@ -169,7 +169,7 @@ private final class ServerLoop {
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var offset = 0
-        while offset < bytes.count {
+        while offset < bytes.count {  // non-empty here, so baseAddress is non-nil
             let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress! + offset, raw.count - offset) }
             if n <= 0 { break }
             offset += n

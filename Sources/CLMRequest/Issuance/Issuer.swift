@@ -104,24 +104,42 @@ public struct Issuer: Sendable {
     /// Obtains several certificates, at most `concurrency` orders at a time.
     /// Results come back in the order of `requests`.
     public func obtainAll(_ requests: [CertificateRequest], concurrency: Int = 8) async -> [Result<IssuanceResult, IssuanceError>] {
-        var results = [Result<IssuanceResult, IssuanceError>?](repeating: nil, count: requests.count)
+        await Self.obtainAll(requests.map { (issuer: self, request: $0) }, concurrency: concurrency)
+    }
+
+    /// Runs each job's issuer on its request, at most `concurrency` orders at a time.
+    /// Results come back in the order of `jobs`. The one bounded issuance loop: `clm request`
+    /// and `clm renew` both go through it.
+    public static func obtainAll(_ jobs: [(issuer: Issuer, request: CertificateRequest)],
+                                 concurrency: Int = 8) async -> [Result<IssuanceResult, IssuanceError>] {
+        var results = [Result<IssuanceResult, IssuanceError>?](repeating: nil, count: jobs.count)
         await withTaskGroup(of: (Int, Result<IssuanceResult, IssuanceError>).self) { group in
             var next = 0
             func add() {
                 let index = next
-                let request = requests[index]
+                let job = jobs[index]
                 next += 1
                 group.addTask {
-                    do throws(IssuanceError) { return (index, .success(try await obtain(request))) } catch { return (index, .failure(error)) }
+                    // Swift 6.3.1 -O miscompiles `do { return (index, .success(try await f())) } catch
+                    // { return (index, .failure(error)) }` in an async closure: the captured `index`
+                    // comes back as another task's value (Tests/Regressions/AsyncTupleMiscompile.swift).
+                    // So the outcome is computed by a plain method first and the tuple is built after.
+                    let outcome = await job.issuer.outcome(of: job.request)
+                    return (index, outcome)
                 }
             }
-            while next < requests.count && next < max(1, concurrency) { add() }
+            while next < jobs.count && next < max(1, concurrency) { add() }
             while let (index, result) = await group.next() {
                 results[index] = result
-                if next < requests.count { add() }
+                if next < jobs.count { add() }
             }
         }
-        return results.map { $0 ?? .failure(.state(name: "?", "not run")) }
+        return zip(results, jobs).map { result, job in result ?? .failure(.state(name: job.request.name, "not run")) }
+    }
+
+    /// `obtain` with its outcome as a value, for task groups.
+    public func outcome(of request: CertificateRequest) async -> Result<IssuanceResult, IssuanceError> {
+        do { return .success(try await obtain(request)) } catch { return .failure(error) }
     }
 
     /// Obtains one certificate, resuming an open order for the same name and

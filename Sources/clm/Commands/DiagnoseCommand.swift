@@ -33,7 +33,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Connect and handshake timeout each (e.g. 10s).", valueName: "duration"),
             transform: { try DurationSpec(parsing: $0) })
-    var timeout = try! DurationSpec(parsing: "10s")
+    var timeout = DurationSpec(seconds: 10)
 
     @Option(name: .long, help: "Output format: table or json.")
     var format: OutputFormat = .table

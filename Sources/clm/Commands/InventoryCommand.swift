@@ -35,7 +35,8 @@ extension InventoryCommand {
         func run() throws {
             let inventory = try global.openInventory()
             let now = Date()
-            let limit = expiring.map { Int64(now.timeIntervalSince1970) + $0.seconds }
+            // Saturating: a huge --expiring (e.g. 99999999999d) means "everything", not an overflow trap.
+            let limit = expiring.map { Int64(now.timeIntervalSince1970).addingReportingOverflow($0.seconds) }.map { $0.overflow ? Int64.max : $0.partialValue }
             let certificates: [InventoryCertificate]
             do { certificates = try inventory.listCertificates(notAfterBefore: limit, includeGone: includeGone) } catch {
                 throw CommandFailure.failed(error.description)
