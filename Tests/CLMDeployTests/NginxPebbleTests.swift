@@ -148,8 +148,7 @@ struct NginxPebbleTests {
                 domains: [api.example.test]
                 challenge: { type: http-01, standalone: { port: \(pebble.httpPort), address: 127.0.0.1 } }
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        var environment = ProcessInfo.processInfo.environment
-        environment["CLM_HOME"] = state
+        let environment = ProcessInfo.processInfo.environment.merging(["CLM_HOME": state]) { _, new in new }
         async let a = TestSupport.run(binary.path, ["renew", "--config", configPath], aptPackage: "none", environment: environment)
         async let b = TestSupport.run(binary.path, ["renew", "--config", configPath], aptPackage: "none", environment: environment)
         let results = try await [a, b]
