@@ -131,8 +131,7 @@ struct ScanCommand: AsyncParsableCommand {
         if !global.quiet {
             print("Read \(config.configFiles.count) config files: \(config.sites.count) TLS sites.")
             for site in config.sites {
-                let names = site.names.isEmpty ? "(no server_name)" : site.names.joined(separator: " ")
-                print("  \(site.server.rawValue) \(site.location): \(names) on \(site.ports.map(String.init).joined(separator: ",")) -> \(site.certPath)")
+                print("  \(site.server.rawValue) \(site.location): \(Self.describe(site)) -> \(site.certPath)")
             }
         }
         let palette = Palette(enabled: Terminal.useColor)
@@ -141,6 +140,22 @@ struct ScanCommand: AsyncParsableCommand {
             for warning in config.warnings { print("  \(warning)") }
         }
         if let scan = config.scan { printSummary(scan, elapsed: 0, label: "Certificate files named by the configs") }
+    }
+
+    /// `a.example on 443` for a served certificate; `client certificate for
+    /// backend app server s1 10.0.0.1:8443` for one presented outward.
+    static func describe(_ site: ConfigSite) -> String {
+        switch site.role {
+        case .client:
+            return "client certificate for \(site.roleDetail ?? "outgoing connections")"
+        case .ocspIssuer:
+            return "OCSP issuer of \(site.roleDetail ?? "a certificate")"
+        case .server:
+            let names = site.names.isEmpty ? "(no server_name)" : site.names.joined(separator: " ")
+            let ports = site.listeners.isEmpty ? site.ports.map(String.init).joined(separator: ",")
+                : site.listeners.map(\.description).joined(separator: ", ")
+            return "\(names) on \(ports.isEmpty ? "no TLS port" : ports)"
+        }
     }
 
     private func printEndpoints(_ outcomes: [EndpointScanner.Outcome]) {
@@ -231,6 +246,9 @@ struct ScanSummaryJSON: Encodable {
         let ports: [UInt16]
         let certificate: String
         let key: String?
+        let role: String
+        let role_detail: String?
+        let listeners: [String]?
 
         init(_ site: ConfigSite) {
             server = site.server.rawValue
@@ -239,6 +257,9 @@ struct ScanSummaryJSON: Encodable {
             ports = site.ports
             certificate = site.certPath
             key = site.keyPath
+            role = site.role.rawValue
+            role_detail = site.roleDetail
+            listeners = site.listeners.isEmpty ? nil : site.listeners.map(\.endpointSpec)
         }
     }
 
