@@ -267,7 +267,8 @@ public struct HAProxyConfigReader: Sendable {
                     for loaded in certificates(value, at: line.location) {
                         append(loaded, role: .server, detail: nil, names: [], ports: ports, addresses: addresses, at: line.location)
                     }
-                } else if let path = resolvedPath(value, base: base, what: "crt-list", at: line.location) {
+                } else if let path = resolvedPath(value, base: configDir, what: "crt-list", at: line.location) {
+                    // crt-base applies to the certificates a list names, not to the list.
                     crtLists.append(path)
                     crtList(path, bindAt: line.location, ports: ports, addresses: addresses)
                 }

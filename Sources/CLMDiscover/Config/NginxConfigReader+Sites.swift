@@ -93,6 +93,16 @@ extension NginxConfigReader {
                 continue
             }
         }
+        // nginx loads a context's certificate into every server below it,
+        // TLS or not: one no server serves is still on disk and loaded.
+        guard context != nil, directives.contains(where: { $0.name == "ssl_certificate" }) else { return }
+        for (index, certificate) in level.certificates.enumerated()
+        where !collector.sites.contains(where: { $0.location == certificate.location }) {
+            let key = index < level.keys.count ? level.keys[index] : nil
+            if let site = makeSite(certificate: certificate, key: key, directive: "ssl_certificate", into: &collector) {
+                collector.sites.append(site)
+            }
+        }
     }
 
     /// An `http` or `stream` server: TLS on its `listen ... ssl` ports.
@@ -129,6 +139,9 @@ extension NginxConfigReader {
                             into collector: inout SiteCollector) {
         let declared = block.last { $0.name == "protocol" }?.args.first
         let starttls = level.starttls == "on" || level.starttls == "only"
+        if starttls && level.sslOn {
+            collector.warnings.append(ConfigWarning(location, "'ssl on' and 'starttls' both apply to this mail server; nginx refuses that (clm reads it as TLS from the first byte)"))
+        }
         var ports: [UInt16] = []
         var addresses: [String] = []
         var listeners: [SiteListener] = []
