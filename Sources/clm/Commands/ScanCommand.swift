@@ -57,6 +57,7 @@ struct ScanCommand: AsyncParsableCommand {
         let path = try global.inventoryPath()
         var options = FileScanner.Options()
         options.walker = FileWalker.Options(maxFileSize: maxFileSize, excludes: exclude)
+        options.detailedWarnings = global.verbose
         if let pkcs12PasswordFile {
             do {
                 let text = try String(contentsOfFile: pkcs12PasswordFile, encoding: .utf8)
@@ -189,6 +190,10 @@ struct ScanCommand: AsyncParsableCommand {
             print(palette.yellow("Warnings (\(summary.warnings.count)):"))
             for warning in summary.warnings { print("  \(warning.ref): \(warning.reason)") }
         }
+        if !summary.notes.isEmpty && !global.quiet {
+            print("Recognised, not inventoried (\(summary.notes.count)):")
+            for note in summary.notes { print("  \(note.ref): \(note.reason)") }
+        }
     }
 }
 
@@ -208,6 +213,7 @@ struct ScanSummaryJSON: Encodable {
     var keys_seen: Int
     var locations_gone: Int
     var warnings: [Warning]
+    var notes: [Warning]
     var endpoints: [Endpoint]?
     var sites: [Site]?
     var config_warnings: [String]?
@@ -279,6 +285,7 @@ struct ScanSummaryJSON: Encodable {
         keys_seen += other.keysSeen
         locations_gone += other.locationsGone
         warnings += other.warnings.map { Warning(ref: $0.ref, reason: $0.reason) }
+        notes += other.notes.map { Warning(ref: $0.ref, reason: $0.reason) }
     }
 
     init(_ summary: ScanRecorder.Summary, seconds: Double) {
@@ -292,6 +299,7 @@ struct ScanSummaryJSON: Encodable {
         keys_seen = summary.keysSeen
         locations_gone = summary.locationsGone
         warnings = summary.warnings.map { Warning(ref: $0.ref, reason: $0.reason) }
+        notes = summary.notes.map { Warning(ref: $0.ref, reason: $0.reason) }
     }
 }
 
