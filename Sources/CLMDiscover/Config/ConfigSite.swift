@@ -63,6 +63,9 @@ public enum SiteRole: String, Sendable, Codable, Hashable, CaseIterable {
     /// The issuer HAProxy loads beside a certificate to check its stapled
     /// OCSP response (`site.pem.issuer`).
     case ocspIssuer = "ocsp-issuer"
+    /// A CA the server signs certificates with on the fly (HAProxy
+    /// `generate-certificates ca-sign-file`).
+    case signing
 }
 
 /// One certificate a server configuration serves, with the names and ports

@@ -87,9 +87,10 @@ public struct HAProxyConfigReader: Sendable {
         let configDir: String
         var crtBase: String?
         var keyBase: String?
+        var caBase: String?
         var files = HAProxyCertificateFiles()
         /// crt-store entries by the names a `crt` argument may use.
-        var stored: [String: HAProxyCertificateFiles.Loaded] = [:]
+        var stored: [String: (loaded: HAProxyCertificateFiles.Loaded, location: ConfigLocation)] = [:]
         var sites: [ConfigSite] = []
         var warnings: [ConfigWarning] = []
         var crtLists: [String] = []
@@ -105,6 +106,8 @@ public struct HAProxyConfigReader: Sendable {
                     if let dir = line.words.dropFirst().first { crtBase = ConfigFiles.resolve(dir, relativeTo: configDir) }
                 case "key-base":
                     if let dir = line.words.dropFirst().first { keyBase = ConfigFiles.resolve(dir, relativeTo: configDir) }
+                case "ca-base":
+                    if let dir = line.words.dropFirst().first { caBase = ConfigFiles.resolve(dir, relativeTo: configDir) }
                 case "ssl-load-extra-files":
                     let (set, unknown) = HAProxyCertificateFiles.ExtraFiles.parse(line.words.dropFirst())
                     files.extraFiles = set
@@ -152,8 +155,8 @@ public struct HAProxyConfigReader: Sendable {
                         if !ConfigFiles.exists(keyPath) { warnings.append(ConfigWarning(line.location, "key file \(keyPath) does not exist")) }
                     }
                     let prefix = "@" + storeName + "/"
-                    stored[prefix + (options["alias"] ?? crt)] = loaded
-                    stored[path] = loaded
+                    stored[prefix + (options["alias"] ?? crt)] = (loaded, line.location)
+                    stored[path] = (loaded, line.location)
                     let detail = storeName.isEmpty ? "crt-store" : "crt-store \(storeName)"
                     append(loaded, role: .server, detail: detail, names: [], ports: [], addresses: [], at: line.location)
                 default:
@@ -197,10 +200,12 @@ public struct HAProxyConfigReader: Sendable {
             }
         }
 
-        /// `ssl` and `crt` of a server line, as `default-server` leaves them
-        /// for the servers after it.
+        /// `ssl`, `check-ssl` and `crt` of a server line, as `default-server`
+        /// leaves them for the servers after it. Health checks over TLS
+        /// (`check-ssl`) present the server's `crt` too.
         struct ServerSettings {
             var ssl = false
+            var checkSSL = false
             var crt: String?
 
             mutating func apply(_ params: [String]) {
@@ -209,6 +214,8 @@ public struct HAProxyConfigReader: Sendable {
                     switch params[i] {
                     case "ssl": ssl = true
                     case "no-ssl": ssl = false
+                    case "check-ssl": checkSSL = true
+                    case "no-check-ssl": checkSSL = false
                     case "crt":
                         if i + 1 < params.count { crt = params[i + 1]; i += 1 }
                     default: break
@@ -233,10 +240,11 @@ public struct HAProxyConfigReader: Sendable {
             if line.section == "peers" && address == nil { return }
             var settings = inherited
             settings.apply(Array(words.dropFirst(addressIndex + 1)))
-            guard settings.ssl, let crt = settings.crt else { return }
+            guard settings.ssl || settings.checkSSL, let crt = settings.crt else { return }
             let (addresses, ports) = HAProxyConfigReader.parseBindAddresses(address ?? "")
             var detail = "\(line.section) \(line.sectionName) \(words[0]) \(words[1])"
             if let address { detail += " \(address)" }
+            if !settings.ssl { detail += " (health checks)" }
             for loaded in certificates(crt, at: line.location) {
                 append(loaded, role: .client, detail: detail, names: [], ports: ports, addresses: addresses, at: line.location)
             }
@@ -263,6 +271,10 @@ public struct HAProxyConfigReader: Sendable {
                 foundCertificate = true
                 let value = params[i + 1]
                 i += 2
+                if let entry = stored[value] ?? stored[ConfigFiles.resolve(value, relativeTo: base)],
+                   entry.location.file == line.location.file, entry.location.line > line.location.line {
+                    warnings.append(ConfigWarning(line.location, "crt \(value) is used before the crt-store at line \(entry.location.line) loads it; HAProxy refuses this"))
+                }
                 if param == "crt" {
                     for loaded in certificates(value, at: line.location) {
                         append(loaded, role: .server, detail: nil, names: [], ports: ports, addresses: addresses, at: line.location)
@@ -275,6 +287,14 @@ public struct HAProxyConfigReader: Sendable {
             }
             if !foundCertificate && !params.contains("generate-certificates") {
                 warnings.append(ConfigWarning(line.location, "bind with 'ssl' but no crt or crt-list"))
+            }
+            // The CA (certificate and key in one file) that signs certificates made on the fly.
+            if params.contains("generate-certificates"), let index = params.firstIndex(of: "ca-sign-file"), index + 1 < params.count,
+               let path = resolvedPath(params[index + 1], base: caBase ?? configDir, what: "ca-sign-file", at: line.location) {
+                if !ConfigFiles.exists(path) { warnings.append(ConfigWarning(line.location, "ca-sign-file \(path) does not exist")) }
+                let loaded = HAProxyCertificateFiles.Loaded(certificate: path, key: path, ocspIssuer: nil)
+                append(loaded, role: .signing, detail: "generate-certificates", names: [], ports: ports, addresses: addresses,
+                       at: line.location)
             }
         }
 
@@ -305,9 +325,9 @@ public struct HAProxyConfigReader: Sendable {
 
         /// The files one `crt` argument loads, with a warning when none.
         mutating func certificates(_ value: String, at location: ConfigLocation) -> [HAProxyCertificateFiles.Loaded] {
-            if let entry = stored[value] { return [entry] }
+            if let entry = stored[value] { return [entry.loaded] }
             guard let path = resolvedPath(value, base: base, what: "crt", at: location) else { return [] }
-            if let entry = stored[path] { return [entry] }
+            if let entry = stored[path] { return [entry.loaded] }
             switch files.load(path) {
             case .loaded(let found):
                 return found

@@ -151,6 +151,8 @@ struct ScanCommand: AsyncParsableCommand {
             return "client certificate for \(site.roleDetail ?? "outgoing connections")"
         case .ocspIssuer:
             return "OCSP issuer of \(site.roleDetail ?? "a certificate")"
+        case .signing:
+            return "CA signing certificates for \(site.roleDetail ?? "clients")"
         case .server:
             let names = site.names.isEmpty ? "(no server_name)" : site.names.joined(separator: " ")
             let ports = site.listeners.isEmpty ? site.ports.map(String.init).joined(separator: ",")
