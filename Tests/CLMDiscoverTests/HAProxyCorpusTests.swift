@@ -28,7 +28,7 @@ struct HAProxyCorpusTests {
             let corpus = try PeerCorpus.directory("haproxy")
             let testdir = temp.url.appendingPathComponent("testdir")
             try PeerCorpus.copy(corpus.appendingPathComponent("testdir"), to: testdir)
-            try Self.restoreSymlinks(in: testdir)
+            try PeerCorpus.restoreSymlinks(in: testdir)
             certs = testdir.appendingPathComponent("certs").path
             var configs: [String: String] = [:]
             let configDir = corpus.appendingPathComponent("configs")
@@ -49,21 +49,6 @@ struct HAProxyCorpusTests {
                 configs[stem] = dir.appendingPathComponent("haproxy.cfg").path
             }
             self.configs = configs
-        }
-
-        /// Git stores a symlink as a file holding its target's name; the
-        /// corpus copy kept that text. A short one-line file naming a sibling becomes the link again.
-        static func restoreSymlinks(in dir: URL) throws {
-            let enumerator = FileManager.default.enumerator(atPath: dir.path)
-            while let name = enumerator?.nextObject() as? String {
-                let path = dir.appendingPathComponent(name)
-                guard let data = FileManager.default.contents(atPath: path.path), data.count < 256, !data.contains(0x0A) else { continue }
-                let target = String(decoding: data, as: UTF8.self)
-                let sibling = path.deletingLastPathComponent().appendingPathComponent(target)
-                guard !target.contains("/"), FileManager.default.fileExists(atPath: sibling.path) else { continue }
-                try FileManager.default.removeItem(at: path)
-                try FileManager.default.createSymbolicLink(atPath: path.path, withDestinationPath: target)
-            }
         }
 
         func read(_ name: String) throws -> ConfigScan {

@@ -35,4 +35,24 @@ enum PeerCorpus {
             try? FileManager.default.setAttributes([.posixPermissions: isDirectory.boolValue ? 0o755 : 0o644], ofItemAtPath: path)
         }
     }
+
+    /// Git stores a symlink as a file holding its target's path; the corpus
+    /// copy kept that text. A short one-line file naming an existing file
+    /// beside it becomes the link again.
+    static func restoreSymlinks(in dir: URL) throws {
+        let enumerator = FileManager.default.enumerator(atPath: dir.path)
+        while let name = enumerator?.nextObject() as? String {
+            let path = dir.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: path.path), !data.isEmpty, data.count < 256,
+                  !data.contains(0x0A), !data.contains(0x20) else { continue }
+            let target = String(decoding: data, as: UTF8.self)
+            guard !target.hasPrefix("/") else { continue }
+            let resolved = path.deletingLastPathComponent().appendingPathComponent(target).standardizedFileURL
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: resolved.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  resolved.path != path.standardizedFileURL.path else { continue }
+            try FileManager.default.removeItem(at: path)
+            try FileManager.default.createSymbolicLink(atPath: path.path, withDestinationPath: target)
+        }
+    }
 }
