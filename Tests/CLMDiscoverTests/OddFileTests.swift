@@ -69,4 +69,27 @@ struct OddFileTests {
         #expect(long.hasPrefix(short + ": "))
         #expect(long.contains("d2i_AutoPrivateKey"))
     }
+
+    @Test("x509-certificate-exporter's fixtures: links followed once, dangling links and a corrupted PEM are one warning each")
+    func exporterFixtures() throws {
+        let fixture = try ScanFixture()
+        try FileManager.default.removeItem(at: fixture.tree)
+        try PeerCorpus.copy(try PeerCorpus.directory("x509exp/test"), to: fixture.tree)
+        // Git symlinks, stored as their target's path in the corpus (two of them dangle on purpose).
+        for (name, target) in [("link.pem", "./foo/basic.pem"), ("badlink.pem", "/toto/basic.pem"),
+                               ("badlink-relative.pem", "./does-not-exists/basic.pem")] {
+            let link = fixture.tree.appendingPathComponent(name)
+            try FileManager.default.removeItem(at: link)
+            try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: target)
+        }
+        let summary = try fixture.scan()
+        #expect(summary.certificatesNew == 2)
+        #expect(summary.certificatesSeen == 6)  // basic, foo/basic, double x2, bad/duplicate x2
+        #expect(summary.keysSeen == 1)
+        #expect(summary.notes.isEmpty)
+        let warnings = Dictionary(uniqueKeysWithValues: summary.warnings.map { (($0.ref as NSString).lastPathComponent, $0.reason) })
+        #expect(Set(warnings.keys) == ["badlink.pem", "badlink-relative.pem", "corrupted.pem"])
+        #expect(warnings["badlink.pem"] == "broken symlink (target does not exist)")
+        #expect(warnings.values.allSatisfy { !$0.contains("\n") && $0.count < 160 })
+    }
 }
