@@ -70,6 +70,8 @@ extension NginxConfigReader {
         let confDir: String
         var sites: [ConfigSite] = []
         var warnings: [ConfigWarning] = []
+        /// Upstream certificate directives already recorded (one site each).
+        var upstreamDirectives = Set<ConfigLocation>()
     }
 
     func walk(_ directives: [Directive], context: Context?, inherited: Inherited, into collector: inout SiteCollector) {
@@ -209,14 +211,12 @@ extension NginxConfigReader {
     /// locations in it; one site per certificate directive, naming the
     /// first upstream it is presented to.
     private func upstreams(_ block: [Directive], level: Inherited, context: Context, into collector: inout SiteCollector) {
-        var seen = Set(collector.sites.filter { $0.role == .client }.map(\.location))
         func visit(_ directives: [Directive], _ level: Inherited) {
             for (prefix, module) in Self.upstreamModules {
                 guard let pass = directives.last(where: { $0.name == module.pass })?.args.first,
                       let certificate = level.upstreamCertificates[prefix] else { continue }
                 let tls = context == .stream ? level.streamProxySSL : module.schemes.contains { pass.lowercased().hasPrefix($0) }
-                guard tls, !seen.contains(certificate.location) else { continue }
-                seen.insert(certificate.location)
+                guard tls, collector.upstreamDirectives.insert(certificate.location).inserted else { continue }
                 guard var site = makeSite(certificate: certificate, key: level.upstreamKeys[prefix],
                                           directive: prefix + "_ssl_certificate", into: &collector) else { continue }
                 site.role = .client
