@@ -95,9 +95,10 @@ extension NginxConfigReader {
                 continue
             }
         }
-        // nginx loads a context's certificate into every server below it,
-        // TLS or not: one no server serves is still on disk and loaded.
-        guard context != nil, directives.contains(where: { $0.name == "ssl_certificate" }) else { return }
+        // nginx's http module loads the context's certificate into every
+        // server below it, TLS or not: one no server serves is still loaded.
+        // (mail and stream load certificates only where a listener uses TLS.)
+        guard context == .http, directives.contains(where: { $0.name == "ssl_certificate" }) else { return }
         for (index, certificate) in level.certificates.enumerated()
         where !collector.sites.contains(where: { $0.location == certificate.location }) {
             let key = index < level.keys.count ? level.keys[index] : nil
