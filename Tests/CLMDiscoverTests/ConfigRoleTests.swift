@@ -263,6 +263,23 @@ struct NginxContextTests {
         let unused = NginxConfigReader().read(mainFile: dir.file("nginx.conf").path)
         #expect(unused.sites.map(\.location.line) == [2])
         #expect(unused.sites.first?.ports == [])
+
+        // mail and stream load a certificate only where a listener uses TLS.
+        try dir.write("nginx.conf", """
+        mail {
+            ssl_certificate certs/web.pem;
+            ssl_certificate_key certs/web.key;
+            server { listen 25; protocol smtp; }
+        }
+        stream {
+            ssl_certificate certs/tcp.pem;
+            ssl_certificate_key certs/tcp.key;
+            server { listen 5000; proxy_pass 10.0.0.1:5000; }
+        }
+        """)
+        let plain = NginxConfigReader().read(mainFile: dir.file("nginx.conf").path)
+        #expect(plain.sites.isEmpty)
+        #expect(plain.warnings.isEmpty, "\(plain.warnings)")
     }
 
     @Test("${var} inside values and *_by_lua_block bodies read as nginx reads them: no false syntax alarms")
