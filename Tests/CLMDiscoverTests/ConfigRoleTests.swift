@@ -144,16 +144,21 @@ struct HAProxyRoleTests {
         #expect(strict.warnings.map(\.description) == ["\(file):7: crt file \(certs)/site.pem does not exist"])
     }
 
-    @Test("bind outside frontend, listen, peers and log-forward is still a warning")
+    @Test("bind outside frontend, listen, peers and log-forward is still a warning; a crt without ssl is loaded, not served")
     func bindInBackend() throws {
         let dir = try TemporaryDirectory(prefix: "clm-haproxy")
+        try dir.write("x.pem", "")
         try dir.write("haproxy.cfg", """
         backend app
             bind :443 ssl crt /x.pem
+        frontend plain
+            bind :8443 crt x.pem
         """)
         let scan = HAProxyConfigReader().read(mainFile: dir.file("haproxy.cfg").path)
-        #expect(scan.sites.isEmpty)
-        #expect(scan.warnings.map(\.location.line) == [2])
+        #expect(scan.sites.map(\.certPath) == [dir.file("x.pem").path])
+        #expect(scan.sites.first?.ports == [])
+        #expect(scan.warnings.map(\.location.line) == [2, 4])
+        #expect(scan.warnings.last?.message.contains("no 'ssl'") == true)
     }
 }
 

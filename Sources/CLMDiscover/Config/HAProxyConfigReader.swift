@@ -256,9 +256,12 @@ public struct HAProxyConfigReader: Sendable {
                 warnings.append(ConfigWarning(line.location, "bind without an address"))
                 return
             }
-            let (addresses, ports) = HAProxyConfigReader.parseBindAddresses(words[1])
             let params = Array(words.dropFirst(2))
-            guard params.contains("ssl") else { return }
+            let ssl = params.contains("ssl")
+            guard ssl || params.contains("crt") || params.contains("crt-list") else { return }
+            // HAProxy loads a crt given without `ssl`, but serves plain TCP/HTTP there.
+            if !ssl { warnings.append(ConfigWarning(line.location, "bind has a certificate but no 'ssl'; HAProxy loads it but serves no TLS here")) }
+            let (addresses, ports) = ssl ? HAProxyConfigReader.parseBindAddresses(words[1]) : ([], [])
             var foundCertificate = false
             var i = 0
             while i < params.count {
