@@ -67,9 +67,13 @@ public struct SiteRecord: Sendable, Hashable, Codable {
     public var listen: [String]
     public var certificatePath: String?
     public var keyPath: String?
+    /// `server`, `client` or `ocsp-issuer`: what the server uses the certificate for.
+    public var role: String
+    /// For whom, in words (`backend app server s1 10.0.0.1:8443`).
+    public var roleDetail: String?
 
     public init(source: String, configFile: String, configLine: Int, serverNames: [String], listen: [String],
-                certificatePath: String?, keyPath: String?) {
+                certificatePath: String?, keyPath: String?, role: String = "server", roleDetail: String? = nil) {
         self.source = source
         self.configFile = configFile
         self.configLine = configLine
@@ -77,5 +81,7 @@ public struct SiteRecord: Sendable, Hashable, Codable {
         self.listen = listen
         self.certificatePath = certificatePath
         self.keyPath = keyPath
+        self.role = role
+        self.roleDetail = roleDetail
     }
 }

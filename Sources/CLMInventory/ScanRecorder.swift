@@ -22,6 +22,9 @@ public final class ScanRecorder {
         public var keysSeen = 0
         public var locationsGone = 0
         public var warnings: [Warning] = []
+        /// Files recognised and deliberately not inventoried (a CRL, a CSR):
+        /// one line each, for people, not a problem.
+        public var notes: [Warning] = []
 
         public init(scanID: Int64) { self.scanID = scanID }
     }
@@ -127,6 +130,11 @@ public final class ScanRecorder {
             try database.cached("INSERT OR IGNORE INTO unchanged_path (path) VALUES (?)").run([path])
             addWarning(ref: path, reason: reason)
         }
+    }
+
+    /// An information line about a file (not a warning: nothing is wrong).
+    public func recordNote(ref: String, reason: String) {
+        summary.notes.append(Warning(ref: ref, reason: reason))
     }
 
     /// A problem with no file of its own (a root that does not exist ...).

@@ -11,8 +11,10 @@ public struct PKCS12Bundle: Sendable {
     public let keyBits: Int?
 
     public enum Failure: Error, Sendable, CustomStringConvertible {
-        /// The MAC did not verify with any password we were given.
+        /// The MAC did not verify without a password, and none was given.
         case passwordNeeded
+        /// None of the `count` passwords given opened the file.
+        case noPasswordWorked(count: Int)
         case malformed(OpenSSLError)
         /// The file asks for more key-derivation rounds than any real tool writes.
         case tooManyIterations(Int)
@@ -20,6 +22,8 @@ public struct PKCS12Bundle: Sendable {
         public var description: String {
             switch self {
             case .passwordNeeded: return "PKCS#12 is password protected (password needed; pass --pkcs12-password-file)"
+            case .noPasswordWorked(let count):
+                return "PKCS#12 is password protected and none of the \(count) password\(count == 1 ? "" : "s") in --pkcs12-password-file opened it"
             case .malformed(let error): return "not a readable PKCS#12 file: \(error)"
             case .tooManyIterations(let count): return "PKCS#12 MAC asks for \(count) key-derivation iterations (over \(PKCS12Bundle.maxIterations)); not opened"
             }
@@ -84,6 +88,6 @@ public struct PKCS12Bundle: Sendable {
                                 keyAlgorithm: summary?.algorithm, keyBits: summary?.bits)
         }
         OpenSSLError.clearQueue()
-        throw .passwordNeeded
+        throw passwords.isEmpty ? .passwordNeeded : .noPasswordWorked(count: passwords.count)
     }
 }

@@ -27,12 +27,15 @@ public struct Adopter: Sendable {
             throw .notConfigured("--name '\(chosen)' is not usable as a file name: letters, digits, '-', '_', '.' only, not starting with '.'")
         }
         let files = Set(certificate.locations.filter { $0.kind == .file && $0.goneSince == nil }.map(\.ref))
-        let using = sites.filter { site in site.certificatePath.map(files.contains) ?? false }
+        // An OCSP issuer is a CA certificate, not something to renew in place.
+        let using = sites.filter { site in site.role != "ocsp-issuer" && (site.certificatePath.map(files.contains) ?? false) }
         var warnings: [String] = []
         var targets: [String] = []
         for site in using {
             guard let certificatePath = site.certificatePath else { continue }
-            let verify = site.listen.first.map(Self.verifyEndpoint)
+            // A client certificate's listen entries are the backend's
+            // address, which answers with its own certificate.
+            let verify = site.role == "server" ? site.listen.first.map(Self.verifyEndpoint) : nil
             let verifyLine = verify.map { "\n        verify: \(Self.quote($0))" } ?? ""
             switch site.source {
             case "nginx":

@@ -31,7 +31,8 @@ public struct ConfigDiscovery {
         }
         let records = summary.sites.map { site in
             SiteRecord(source: site.server.rawValue, configFile: site.location.file, configLine: site.location.line,
-                       serverNames: site.names, listen: Self.listen(site), certificatePath: site.certPath, keyPath: site.keyPath)
+                       serverNames: site.names, listen: Self.listen(site), certificatePath: site.certPath, keyPath: site.keyPath,
+                       role: site.role.rawValue, roleDetail: site.roleDetail)
         }
         try inventory.recordSites(records, configFiles: summary.configFiles, now: now)
         // The certificate and key files the configs point at.
@@ -45,7 +46,10 @@ public struct ConfigDiscovery {
         return summary
     }
 
+    /// `addr:port` per TLS port; for mail listeners the endpoint spec with
+    /// its protocol (`*:143 starttls=imap`), as `--targets` reads it.
     static func listen(_ site: ConfigSite) -> [String] {
+        if !site.listeners.isEmpty { return site.listeners.map(\.endpointSpec) }
         if site.addresses.isEmpty { return site.ports.map(String.init) }
         return site.addresses.flatMap { address in site.ports.map { "\(address):\($0)" } }
     }

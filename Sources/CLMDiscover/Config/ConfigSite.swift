@@ -16,6 +16,58 @@ public enum ConfigServer: String, Sendable, Codable, Hashable {
     case nginx, haproxy
 }
 
+/// One port a site's certificate is served on, with how a client reaches TLS
+/// there: STARTTLS of a mail protocol, or TLS from the first byte.
+///
+/// Mail servers serve one certificate on ports that differ in this (Postfix
+/// 25/587 STARTTLS and 465 implicit TLS), so the port alone does not say it.
+public struct SiteListener: Sendable, Codable, Hashable, CustomStringConvertible {
+    public var address: String
+    public var port: UInt16
+    /// The server's own name for the listener: a master.cf service
+    /// (`submission`), a Dovecot `inet_listener` (`imaps`), an nginx
+    /// context (`mail`, `stream`).
+    public var service: String
+    /// The protocol spoken on the port (`smtp`, `imap`, `pop3`), or nil for HTTP.
+    public var application: String?
+    /// Whether TLS starts with STARTTLS (true) or with the first byte (false).
+    public var starttls: Bool
+
+    public init(address: String, port: UInt16, service: String, application: String?, starttls: Bool) {
+        self.address = address
+        self.port = port
+        self.service = service
+        self.application = application
+        self.starttls = starttls
+    }
+
+    /// `127.0.0.1:587 starttls=smtp` or `127.0.0.1:465 tls=smtp`: the endpoint
+    /// as a `--targets` / `verify:` entry understands it.
+    public var endpointSpec: String {
+        let host = address == "*" || address.isEmpty ? "*" : address
+        let base = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        guard let application else { return base }
+        return base + (starttls ? " starttls=" : " tls=") + application
+    }
+
+    public var description: String { "\(service) \(endpointSpec)" }
+}
+
+/// What a server does with a certificate it loads.
+public enum SiteRole: String, Sendable, Codable, Hashable, CaseIterable {
+    /// Presented to clients that connect (nginx `ssl_certificate`, HAProxy `bind ... crt`).
+    case server
+    /// Presented when the server connects out: mutual TLS toward a backend,
+    /// a peer or an upstream (HAProxy `server ... crt`, nginx `proxy_ssl_certificate`).
+    case client
+    /// The issuer HAProxy loads beside a certificate to check its stapled
+    /// OCSP response (`site.pem.issuer`).
+    case ocspIssuer = "ocsp-issuer"
+    /// A CA the server signs certificates with on the fly (HAProxy
+    /// `generate-certificates ca-sign-file`).
+    case signing
+}
+
 /// One certificate a server configuration serves, with the names and ports
 /// it serves it for.
 public struct ConfigSite: Sendable, Codable, Hashable {
@@ -35,6 +87,15 @@ public struct ConfigSite: Sendable, Codable, Hashable {
     /// Absolute path of the key; for HAProxy the combined PEM when no
     /// separate `.key` file exists.
     public var keyPath: String?
+    /// Per-port detail where TLS may start with STARTTLS or the context is
+    /// not HTTP (nginx `mail`/`stream`); empty for web servers.
+    public var listeners: [SiteListener] = []
+    /// What the server uses the certificate for.
+    public var role: SiteRole = .server
+    /// For whom, in words, when the role needs it: `backend app server s1
+    /// 10.0.0.1:8443` for a client certificate, the certificate an OCSP
+    /// issuer belongs to.
+    public var roleDetail: String?
 
     public init(server: ConfigServer, location: ConfigLocation, names: [String], ports: [UInt16], addresses: [String],
                 certPath: String, keyPath: String?) {

@@ -4,10 +4,12 @@ internal import Foundation
 /// main file's directory), and reports per `server` block which certificate
 /// is served for which names and ports.
 ///
-/// `ssl_certificate` / `ssl_certificate_key` set at `http` (or `stream`)
-/// level are inherited by servers that set none. A server block with
+/// `ssl_certificate` / `ssl_certificate_key` set at `http`, `stream` or
+/// `mail` level are inherited by servers that set none. A server block with
 /// several `ssl_certificate` lines (RSA + ECDSA) gives one site per
-/// certificate. Problems are warnings with `file:line`, never thrown.
+/// certificate (see `NginxConfigReader+Sites.swift` for mail, stream and
+/// upstream client certificates). Problems are warnings with `file:line`,
+/// never thrown.
 public struct NginxConfigReader: Sendable {
     /// Deepest include nesting followed.
     public var maxIncludeDepth: Int
@@ -36,120 +38,12 @@ public struct NginxConfigReader: Sendable {
             }
             return scan
         }
-        var sites: [ConfigSite] = []
-        var warnings = state.warnings
-        walk(directives, inherited: Inherited(), confDir: confDir, sites: &sites, warnings: &warnings)
-        scan.sites = sites
-        scan.warnings = warnings
+        var collector = SiteCollector(confDir: confDir, warnings: state.warnings)
+        walk(directives, context: nil, inherited: Inherited(), into: &collector)
+        scan.sites = collector.sites
+        scan.warnings = collector.warnings
         scan.files = state.files
         return scan
-    }
-
-    struct Inherited {
-        var certificates: [(String, ConfigLocation)] = []
-        var keys: [String] = []
-    }
-
-    private func walk(_ directives: [Directive], inherited: Inherited, confDir: String,
-                      sites: inout [ConfigSite], warnings: inout [ConfigWarning]) {
-        var level = inherited
-        let ownCerts = directives.filter { $0.name == "ssl_certificate" }
-        if !ownCerts.isEmpty {
-            level.certificates = ownCerts.compactMap { d in d.args.first.map { ($0, d.location) } }
-            level.keys = directives.filter { $0.name == "ssl_certificate_key" }.compactMap(\.args.first)
-        }
-        for directive in directives {
-            guard let block = directive.block else { continue }
-            switch directive.name {
-            case "server":
-                server(block, at: directive.location, inherited: level, confDir: confDir, sites: &sites, warnings: &warnings)
-            case "http", "stream", "mail":
-                walk(block, inherited: level, confDir: confDir, sites: &sites, warnings: &warnings)
-            default:
-                continue
-            }
-        }
-    }
-
-    private func server(_ block: [Directive], at location: ConfigLocation, inherited: Inherited, confDir: String,
-                        sites: inout [ConfigSite], warnings: inout [ConfigWarning]) {
-        var names: [String] = []
-        var ports: [UInt16] = []
-        var addresses: [String] = []
-        var anyListen = false
-        var sslOn = false
-        var certs: [(String, ConfigLocation)] = []
-        var keys: [String] = []
-        for d in block {
-            switch d.name {
-            case "server_name":
-                names += d.args.filter { $0 != "_" && !$0.isEmpty }
-            case "listen":
-                anyListen = true
-                guard let spec = d.args.first else { continue }
-                let flags = Set(d.args.dropFirst())
-                guard flags.contains("ssl") || flags.contains("quic") else { continue }
-                if let (address, port) = Self.parseListen(spec) {
-                    if !ports.contains(port) { ports.append(port) }
-                    if !addresses.contains(address) { addresses.append(address) }
-                } else if !spec.hasPrefix("unix:") {
-                    warnings.append(ConfigWarning(d.location, "cannot read the port in 'listen \(spec)'"))
-                }
-            case "ssl":
-                sslOn = d.args.first == "on"
-            case "ssl_certificate":
-                if let path = d.args.first { certs.append((path, d.location)) }
-            case "ssl_certificate_key":
-                if let path = d.args.first { keys.append(path) }
-            default:
-                continue
-            }
-        }
-        if sslOn && ports.isEmpty {
-            // Legacy `ssl on;`: every listen is TLS (default 443 when none).
-            for d in block where d.name == "listen" {
-                if let spec = d.args.first, let (address, port) = Self.parseListen(spec) {
-                    ports.append(port)
-                    addresses.append(address)
-                }
-            }
-            if !anyListen { ports = [443]; addresses = ["*"] }
-        }
-        if certs.isEmpty {
-            // Inherited certificates matter only where this server speaks TLS.
-            if ports.isEmpty { return }
-            certs = inherited.certificates
-            keys = inherited.keys
-        }
-        if certs.isEmpty {
-            if !ports.isEmpty {
-                warnings.append(ConfigWarning(location, "server listens with ssl on port(s) "
-                    + ports.map(String.init).joined(separator: ",") + " but has no ssl_certificate"))
-            }
-            return
-        }
-        if ports.isEmpty {
-            warnings.append(ConfigWarning(location, "server has ssl_certificate but no 'listen ... ssl'; the certificate is not served"))
-        }
-        for (index, (cert, certLocation)) in certs.enumerated() {
-            if cert.contains("$") {
-                warnings.append(ConfigWarning(certLocation, "ssl_certificate \(cert) uses variables; not followed"))
-                continue
-            }
-            let certPath = ConfigFiles.resolve(cert, relativeTo: confDir)
-            var keyPath: String?
-            if index < keys.count { keyPath = ConfigFiles.resolve(keys[index], relativeTo: confDir) }
-            if !ConfigFiles.exists(certPath) {
-                warnings.append(ConfigWarning(certLocation, "ssl_certificate file \(certPath) does not exist"))
-            }
-            if keyPath == nil {
-                warnings.append(ConfigWarning(certLocation, "no ssl_certificate_key for \(cert)"))
-            } else if let keyPath, !ConfigFiles.exists(keyPath) {
-                warnings.append(ConfigWarning(certLocation, "ssl_certificate_key file \(keyPath) does not exist"))
-            }
-            sites.append(ConfigSite(server: .nginx, location: certLocation, names: names, ports: ports,
-                                    addresses: addresses, certPath: certPath, keyPath: keyPath))
-        }
     }
 
     /// `443`, `*:443`, `127.0.0.1:8443`, `[::]:443`, `localhost` (port 80).
@@ -292,13 +186,21 @@ struct Token {
     var location: ConfigLocation
 }
 
-/// nginx lexical rules: `#` comments, `'` and `"` quotes with `\` escapes,
-/// `;`, `{` and `}` as separate tokens.
+/// nginx lexical rules (ngx_conf_read_token): `#` comments, `'` and `"`
+/// quotes with `\` escapes, `;`, `{` and `}` as separate tokens where a
+/// token starts. Inside a word only whitespace, `;` and `{` end it, and a
+/// `{` right after `$` belongs to the word (`${uri}`), so `}` does too.
+///
+/// The body of a `*_by_lua_block { ... }` is Lua, skipped as ngx_lua's own
+/// lexer does (strings, comments and long brackets may hold braces).
 private struct Tokenizer {
     let chars: [Character]
     let file: String
     var position = 0
     var line = 1
+    /// The first word of the directive being read, and how many words it has so far.
+    var head: String?
+    var wordsInDirective = 0
 
     init(text: String, file: String) {
         chars = Array(text)
@@ -317,9 +219,17 @@ private struct Tokenizer {
             }
             let here = ConfigLocation(file: file, line: line)
             switch c {
-            case ";": tokens.append(Token(kind: .semicolon, text: ";", location: here)); position += 1
-            case "{": tokens.append(Token(kind: .open, text: "{", location: here)); position += 1
-            case "}": tokens.append(Token(kind: .close, text: "}", location: here)); position += 1
+            case ";", "{", "}":
+                let kind: Token.Kind = c == ";" ? .semicolon : c == "{" ? .open : .close
+                tokens.append(Token(kind: kind, text: String(c), location: here))
+                position += 1
+                if c == "{", let head, head.hasSuffix("_by_lua_block") {
+                    skipLua(opener: here, warnings: &warnings)
+                    tokens.append(Token(kind: .close, text: "}", location: ConfigLocation(file: file, line: line)))
+                }
+                head = nil
+                wordsInDirective = 0
+                continue
             case "\"", "'":
                 position += 1
                 var text = ""
@@ -337,12 +247,12 @@ private struct Tokenizer {
                     position += 1
                 }
                 if !closed { warnings.append(ConfigWarning(here, "unterminated quoted string")) }
-                tokens.append(Token(kind: .word, text: text, location: here))
+                appendWord(text, at: here, to: &tokens)
             default:
                 var text = ""
                 while position < chars.count {
                     let d = chars[position]
-                    if d.isWhitespace || d == ";" || d == "{" || d == "}" { break }
+                    if d.isWhitespace || d == ";" || (d == "{" && text.last != "$") { break }
                     if d == "\\" && position + 1 < chars.count {
                         text.append(chars[position + 1])
                         position += 2
@@ -351,9 +261,78 @@ private struct Tokenizer {
                     text.append(d)
                     position += 1
                 }
-                tokens.append(Token(kind: .word, text: text, location: here))
+                appendWord(text, at: here, to: &tokens)
             }
         }
         return tokens
+    }
+
+    private mutating func appendWord(_ text: String, at location: ConfigLocation, to tokens: inout [Token]) {
+        if wordsInDirective == 0 { head = text }
+        wordsInDirective += 1
+        tokens.append(Token(kind: .word, text: text, location: location))
+    }
+
+    /// Skips a Lua block body up to its closing `}` (consumed). Lua strings
+    /// (`'...'`, `"..."`, `[[...]]`, `[==[...]==]`) and comments (`-- ...`,
+    /// `--[[...]]`) may hold braces that do not count.
+    private mutating func skipLua(opener: ConfigLocation, warnings: inout [ConfigWarning]) {
+        var depth = 1
+        while position < chars.count {
+            let c = chars[position]
+            switch c {
+            case "\n":
+                line += 1
+                position += 1
+            case "{":
+                depth += 1
+                position += 1
+            case "}":
+                depth -= 1
+                position += 1
+                if depth == 0 { return }
+            case "\"", "'":
+                position += 1
+                while position < chars.count, chars[position] != c, chars[position] != "\n" {
+                    position += chars[position] == "\\" ? 2 : 1
+                }
+                position += 1
+            case "-" where peek(1) == "-":
+                position += 2
+                if !skipLongBracket() {
+                    while position < chars.count, chars[position] != "\n" { position += 1 }
+                }
+            case "[":
+                if !skipLongBracket() { position += 1 }
+            default:
+                position += 1
+            }
+        }
+        warnings.append(ConfigWarning(opener, "Lua block opened here is never closed"))
+    }
+
+    private func peek(_ offset: Int) -> Character? {
+        position + offset < chars.count ? chars[position + offset] : nil
+    }
+
+    /// At `[`, `[=`...: skips a Lua long bracket `[==[ ... ]==]` and
+    /// returns true; returns false (nothing consumed) when this is no long bracket.
+    private mutating func skipLongBracket() -> Bool {
+        guard peek(0) == "[" else { return false }
+        var level = 0
+        while peek(1 + level) == "=" { level += 1 }
+        guard peek(1 + level) == "[" else { return false }
+        position += level + 2
+        let closing: [Character] = ["]"] + Array(repeating: "=", count: level) + ["]"]
+        while position < chars.count {
+            if chars[position] == "\n" { line += 1 }
+            if chars[position] == "]", position + closing.count <= chars.count,
+               Array(chars[position..<position + closing.count]) == closing {
+                position += closing.count
+                return true
+            }
+            position += 1
+        }
+        return true
     }
 }

@@ -10,9 +10,12 @@ internal import CLMCrypto
 /// holding none is a problem.
 public struct ContentSniffer: Sendable {
     public let pkcs12Passwords: [String]
+    /// Whether warnings carry the library's own detail (OpenSSL's error queue).
+    public let detailedWarnings: Bool
 
-    public init(pkcs12Passwords: [String] = []) {
+    public init(pkcs12Passwords: [String] = [], detailedWarnings: Bool = false) {
         self.pkcs12Passwords = pkcs12Passwords
+        self.detailedWarnings = detailedWarnings
     }
 
     /// Extensions whose files are expected to hold certificate material.
@@ -76,9 +79,12 @@ public struct ContentSniffer: Sendable {
                         result.keys.append(PrivateKeyInspector.encrypted(format: "pem-encrypted"))
                     } else {
                         do { result.keys.append(try PrivateKeyInspector.inspect(der: block.der, format: format)) } catch {
-                            result.problems.append("\(place): unreadable private key: \(error)")
+                            result.problems.append("\(place): \(unreadableKey(format, error))")
                         }
                     }
+                } else if let kind = Self.setAsideLabels[block.label] {
+                    result.recognized = true
+                    result.setAside.append("\(kind) (PEM)")
                 } else if Self.ignoredPEMLabels.contains(block.label) {
                     result.recognized = true
                 }
@@ -88,9 +94,22 @@ public struct ContentSniffer: Sendable {
 
     /// Recognised PEM labels that the inventory does not record.
     static let ignoredPEMLabels: Set<String> = [
-        "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST", "X509 CRL", "PUBLIC KEY", "RSA PUBLIC KEY",
-        "DH PARAMETERS", "EC PARAMETERS", "X9.42 DH PARAMETERS", "DSA PARAMETERS", "PARAMETERS",
+        "PUBLIC KEY", "RSA PUBLIC KEY", "DH PARAMETERS", "EC PARAMETERS", "X9.42 DH PARAMETERS", "DSA PARAMETERS", "PARAMETERS",
     ]
+
+    /// Signed objects that look like certificate material but are not
+    /// certificates: named in one information line when a file holds only them.
+    static let setAsideLabels: [String: String] = [
+        "X509 CRL": "certificate revocation list", "CERTIFICATE REQUEST": "certificate signing request",
+        "NEW CERTIFICATE REQUEST": "certificate signing request",
+    ]
+
+    /// One line saying what is wrong with a key; OpenSSL's error queue only
+    /// when detail was asked for (`-v`), since it runs to hundreds of characters.
+    private func unreadableKey(_ format: String, _ error: OpenSSLError) -> String {
+        let line = "not a readable \(format) private key (damaged or not a key)"
+        return detailedWarnings ? "\(line): \(error)" : line
+    }
 
     private func parseDER(_ bytes: [UInt8], into result: inout ParsedFile, expected: Bool) {
         let peek = DERPeek(bytes: bytes)
@@ -125,21 +144,30 @@ public struct ContentSniffer: Sendable {
                 result.keys.append(PrivateKeyInspector.encrypted(format: format))
             } else {
                 do { result.keys.append(try PrivateKeyInspector.inspect(der: bytes, format: format)) } catch {
-                    result.problems.append("unreadable private key: \(error)")
+                    result.problems.append(unreadableKey(format, error))
                 }
             }
             return
         }
         // Certificates are the common case; the full parse happens later
         // (and only for fingerprints the inventory does not hold yet).
-        if peek.looksLikeCertificate, let der = peek.firstElementBytes() {
+        switch peek.signedKind {
+        case .certificate:
+            if let der = peek.firstElementBytes() {
+                result.recognized = true
+                result.certificates.append(der)
+                return
+            }
+        case .crl:
             result.recognized = true
-            result.certificates.append(der)
+            result.setAside.append("certificate revocation list (DER)")
             return
-        }
-        if peek.looksLikeSignedStructure {
-            result.recognized = true  // a CSR: not inventoried
+        case .csr:
+            result.recognized = true
+            result.setAside.append("certificate signing request (DER)")
             return
+        case nil:
+            break
         }
         if expected { result.problems.append("DER is not a certificate, key, PKCS#7 or PKCS#12") }
     }

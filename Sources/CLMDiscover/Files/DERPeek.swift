@@ -91,21 +91,29 @@ struct DERPeek {
         return children.count == 3 && children[0].tag == 0x30 && children[1].tag == 0x30 && children[2].tag == 0x03
     }
 
-    /// A signed structure whose TBS reads `[0] version | INTEGER serial,
-    /// SEQUENCE { OID ... }`: a certificate, not a CSR (`INTEGER 0, Name`)
-    /// or a CRL.
-    var looksLikeCertificate: Bool {
-        guard looksLikeSignedStructure else { return false }
+    enum SignedKind { case certificate, crl, csr }
+
+    /// What a signed structure is, from the first elements of its TBS:
+    /// - certificate: `[0] version`, or `INTEGER serial, SEQUENCE { OID }, Name, SEQUENCE validity`;
+    /// - CRL: `[INTEGER version,] SEQUENCE { OID }, Name, Time thisUpdate`;
+    /// - CSR: `INTEGER 0, Name (SEQUENCE of SET), SEQUENCE spki, [0] attributes`.
+    var signedKind: SignedKind? {
+        guard looksLikeSignedStructure else { return nil }
         let tbs = topLevelChildren(limit: 1)[0]
+        var children: [Element] = []
         var offset = tbs.contentStart
-        guard var first = element(at: offset, within: tbs.contentEnd) else { return false }
-        if first.tag == 0xA0 {
-            offset = first.contentEnd
-            guard let serial = element(at: offset, within: tbs.contentEnd) else { return false }
-            first = serial
+        while children.count < 4, offset < tbs.contentEnd, let child = element(at: offset, within: tbs.contentEnd) {
+            children.append(child)
+            offset = child.contentEnd
         }
-        guard first.tag == 0x02, let algorithm = element(at: first.contentEnd, within: tbs.contentEnd), algorithm.tag == 0x30,
-              let oid = element(at: algorithm.contentStart, within: algorithm.contentEnd) else { return false }
-        return oid.tag == 0x06
+        guard let first = children.first else { return nil }
+        if first.tag == 0xA0 { return .certificate }
+        // UTCTime or GeneralizedTime right after the issuer: a CRL's thisUpdate.
+        if children.contains(where: { $0.tag == 0x17 || $0.tag == 0x18 }) { return .crl }
+        guard first.tag == 0x02, children.count >= 3, children[1].tag == 0x30 else { return nil }
+        let inner = element(at: children[1].contentStart, within: children[1].contentEnd)
+        if inner?.tag == 0x06 { return .certificate }
+        if inner == nil || inner?.tag == 0x31 { return .csr }
+        return nil
     }
 }

@@ -15,6 +15,8 @@ public final class FileScanner {
     public struct Options: Sendable {
         public var walker = FileWalker.Options()
         public var pkcs12Passwords: [String] = []
+        /// Adds the library detail (OpenSSL's error queue) to warnings; `-v`.
+        public var detailedWarnings = false
         public var threads = ParallelWorkers.defaultThreadCount
         public var batchSize = 512
 
@@ -35,7 +37,7 @@ public final class FileScanner {
     public init(inventory: Inventory, options: Options = Options()) {
         self.inventory = inventory
         self.options = options
-        self.sniffer = ContentSniffer(pkcs12Passwords: options.pkcs12Passwords)
+        self.sniffer = ContentSniffer(pkcs12Passwords: options.pkcs12Passwords, detailedWarnings: options.detailedWarnings)
     }
 
     /// Scans `roots` (made absolute) and returns the recorded summary.
@@ -165,6 +167,7 @@ public final class FileScanner {
             }
             items.append(.file(file, certificates: certificates, keys: Array(keys),
                                warning: problems.isEmpty ? nil : problems.joined(separator: "; ")))
+            if let note = result.parsed.note { items.append(.note(ref: file.path, reason: note)) }
         }
         return (items, certificateCount)
     }

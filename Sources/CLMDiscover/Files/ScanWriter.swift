@@ -15,6 +15,7 @@ final class ScanWriter: @unchecked Sendable {
             case unchanged(ScanRecorder.KnownFile)
             case skipped(path: String, reason: String)
             case warning(ref: String, reason: String)
+            case note(ref: String, reason: String)
             case unreadableDirectory(path: String, reason: String)
         }
         var items: [Item] = []
@@ -100,6 +101,8 @@ final class ScanWriter: @unchecked Sendable {
                         try recorder.recordSkipped(path: path, reason: reason)
                     case .warning(let ref, let reason):
                         recorder.recordWarning(ref: ref, reason: reason)
+                    case .note(let ref, let reason):
+                        recorder.recordNote(ref: ref, reason: reason)
                     case .unreadableDirectory(let path, let reason):
                         recorder.recordUnreadableDirectory(path: path, reason: reason)
                     }

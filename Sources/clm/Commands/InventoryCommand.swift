@@ -98,8 +98,12 @@ extension InventoryCommand {
                 throw CommandFailure.failed(error.description)
             }
             let now = Date()
+            // Sites whose certificate file is one of this certificate's present file locations.
+            let files = Set(certificate.locations.filter { $0.kind == .file && $0.goneSince == nil }.map(\.ref))
+            let sites = try inventory.sites().filter { site in site.certificatePath.map(files.contains) ?? false }
             if format == .json {
-                print(String(decoding: try Timestamp.encoder().encode(CertificateJSON(certificate, now: now, detailed: true)), as: UTF8.self))
+                let json = CertificateJSON(certificate, now: now, detailed: true, sites: sites)
+                print(String(decoding: try Timestamp.encoder().encode(json), as: UTF8.self))
                 return
             }
             let facts = certificate.facts
@@ -128,6 +132,16 @@ extension InventoryCommand {
             for location in certificate.locations {
                 let state = location.goneSince.map { "gone since \(Timestamp.rfc3339($0))" } ?? "last seen \(Timestamp.rfc3339(location.lastSeen))"
                 print("  \(location.kind.rawValue) \(location.ref) [\(location.position)] \(state)")
+            }
+            if !sites.isEmpty {
+                print("\nUsed by (\(sites.count) config sites):")
+                for site in sites {
+                    var line = "  \(site.source) \(site.configFile):\(site.configLine) \(site.role)"
+                    if let detail = site.roleDetail { line += " (\(detail))" }
+                    if !site.serverNames.isEmpty { line += " \(site.serverNames.joined(separator: " "))" }
+                    if !site.listen.isEmpty { line += " on \(site.listen.joined(separator: ", "))" }
+                    print(line)
+                }
             }
             print("\nPrivate keys (\(certificate.privateKeys.count)):")
             for key in certificate.privateKeys {

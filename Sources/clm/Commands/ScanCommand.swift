@@ -57,6 +57,7 @@ struct ScanCommand: AsyncParsableCommand {
         let path = try global.inventoryPath()
         var options = FileScanner.Options()
         options.walker = FileWalker.Options(maxFileSize: maxFileSize, excludes: exclude)
+        options.detailedWarnings = global.verbose
         if let pkcs12PasswordFile {
             do {
                 let text = try String(contentsOfFile: pkcs12PasswordFile, encoding: .utf8)
@@ -131,8 +132,7 @@ struct ScanCommand: AsyncParsableCommand {
         if !global.quiet {
             print("Read \(config.configFiles.count) config files: \(config.sites.count) TLS sites.")
             for site in config.sites {
-                let names = site.names.isEmpty ? "(no server_name)" : site.names.joined(separator: " ")
-                print("  \(site.server.rawValue) \(site.location): \(names) on \(site.ports.map(String.init).joined(separator: ",")) -> \(site.certPath)")
+                print("  \(site.server.rawValue) \(site.location): \(Self.describe(site)) -> \(site.certPath)")
             }
         }
         let palette = Palette(enabled: Terminal.useColor)
@@ -141,6 +141,24 @@ struct ScanCommand: AsyncParsableCommand {
             for warning in config.warnings { print("  \(warning)") }
         }
         if let scan = config.scan { printSummary(scan, elapsed: 0, label: "Certificate files named by the configs") }
+    }
+
+    /// `a.example on 443` for a served certificate; `client certificate for
+    /// backend app server s1 10.0.0.1:8443` for one presented outward.
+    static func describe(_ site: ConfigSite) -> String {
+        switch site.role {
+        case .client:
+            return "client certificate for \(site.roleDetail ?? "outgoing connections")"
+        case .ocspIssuer:
+            return "OCSP issuer of \(site.roleDetail ?? "a certificate")"
+        case .signing:
+            return "CA signing certificates for \(site.roleDetail ?? "clients")"
+        case .server:
+            let names = site.names.isEmpty ? "(no server_name)" : site.names.joined(separator: " ")
+            let ports = site.listeners.isEmpty ? site.ports.map(String.init).joined(separator: ",")
+                : site.listeners.map(\.description).joined(separator: ", ")
+            return "\(names) on \(ports.isEmpty ? "no TLS port" : ports)"
+        }
     }
 
     private func printEndpoints(_ outcomes: [EndpointScanner.Outcome]) {
@@ -174,6 +192,10 @@ struct ScanCommand: AsyncParsableCommand {
             print(palette.yellow("Warnings (\(summary.warnings.count)):"))
             for warning in summary.warnings { print("  \(warning.ref): \(warning.reason)") }
         }
+        if !summary.notes.isEmpty && !global.quiet {
+            print("Recognised, not inventoried (\(summary.notes.count)):")
+            for note in summary.notes { print("  \(note.ref): \(note.reason)") }
+        }
     }
 }
 
@@ -193,6 +215,7 @@ struct ScanSummaryJSON: Encodable {
     var keys_seen: Int
     var locations_gone: Int
     var warnings: [Warning]
+    var notes: [Warning]
     var endpoints: [Endpoint]?
     var sites: [Site]?
     var config_warnings: [String]?
@@ -231,6 +254,9 @@ struct ScanSummaryJSON: Encodable {
         let ports: [UInt16]
         let certificate: String
         let key: String?
+        let role: String
+        let role_detail: String?
+        let listeners: [String]?
 
         init(_ site: ConfigSite) {
             server = site.server.rawValue
@@ -239,6 +265,9 @@ struct ScanSummaryJSON: Encodable {
             ports = site.ports
             certificate = site.certPath
             key = site.keyPath
+            role = site.role.rawValue
+            role_detail = site.roleDetail
+            listeners = site.listeners.isEmpty ? nil : site.listeners.map(\.endpointSpec)
         }
     }
 
@@ -258,6 +287,7 @@ struct ScanSummaryJSON: Encodable {
         keys_seen += other.keysSeen
         locations_gone += other.locationsGone
         warnings += other.warnings.map { Warning(ref: $0.ref, reason: $0.reason) }
+        notes += other.notes.map { Warning(ref: $0.ref, reason: $0.reason) }
     }
 
     init(_ summary: ScanRecorder.Summary, seconds: Double) {
@@ -271,6 +301,7 @@ struct ScanSummaryJSON: Encodable {
         keys_seen = summary.keysSeen
         locations_gone = summary.locationsGone
         warnings = summary.warnings.map { Warning(ref: $0.ref, reason: $0.reason) }
+        notes = summary.notes.map { Warning(ref: $0.ref, reason: $0.reason) }
     }
 }
 

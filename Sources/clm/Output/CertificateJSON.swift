@@ -57,10 +57,23 @@ struct CertificateJSON: Encodable {
     let last_seen: String
     /// Present in `inventory show` only.
     let locations: [Location]?
+    /// The nginx/HAProxy sites that load the certificate from one of its files, with their role.
+    let sites: [Site]?
     let private_keys: [Key]?
     let pem: String?
 
-    init(_ certificate: InventoryCertificate, now: Date, detailed: Bool) {
+    struct Site: Encodable {
+        let server: String
+        let config: String
+        let role: String
+        let role_detail: String?
+        let names: [String]
+        let listen: [String]
+        let certificate: String?
+        let key: String?
+    }
+
+    init(_ certificate: InventoryCertificate, now: Date, detailed: Bool, sites: [SiteRecord] = []) {
         let facts = certificate.facts
         var sans = SANs()
         for name in facts.subjectAlternativeNames {
@@ -97,6 +110,10 @@ struct CertificateJSON: Encodable {
         locations = detailed ? certificate.locations.map {
             Location(kind: $0.kind.rawValue, ref: $0.ref, position: $0.position, first_seen: Timestamp.rfc3339($0.firstSeen),
                      last_seen: Timestamp.rfc3339($0.lastSeen), gone_since: $0.goneSince.map(Timestamp.rfc3339))
+        } : nil
+        self.sites = detailed ? sites.map {
+            Site(server: $0.source, config: "\($0.configFile):\($0.configLine)", role: $0.role, role_detail: $0.roleDetail,
+                 names: $0.serverNames, listen: $0.listen, certificate: $0.certificatePath, key: $0.keyPath)
         } : nil
         private_keys = detailed ? certificate.privateKeys.map {
             Key(path: $0.path, format: $0.format, encrypted: $0.encrypted, key_algorithm: $0.keyAlgorithm, key_bits: $0.keyBits,
