@@ -1,4 +1,5 @@
 internal import CLMSQLite
+internal import Foundation
 
 /// One certificate at one location, as the metrics exporter needs it.
 public struct CertificateLocationRow: Sendable, Hashable {
@@ -43,5 +44,68 @@ extension Inventory {
             try database.prepare(sql).query { rows.append(($0.string(0), $0.double(1))) }
             return rows
         }
+    }
+}
+
+/// One scan root as a metrics source.
+public struct ScanSource: Sendable, Hashable {
+    public var root: String
+    /// The newest scan that covered this root finished (was not interrupted).
+    public var lastScanFinished: Bool
+    /// Warnings under this root over every recorded scan, by reason code.
+    public var errors: [String: Int]
+}
+
+extension Inventory {
+    /// Files whose last reading failed or held nothing usable (their
+    /// `file_state` warning), as the inventory knows them now: a file that
+    /// is fixed or removed drops out at the next scan of its directory.
+    public func filesWithReadProblems() throws(InventoryError) -> Int {
+        try read { Int(try database.prepare("SELECT count(*) FROM file_state WHERE warning IS NOT NULL").scalarInt() ?? 0) }
+    }
+
+    /// Every root any scan recorded, with the state of the newest scan of it
+    /// and the warnings under it by reason code.
+    public func scanSources() throws(InventoryError) -> [ScanSource] {
+        try read {
+            var sources: [String: ScanSource] = [:]
+            var order: [String] = []
+            var scanRoots: [Int64: [String]] = [:]
+            var newestScan: [String: (id: Int64, finished: Bool)] = [:]
+            var interrupted = Set<Int64>()
+            let decoder = JSONDecoder()
+            try database.prepare("SELECT id, roots, finished_at FROM scan ORDER BY id").query { row in
+                let roots = (try? decoder.decode([String].self, from: Data(row.string(1).utf8))) ?? []
+                scanRoots[row.int64(0)] = roots
+                for root in roots {
+                    if sources[root] == nil { order.append(root) }
+                    sources[root] = sources[root] ?? ScanSource(root: root, lastScanFinished: false, errors: [:])
+                    newestScan[root] = (row.int64(0), !row.isNull(2))
+                }
+            }
+            try database.prepare("SELECT scan_id, ref, reason FROM scan_warning").query { row in
+                let ref = row.string(1), reason = row.string(2)
+                if reason.hasPrefix("scan interrupted") { interrupted.insert(row.int64(0)) }
+                let roots = scanRoots[row.int64(0)] ?? []
+                guard let root = roots.first(where: { ref == $0 || ref.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) ?? roots.first else { return }
+                sources[root]?.errors[ScanSource.reasonCode(reason), default: 0] += 1
+            }
+            for (root, scan) in newestScan { sources[root]?.lastScanFinished = scan.finished && !interrupted.contains(scan.id) }
+            return order.compactMap { sources[$0] }
+        }
+    }
+}
+
+extension ScanSource {
+    /// A stable code for a scan warning's text (the exporter's `reason` label).
+    static func reasonCode(_ reason: String) -> String {
+        let text = reason.lowercased()
+        if text.contains("permission denied") { return "permission_denied" }
+        if text.contains("no such file") || text.contains("does not exist") { return "not_found" }
+        if text.contains("symlink") || text.contains("symbolic link") { return "broken_symlink" }
+        if text.contains("limit") || text.contains("too large") { return "too_large" }
+        if text.contains("interrupted") { return "interrupted" }
+        if text.contains("cannot open") || text.contains("read failed") || text.contains("cannot read") { return "read_failed" }
+        return "parse_failed"
     }
 }
