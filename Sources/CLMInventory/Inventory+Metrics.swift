@@ -109,3 +109,33 @@ extension ScanSource {
         return "parse_failed"
     }
 }
+
+/// When the inventory's data was last refreshed, for reports that judge it.
+public struct InventoryFreshness: Sendable, Hashable {
+    /// The newest finished file scan (Unix seconds).
+    public var lastFileScan: Int64?
+    /// The newest endpoint probe.
+    public var lastEndpointProbe: Int64?
+    /// The newest recorded `clm audit`.
+    public var lastAudit: Int64?
+
+    public init(lastFileScan: Int64? = nil, lastEndpointProbe: Int64? = nil, lastAudit: Int64? = nil) {
+        self.lastFileScan = lastFileScan
+        self.lastEndpointProbe = lastEndpointProbe
+        self.lastAudit = lastAudit
+    }
+}
+
+extension Inventory {
+    public func freshness() throws(InventoryError) -> InventoryFreshness {
+        try read {
+            var freshness = InventoryFreshness()
+            try database.prepare("SELECT max(finished_at) FROM scan").query { freshness.lastFileScan = $0.optionalInt64(0) }
+            try database.prepare("SELECT max(last_probed) FROM endpoint").query { freshness.lastEndpointProbe = $0.optionalInt64(0) }
+            if try database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_run'").scalarInt() != nil {
+                try database.prepare("SELECT max(ran_at) FROM audit_run").query { freshness.lastAudit = $0.optionalInt64(0) }
+            }
+            return freshness
+        }
+    }
+}

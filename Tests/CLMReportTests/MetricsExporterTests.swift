@@ -139,6 +139,13 @@ struct MetricsExporterTests {
         #expect(try await value("x509_source_up", ["source_name": other.path]) == 0)
     }
 
+    @Test func distinguishedNamesReadWithoutBackslashesButKeepControlBytesEscaped() {
+        #expect(DistinguishedNameText.readable("C=DE, O=No CN\\, Ltd") == "C=DE, O=No CN, Ltd")
+        #expect(DistinguishedNameText.readable("CN=a\\+b + OU=x, O=\\ lead") == "CN=a+b, OU=x, O= lead")
+        #expect(DistinguishedNameText.readable("CN=evil\\0A\\1Bx") == "CN=evil\\0A\\1Bx")
+        #expect(DistinguishedNameText.exporterFields("O=First, O=Second, CN=one, CN=two") == ["O": "First", "CN": "two"])
+    }
+
     @Test func labelValuesAreEscaped() {
         var text = PrometheusText()
         text.sample("m", labels: [("a", "quote\" back\\slash\nnewline")], value: 1)
