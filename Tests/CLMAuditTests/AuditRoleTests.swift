@@ -36,4 +36,26 @@ struct AuditRoleTests {
         #expect(rows.contains("CLM102 high Private Root CA"), "\(rows)")
         #expect(!rows.contains { $0.contains("Some Intermediate") })
     }
+
+    @Test func aCACertificateAnEndpointSendsFirstIsALeafUnlessItIssuedSomething() async throws {
+        let temp = try TemporaryDirectory(prefix: "clm-roles-endpoint")
+        let tree = temp.url.appendingPathComponent("tree")
+        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        // Self-signed with CA:TRUE (plain `openssl req -x509`), its key kept elsewhere.
+        try await TestSupport.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                       "-keyout", temp.file("k.pem").path, "-out", tree.appendingPathComponent("imap.pem").path,
+                                       "-days", "2", "-subj", "/CN=imap.example.com"])
+        let inventory = try Inventory(path: temp.file("inventory.sqlite").path)
+        _ = try FileScanner(inventory: inventory).scan(roots: [tree.path])
+        let certificate = try #require(try inventory.listCertificates().first)
+        #expect(try inventory.certificateRoles()[certificate.id] == .root, "unused, it looks like a root")
+        try inventory.recordEndpoint(
+            EndpointRecord(host: "imap.example.com", port: 993, sni: "imap.example.com", protocolVersion: "TLSv1.3",
+                           chainFingerprints: [certificate.facts.fingerprintSHA256]),
+            newCertificates: [], scanID: nil, now: Date())
+        #expect(try inventory.certificateRoles()[certificate.id] == .leaf, "served first by an endpoint")
+        let report = try Auditor(policy: try PolicyLoader().loadDefault()).run(inventory: inventory, now: Date())
+        #expect(report.findings.contains { $0.code == "CLM102" && $0.subject == "imap.example.com" })
+        #expect(report.findings.contains { $0.code == "CLM109" && $0.subject == "imap.example.com" })
+    }
 }

@@ -49,6 +49,7 @@ struct AuditByUseTests {
         #expect(got.contains("CLM102 mail.example.com"), "2 days left on the mail server's certificate: \(got)")
         #expect(got.contains("CLM109 mail.example.com"), "self-signed leaf")
         #expect(got.contains("CLM104 legacy.example.com"), "RSA-1024 named by nginx: \(got)")
+        #expect(got.contains("CLM109 legacy.example.com"), "named by a server config, so a leaf (self-signed is judged for leaves only): \(got)")
         #expect(got.contains("CLM102 Private Root CA"), "a private root in a custom bundle stays in scope: \(got)")
         let mailExpiring = try #require(findings.first { $0["code"] as? String == "CLM102" && $0["subject"] as? String == "mail.example.com" })
         #expect(mailExpiring["severity"] as? String == "high")
