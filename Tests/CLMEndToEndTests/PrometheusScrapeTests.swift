@@ -100,6 +100,100 @@ struct PrometheusScrapeTests {
         #expect(active.map { !$0.contains { $0.hasSuffix("fine.example.test") } } ?? false, "the certificate with 200 days left raises nothing")
     }
 
+    /// The `for:` durations (5 and 15 minutes) are too long to wait for: `promtool test rules`
+    /// replays what `clm metrics` exports against the same rule file and checks the alerts
+    /// fire, with their labels and annotations, once the durations have passed.
+    @Test func theAlertsFireAfterTheirForDurations() async throws {
+        let clm = try ClmRunner()
+        let tree = clm.home.url.appendingPathComponent("tree")
+        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        let factory = CertificateFactory(directory: clm.home.url)
+        let ca = try await factory.authority("prom-ca")
+        let day: TimeInterval = 86_400
+        for (name, notBefore, notAfter) in [("renew", -day, 20 * day), ("expiring", -day, 10 * day), ("future", 2 * day, 200 * day)] {
+            let leaf = try await factory.leaf(name, names: ["\(name).example.test"], issuer: ca,
+                                              notBefore: Self.openSSLDate(Date().addingTimeInterval(notBefore)),
+                                              notAfter: Self.openSSLDate(Date().addingTimeInterval(notAfter)))
+            try FileManager.default.copyItem(at: leaf.certificate, to: tree.appendingPathComponent("\(name).pem"))
+        }
+        #expect(try await clm.run(["scan", tree.path]).status == 0)
+        let exported = try await clm.run(["metrics"])
+        let now = Date().timeIntervalSince1970
+        // promtool's clock starts at 0: timestamps become seconds from now.
+        var series: [[String: String]] = [["series": "x509_read_errors{job=\"clm\"}", "values": "0 0 1x40"]]
+        var alerts: [String: [[String: Any]]] = [:]
+        for line in exported.stdoutText.split(separator: "\n") where line.hasPrefix("x509_cert_not_after{") || line.hasPrefix("x509_cert_not_before{") {
+            guard let open = line.firstIndex(of: "{"), let close = line.lastIndex(of: "}"),
+                  let value = Double(line[line.index(after: close)...].trimmingCharacters(in: .whitespaces)) else { continue }
+            let name = String(line[..<open]), body = String(line[line.index(after: open)..<close])
+            let relative = Int64(value - now)
+            series.append(["series": "\(name){\(body),job=\"clm\"}", "values": "\(relative)+0x40"])
+            // Prometheus drops empty labels (the exporter never writes them).
+            var labels = Self.labels(body).filter { !$0.value.isEmpty }
+            labels["job"] = "clm"
+            let cn = labels["subject_CN"] ?? "", path = labels["filepath"] ?? ""
+            let evalSeconds = 20.0 * 60
+            if name == "x509_cert_not_after" {
+                let daysLeft = (Double(relative) - evalSeconds) / 86_400
+                if daysLeft < 28 {
+                    alerts["CertificateRenewal", default: []].append(["exp_labels": labels.merging(["severity": "warning"]) { $1 },
+                        "exp_annotations": ["summary": "Certificate should be renewed",
+                                            "description": "Certificate for \"\(cn)\" should be renewed at location \"\(path)\""]])
+                }
+                if daysLeft < 14 {
+                    alerts["CertificateExpiration", default: []].append(["exp_labels": labels.merging(["severity": "critical"]) { $1 },
+                        "exp_annotations": ["summary": "Certificate is about to expire",
+                                            "description": "Certificate for \"\(cn)\" is about to expire after \(String(format: "%.0f", daysLeft)) days. at location \"\(path)\""]])
+                }
+            } else if relative > Int64(evalSeconds) {
+                alerts["CertificateNotYetValid", default: []].append(["exp_labels": labels.merging(["severity": "warning"]) { $1 },
+                    "exp_annotations": ["summary": "Certificate is not valid yet",
+                                        "description": "Certificate for \"\(cn)\" at \"\(path)\" is not valid yet; clients refuse it until its notBefore (check the issuing system's clock)."]])
+            }
+        }
+        #expect(alerts["CertificateRenewal"]?.count == 2 && alerts["CertificateExpiration"]?.count == 1 && alerts["CertificateNotYetValid"]?.count == 1)
+        var checks: [[String: Any]] = alerts.keys.sorted().map { ["eval_time": "20m", "alertname": $0, "exp_alerts": alerts[$0] ?? []] }
+        checks.append(["eval_time": "12m", "alertname": "X509ExporterReadErrors", "exp_alerts": [[
+            "exp_labels": ["job": "clm", "severity": "warning"],
+            "exp_annotations": ["summary": "Increasing read errors for x509-certificate-exporter",
+                                "description": "Over the last 15 minutes, this x509-certificate-exporter instance has experienced errors reading certificate files or querying the Kubernetes API. This could be caused by a misconfiguration if triggered when the exporter starts."]]]])
+        // Not yet: the `for:` durations have not passed.
+        checks.append(["eval_time": "5m", "alertname": "CertificateRenewal", "exp_alerts": [[String: Any]]()])
+        checks.append(["eval_time": "4m", "alertname": "X509ExporterReadErrors", "exp_alerts": [[String: Any]]()])
+        let rules = ToolRunner.repositoryRoot.appendingPathComponent("docs/prometheus/x509-certificate-exporter.rules.yml").path
+        let test: [String: Any] = ["rule_files": [rules], "evaluation_interval": "1m",
+                                   "tests": [["interval": "1m", "input_series": series, "alert_rule_test": checks]]]
+        let file = clm.home.url.appendingPathComponent("alerts.test.yml")   // JSON is YAML
+        try JSONSerialization.data(withJSONObject: test, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]).write(to: file)
+        let result = try await TestSupport.run("promtool", ["test", "rules", file.path], aptPackage: "prometheus")
+        #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+    }
+
+    /// `a="x",b="y\"z"` as written by the exposition format, unescaped.
+    static func labels(_ text: String) -> [String: String] {
+        var labels: [String: String] = [:]
+        var index = text.startIndex
+        while index < text.endIndex {
+            guard let equals = text[index...].firstIndex(of: "=") else { break }
+            let key = String(text[index..<equals])
+            var cursor = text.index(equals, offsetBy: 2)   // skip ="
+            var value = ""
+            while cursor < text.endIndex, text[cursor] != "\"" {
+                if text[cursor] == "\\", text.index(after: cursor) < text.endIndex {
+                    cursor = text.index(after: cursor)
+                    value.append(text[cursor] == "n" ? "\n" : text[cursor])
+                } else {
+                    value.append(text[cursor])
+                }
+                cursor = text.index(after: cursor)
+            }
+            labels[key] = value
+            index = cursor < text.endIndex ? text.index(after: cursor) : cursor
+            if index < text.endIndex, text[index] == "," { index = text.index(after: index) }
+        }
+        return labels
+    }
+
     static func openSSLDate(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
