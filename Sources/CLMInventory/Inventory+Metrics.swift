@@ -11,6 +11,8 @@ public struct CertificateLocationRow: Sendable, Hashable {
     public var notAfter: Int64
     public var kind: InventoryLocation.Kind
     public var ref: String
+    /// What the certificate is used as (the audit's role, decided by use).
+    public var role: Inventory.AuditRole
 }
 
 extension Inventory {
@@ -19,14 +21,16 @@ extension Inventory {
     public func forEachPresentLocation(_ body: (CertificateLocationRow) throws -> Void) throws(InventoryError) {
         try read {
             try database.prepare("""
-                SELECT c.fingerprint_sha256, c.subject, c.issuer, c.serial, c.not_before, c.not_after, l.kind, l.ref
+                SELECT c.fingerprint_sha256, c.subject, c.issuer, c.serial, c.not_before, c.not_after, l.kind, l.ref,
+                    \(roleExpression)
                 FROM location l JOIN certificate c ON c.id = l.certificate_id
                 WHERE l.gone_since IS NULL ORDER BY l.kind, l.ref, l.position
                 """).query { row in
                 try body(CertificateLocationRow(
                     fingerprint: row.string(0), subject: row.string(1), issuer: row.string(2), serial: row.string(3),
                     notBefore: row.int64(4), notAfter: row.int64(5),
-                    kind: InventoryLocation.Kind(rawValue: row.string(6)) ?? .file, ref: row.string(7)))
+                    kind: InventoryLocation.Kind(rawValue: row.string(6)) ?? .file, ref: row.string(7),
+                    role: AuditRole(rawValue: row.string(8)) ?? .leaf))
             }
         }
     }

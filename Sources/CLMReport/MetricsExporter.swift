@@ -108,6 +108,8 @@ public struct MetricsExporter {
         for key in ["C", "CN", "L", "O", "OU", "ST"] {
             labels.append(("issuer_\(key)", issuer[key] ?? ""))
         }
+        // clm's addition: lets rules leave out system trust-store roots (role!="trust-store").
+        labels.append(("role", row.role.rawValue))
         labels.append(("serial_number", SerialNumber.decimal(fromHex: row.serial)))
         for key in ["C", "CN", "L", "O", "OU", "ST"] {
             labels.append(("subject_\(key)", subject[key] ?? ""))

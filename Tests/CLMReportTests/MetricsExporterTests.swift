@@ -49,6 +49,7 @@ struct MetricsExporterTests {
             #expect(labels["issuer_O"] == "clm tests")
             #expect(labels["serial_number"] == (try await Self.decimal(ofHex: certificate.facts.serial)))
             #expect(labels["filepath"] == fixture.tree.appendingPathComponent(filename).path)
+            #expect(labels["role"] == "leaf")
             let expired = try #require(samples.first { $0["name"] as? String == "x509_cert_expired" && labelsMatch($0) })
             #expect(expired["value"] as? Double == (Double(certificate.facts.notAfter) < fixture.now.timeIntervalSince1970 ? 1 : 0))
             let expiresIn = try #require(samples.first { $0["name"] as? String == "x509_cert_expires_in_seconds" && labelsMatch($0) })
