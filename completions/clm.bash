@@ -791,7 +791,7 @@ _clm_audit() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --rescan --version -h --help)
     repeating_options=(--only)
-    non_repeating_options=(--db --log-format --policy --format --fail-on)
+    non_repeating_options=(--db --log-format --policy --format --fail-on --sarif-root)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -816,6 +816,10 @@ _clm_audit() {
         return
         ;;
     '--only')
+        return
+        ;;
+    '--sarif-root')
+        __clm_add_completions -d
         return
         ;;
     esac

@@ -69,7 +69,7 @@ function __clm_parse_tokens -S
                 __clm_parse_subcommand 0 'config=' 'version' 'h/help'
             end
         case 'audit'
-            __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'policy=' 'format=' 'fail-on=' 'only=+' 'rescan' 'version' 'h/help'
+            __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'policy=' 'format=' 'fail-on=' 'only=+' 'sarif-root=' 'rescan' 'version' 'h/help'
         case 'policy'
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -333,6 +333,7 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm a
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" format' -l 'format' -d 'Output format.' -rfka 'table json sarif csv'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" fail-on' -l 'fail-on' -d 'Exit 1 when a finding is at or above this severity (info, low, medium, high, critical).' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit"' -l 'only' -d 'Run only these rules (comma-separated; repeatable).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" sarif-root' -l 'sarif-root' -d 'Make SARIF file URIs relative to this directory (default: the scan roots; for GitHub code scanning, the repository checkout).' -rfa '(__clm_complete_directories)'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" rescan' -l 'rescan' -d 'Rescan the paths of the last scan before auditing.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" h help' -s 'h' -l 'help' -d 'Show help information.'

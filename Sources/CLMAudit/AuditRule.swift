@@ -55,9 +55,9 @@ public struct AuditContext {
                        fix: settings.descriptor.fix)
     }
 
-    /// CN, else the first SAN, else the subject DN.
+    /// CN, else the first SAN, else the subject DN (readable: no RFC 4514 backslashes).
     static func label(_ certificate: Inventory.AuditCertificateRow) -> String {
-        certificate.subjectCN ?? certificate.subjectAlternativeNames.first ?? certificate.subject
+        certificate.subjectCN ?? certificate.subjectAlternativeNames.first ?? DistinguishedNameText.readable(certificate.subject)
     }
 
     /// RFC 3339 UTC time for Unix seconds.

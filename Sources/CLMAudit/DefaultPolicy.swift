@@ -16,7 +16,8 @@ enum DefaultPolicy {
 #   enabled:  false            turns an inherited rule off
 #   scope:    [scope, ...]     judge only what is in one of these scopes
 #   except:   [scope, ...]     never judge what is in one of these scopes
-#   certificates: [leaf, intermediate, root]   (certificate rules only)
+#   certificates: [leaf, intermediate, root, trust-store]   (certificate rules only;
+#                 the role is decided by use, see docs/audit.md)
 # A rule written as `rule:` alone uses its defaults; `rule: high` sets only
 # the severity. Rules not listed are off. docs/audit.md describes each one.
 
@@ -79,6 +80,9 @@ rules:
   lost-track:              # still valid, but not seen anywhere for a while
     severity: low
     after: 30d
+  trust-store-expiry:      # a system trust-store root expired or expiring (reported apart)
+    severity: low
+    warn-within: 30d
   # Off by default; enable in your own policy:
   # wildcard:              # wildcard names where they are not allowed
   #   severity: medium

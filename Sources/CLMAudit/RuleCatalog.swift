@@ -39,24 +39,27 @@ public enum RuleCatalog {
     private static func days(_ value: Int64) -> PolicyValue { .duration(DurationSpec(days: value)) }
 
     private static let liveRoles: Set<Inventory.AuditRole> = [.leaf, .intermediate]
+    /// Validity rules judge private roots too (a root in a custom bundle expires
+    /// like anything else); system trust-store roots have their own rule.
+    private static let validityRoles: Set<Inventory.AuditRole> = [.leaf, .intermediate, .root]
 
     public static let all: [RuleDescriptor] = [
         RuleDescriptor(name: "expired", code: "CLM101", title: "Certificate expired", defaultSeverity: .critical, subject: .certificate,
                        fix: "Renew the certificate and deploy it everywhere it is used; remove copies nobody uses.",
-                       defaultRoles: liveRoles, parameters: [], make: { ExpiredRule(settings: $0) }),
+                       defaultRoles: validityRoles, parameters: [], make: { ExpiredRule(settings: $0) }),
         RuleDescriptor(name: "expiring", code: "CLM102", title: "Certificate expiring soon", defaultSeverity: .medium, subject: .certificate,
                        fix: "Renew before notAfter (`clm renew`), or automate renewal with ACME.",
-                       defaultRoles: liveRoles,
+                       defaultRoles: validityRoles,
                        parameters: [RuleDescriptor.Parameter(key: "warn-within", kind: .duration, defaultValue: days(30)),
                                     RuleDescriptor.Parameter(key: "critical-within", kind: .duration, defaultValue: days(7)),
                                     RuleDescriptor.Parameter(key: "critical-severity", kind: .severity, defaultValue: .severity(.high))],
                        make: { ExpiringRule(settings: $0) }),
         RuleDescriptor(name: "not-yet-valid", code: "CLM103", title: "Certificate not yet valid", defaultSeverity: .high, subject: .certificate,
                        fix: "Check the clock of the issuing system; deploy the certificate only once notBefore has passed, keeping the previous one until then.",
-                       defaultRoles: liveRoles, parameters: [], make: { NotYetValidRule(settings: $0) }),
+                       defaultRoles: validityRoles, parameters: [], make: { NotYetValidRule(settings: $0) }),
         RuleDescriptor(name: "weak-key", code: "CLM104", title: "Weak key", defaultSeverity: .high, subject: .certificate,
                        fix: "Issue a new certificate with a new key: ECDSA P-256/P-384 or RSA of at least the required size.",
-                       defaultRoles: liveRoles,
+                       defaultRoles: validityRoles,
                        parameters: [RuleDescriptor.Parameter(key: "min-rsa-bits", kind: .int, defaultValue: .int(2048)),
                                     RuleDescriptor.Parameter(key: "curves", kind: .strings, defaultValue: .strings(["P-256", "P-384", "P-521"])),
                                     RuleDescriptor.Parameter(key: "algorithms", kind: .strings, defaultValue: .strings(["RSA", "EC", "Ed25519", "Ed448"]))],
@@ -116,6 +119,12 @@ public enum RuleCatalog {
                        defaultRoles: [.leaf],
                        parameters: [RuleDescriptor.Parameter(key: "after", kind: .duration, defaultValue: days(30))],
                        make: { LostTrackRule(settings: $0) }),
+        RuleDescriptor(name: "trust-store-expiry", code: "CLM119", title: "System trust-store root expired or expiring", defaultSeverity: .low,
+                       subject: .certificate,
+                       fix: "Update the operating system's CA bundle (Debian: apt upgrade ca-certificates; update-ca-certificates); make sure no chain you serve still ends at this root.",
+                       defaultRoles: [.trustStore],
+                       parameters: [RuleDescriptor.Parameter(key: "warn-within", kind: .duration, defaultValue: days(30))],
+                       make: { TrustStoreExpiryRule(settings: $0) }),
     ]
 }
 

@@ -9,14 +9,45 @@ internal import Foundation
 /// an index where one exists), and only the matching rows come back, one at
 /// a time, through a callback.
 extension Inventory {
-    /// Which certificates a certificate query looks at.
+    /// What a certificate is used as, decided by use rather than by the CA bit
+    /// (computed in SQL by ``roleExpression``, the one place that defines it;
+    /// the audit, the report and the inventory listings all read it from there).
     public enum AuditRole: String, Sendable, Hashable, Codable, CaseIterable {
-        /// Not a CA (self-signed leaf certificates included).
+        /// Used as an end-entity certificate: not a CA; or, whatever its CA bit
+        /// (`openssl req -x509` sets CA:TRUE), paired with a private key the scan
+        /// found, sent first by an endpoint, or named by a server config (nginx,
+        /// HAProxy), unless it issued another certificate in the inventory (then
+        /// it is a CA whose key sits nearby, or a misordered chain's intermediate).
         case leaf
-        /// A CA certificate that is not self-signed.
+        /// A CA certificate that is not self-signed and not used as a leaf.
         case intermediate
-        /// A self-signed CA certificate (trust anchor).
+        /// A self-signed CA (trust anchor) outside the system trust store, such as
+        /// a private root in a custom bundle; judged like any other certificate.
         case root
+        /// A CA certificate found only in the operating system's trust store
+        /// (``Inventory/systemTrustStoreDirectories``); audited apart, at low severity.
+        case trustStore = "trust-store"
+
+        /// "leaf", "intermediate", "root", "trust store": for people.
+        public var label: String { self == .trustStore ? "trust store" : rawValue }
+    }
+
+    /// Where Debian, Ubuntu, RHEL, Fedora, SUSE and Alpine keep the system trust store.
+    public static let systemTrustStoreDirectories = [
+        "/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/ca-certificates", "/usr/local/share/ca-certificates",
+        "/etc/pki/ca-trust", "/etc/pki/tls/certs", "/usr/share/pki/ca-trust-source", "/usr/lib/ssl/certs",
+        "/var/lib/ca-certificates", "/usr/share/pki/trust",
+    ]
+
+    /// The role of every certificate with an active location, by id.
+    public func certificateRoles() throws(InventoryError) -> [Int64: AuditRole] {
+        try read {
+            var roles: [Int64: AuditRole] = [:]
+            try database.prepare("SELECT c.id, \(roleExpression) FROM certificate c").query { row in
+                roles[row.int64(0)] = AuditRole(rawValue: row.string(1)) ?? .leaf
+            }
+            return roles
+        }
     }
 
     /// The condition a certificate must meet to be returned; evaluated in SQL.
@@ -63,6 +94,8 @@ extension Inventory {
         public var isCA: Bool
         public var isSelfSigned: Bool
         public var spkiSHA256: String
+        /// What it is used as (leaf, intermediate, root, trust store).
+        public var role: AuditRole
         /// DNS/IP/email/URI SAN values.
         public var subjectAlternativeNames: [String]
         public var locations: [AuditLocation]
@@ -147,7 +180,7 @@ extension Inventory {
                 clauses.append("NOT (" + globs.map { _ in "c.issuer GLOB ? OR coalesce(c.issuer_cn, '') GLOB ?" }.joined(separator: " OR ") + ")")
                 for glob in globs { arguments += [glob, glob] }
             }
-            clauses.append(Self.roleClause(roles))
+            clauses.append(roleClause(roles))
             if activeOnly { clauses.append(Self.activeClause) }
             try streamCertificates(where: clauses.joined(separator: " AND "), arguments: arguments, body)
         }
@@ -163,7 +196,7 @@ extension Inventory {
             try database.prepare("""
                 SELECT l.certificate_id FROM location l GROUP BY l.certificate_id HAVING max(l.last_seen) < ?
                 """).query([before]) { row in ids.append(row.int64(0)) }
-            let statement = try database.cached("SELECT \(Self.auditColumns) FROM certificate c WHERE c.id = ? AND c.not_after > ? AND \(Self.roleClause(roles))")
+            let statement = try database.cached("SELECT \(auditColumns) FROM certificate c WHERE c.id = ? AND c.not_after > ? AND \(roleClause(roles))")
             for id in ids {
                 var found: AuditCertificateRow?
                 try statement.query([id, now]) { row in found = try auditRow(row, activeOnly: false) }
@@ -185,12 +218,12 @@ extension Inventory {
             var groups: [String] = []
             try database.prepare("""
                 SELECT c.spki_sha256 FROM certificate c
-                WHERE c.not_after > ? AND \(Self.roleClause(roles))
+                WHERE c.not_after > ? AND \(roleClause(roles))
                 GROUP BY c.spki_sha256 HAVING count(DISTINCT c.subject) > 1
                 """).query([now]) { row in groups.append(row.string(0)) }
             for spki in groups {
                 var members: [AuditCertificateRow] = []
-                try streamCertificates(where: "c.spki_sha256 = ? AND c.not_after > ? AND \(Self.roleClause(roles)) AND \(Self.activeClause)",
+                try streamCertificates(where: "c.spki_sha256 = ? AND c.not_after > ? AND \(roleClause(roles)) AND \(Self.activeClause)",
                                        arguments: [spki, now]) { members.append($0) }
                 // Grouped without the location check (cheaper); decided again on active members only.
                 guard Set(members.map(\.subject)).count > 1 else { continue }
@@ -235,7 +268,7 @@ extension Inventory {
     public func auditCertificate(id: Int64) throws(InventoryError) -> AuditCertificateRow? {
         try read {
             var found: AuditCertificateRow?
-            try database.cached("SELECT \(Self.auditColumns) FROM certificate c WHERE c.id = ?").query([id]) { row in
+            try database.cached("SELECT \(auditColumns) FROM certificate c WHERE c.id = ?").query([id]) { row in
                 found = try auditRow(row, activeOnly: true)
             }
             return found
@@ -406,24 +439,51 @@ extension Inventory {
 
     // MARK: - Internals
 
-    private static let auditColumns = """
-        c.id, c.fingerprint_sha256, c.subject, c.subject_cn, c.issuer, c.issuer_cn, c.serial, c.not_before, c.not_after,
-        c.key_algorithm, c.key_bits, c.key_curve, c.signature_algorithm, c.is_ca, c.self_signed, c.spki_sha256, c.last_seen
+    private var auditColumns: String {
         """
+        c.id, c.fingerprint_sha256, c.subject, c.subject_cn, c.issuer, c.issuer_cn, c.serial, c.not_before, c.not_after,
+        c.key_algorithm, c.key_bits, c.key_curve, c.signature_algorithm, c.is_ca, c.self_signed, c.spki_sha256, c.last_seen,
+        \(roleExpression)
+        """
+    }
 
     private static let activeClause = "EXISTS (SELECT 1 FROM location l WHERE l.certificate_id = c.id AND l.gone_since IS NULL)"
 
-    private static func roleClause(_ roles: Set<AuditRole>) -> String {
+    /// The role of certificate `c` as SQL (see ``AuditRole``). Cheap tests first:
+    /// most certificates are not CAs and stop at the first clause.
+    var roleExpression: String {
+        let inTrustStore = trustStoreDirectories.map { directory -> String in
+            let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+            return "(tl.ref >= \(Self.literal(base + "/")) AND tl.ref < \(Self.literal(base + "0")))"
+        }.joined(separator: " OR ")
+        return """
+            CASE
+              WHEN c.is_ca = 0
+                OR ((EXISTS (SELECT 1 FROM location ul WHERE ul.certificate_id = c.id AND ul.gone_since IS NULL AND ul.position = 0
+                             AND (ul.kind = 'endpoint'
+                                  OR EXISTS (SELECT 1 FROM site s WHERE s.certificate_path = ul.ref AND s.gone_since IS NULL)))
+                     OR EXISTS (SELECT 1 FROM private_key k WHERE k.spki_sha256 = c.spki_sha256 AND k.gone_since IS NULL))
+                    AND NOT EXISTS (SELECT 1 FROM certificate o WHERE o.issuer = c.subject AND o.id <> c.id))
+                THEN 'leaf'
+              WHEN EXISTS (SELECT 1 FROM location tl WHERE tl.certificate_id = c.id AND tl.gone_since IS NULL)
+                AND NOT EXISTS (SELECT 1 FROM location tl WHERE tl.certificate_id = c.id AND tl.gone_since IS NULL
+                                AND NOT (tl.kind = 'file' AND (\(inTrustStore.isEmpty ? "0" : inTrustStore))))
+                THEN 'trust-store'
+              WHEN c.self_signed = 1 THEN 'root'
+              ELSE 'intermediate'
+            END
+            """
+    }
+
+    private func roleClause(_ roles: Set<AuditRole>) -> String {
         if roles.count == AuditRole.allCases.count { return "1" }
         if roles.isEmpty { return "0" }
-        let parts = roles.sorted { $0.rawValue < $1.rawValue }.map { role -> String in
-            switch role {
-            case .leaf: return "c.is_ca = 0"
-            case .intermediate: return "(c.is_ca = 1 AND c.self_signed = 0)"
-            case .root: return "(c.is_ca = 1 AND c.self_signed = 1)"
-            }
-        }
-        return "(" + parts.joined(separator: " OR ") + ")"
+        return "(\(roleExpression)) IN (" + roles.map { Self.literal($0.rawValue) }.sorted().joined(separator: ", ") + ")"
+    }
+
+    /// A constant as an SQL string literal (quotes doubled).
+    private static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
 
     private static func placeholders(_ count: Int) -> String {
@@ -432,7 +492,7 @@ extension Inventory {
 
     private func streamCertificates(where clause: String, arguments: [any SQLiteBindable],
                                     _ body: (AuditCertificateRow) throws -> Void) throws {
-        let statement = try database.cached("SELECT \(Self.auditColumns) FROM certificate c WHERE \(clause)")
+        let statement = try database.cached("SELECT \(auditColumns) FROM certificate c WHERE \(clause)")
         try statement.query(arguments) { row in try body(try auditRow(row, activeOnly: true)) }
     }
 
@@ -445,7 +505,7 @@ extension Inventory {
             issuerCN: row.text(5), serial: row.string(6), notBefore: row.int64(7), notAfter: row.int64(8),
             keyAlgorithm: row.string(9), keyBits: row.optionalInt64(10).map(Int.init), keyCurve: row.text(11),
             signatureAlgorithm: row.string(12), isCA: row.bool(13), isSelfSigned: row.bool(14), spkiSHA256: row.string(15),
-            subjectAlternativeNames: [], locations: [], tags: [], lastSeen: row.int64(16))
+            role: AuditRole(rawValue: row.string(17)) ?? .leaf, subjectAlternativeNames: [], locations: [], tags: [], lastSeen: row.int64(16))
         try database.cached("SELECT value FROM certificate_san WHERE certificate_id = ? ORDER BY rowid").query([id]) { san in
             result.subjectAlternativeNames.append(san.string(0))
         }

@@ -12,6 +12,9 @@ internal import Foundation
 public final class Inventory {
     public let database: SQLiteDatabase
     public let path: String
+    /// Directories whose CA certificates count as the system trust store
+    /// (role `trust-store` in the audit and the report).
+    public var trustStoreDirectories = Inventory.systemTrustStoreDirectories
 
     /// Opens the inventory at `path`, creating it with mode 0600 and
     /// applying pending migrations.

@@ -16,7 +16,12 @@ struct AuditFixture: Sendable {
 
     static let shared = Task { try await AuditFixture.build() }
 
-    func openInventory() throws -> Inventory { try Inventory(path: databasePath) }
+    /// Opened with `tree/store` standing in for the system trust store.
+    func openInventory() throws -> Inventory {
+        let inventory = try Inventory(path: databasePath)
+        inventory.trustStoreDirectories = [tree.appendingPathComponent("store").path]
+        return inventory
+    }
 
     /// The policy the fixture is judged by: the default policy plus the two rules it leaves off.
     static let everyRulePolicy = """
@@ -54,6 +59,7 @@ struct AuditFixture: Sendable {
         ["CLM116", "medium", "reuse-a.example.com", "reuse-a.pem"],
         ["CLM117", "medium", "www.example.com", "www-old.pem"],
         ["CLM118", "low", "lost.example.com", "lost.pem"],
+        ["CLM119", "low", "store-root", "store/store-root.pem"],
     ]
 
     /// A finding as a row comparable with `expected`.
@@ -69,7 +75,7 @@ struct AuditFixture: Sendable {
         let temp = try TemporaryDirectory(prefix: "clm-audit")
         let tree = temp.url.appendingPathComponent("tree"), workshop = temp.url.appendingPathComponent("workshop")
         let lostTree = temp.url.appendingPathComponent("lost-tree")
-        for directory in [tree, workshop, lostTree, tree.appendingPathComponent("keys")] {
+        for directory in [tree, workshop, lostTree, tree.appendingPathComponent("keys"), tree.appendingPathComponent("store")] {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         let factory = CertificateFactory(directory: workshop)
@@ -83,6 +89,9 @@ struct AuditFixture: Sendable {
         let other = try await factory.authority("other-ca")
         try place(good.certificate, "good-ca.pem")
         try place(inter.certificate, "inter.pem")
+        // A system trust-store root close to its end: low, and apart from the rest.
+        let storeRoot = try await factory.authority("store-root", days: 10)
+        try place(storeRoot.certificate, "store-root.pem", in: tree.appendingPathComponent("store"))
 
         func leaf(_ host: String, file: String? = nil, names: [String]? = nil, issuer: CertificateFactory.Authority? = nil,
                   keySpec: String = "ec", days: Int = 90, digest: String = "sha256",

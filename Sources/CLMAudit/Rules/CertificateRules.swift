@@ -31,7 +31,7 @@ public struct WeakSignatureRule: CertificateConditionRule {
     func condition(_ context: AuditContext) -> Inventory.AuditCertificateCondition { .signatureUsing(digests: settings.strings("digests")) }
 
     func finding(for certificate: Inventory.AuditCertificateRow, _ context: AuditContext) -> Finding? {
-        let role = certificate.isCA ? "intermediate CA certificate" : "certificate"
+        let role = certificate.role == .leaf ? "certificate" : "\(certificate.role.label) CA certificate"
         return context.finding(settings, certificate: certificate, message: "\(role) signed with \(certificate.signatureAlgorithm)",
                                evidence: ["signature_algorithm": certificate.signatureAlgorithm])
     }

@@ -54,6 +54,25 @@ public struct NotYetValidRule: CertificateConditionRule {
     }
 }
 
+/// `trust-store-expiry`: a root of the system trust store that has expired
+/// or expires within `warn-within`. Reported apart from the certificates a
+/// site uses, at low severity: nobody renews a public root, and clients
+/// ship their own stores.
+public struct TrustStoreExpiryRule: CertificateConditionRule {
+    public let settings: RuleSettings
+
+    func condition(_ context: AuditContext) -> Inventory.AuditCertificateCondition {
+        .expiredAt(context.nowSeconds + settings.duration("warn-within"))
+    }
+
+    func finding(for certificate: Inventory.AuditCertificateRow, _ context: AuditContext) -> Finding? {
+        let days = AuditContext.days(certificate.notAfter - context.nowSeconds)
+        let message = days < 0 ? "trust-store root expired \(-days) days ago" : "trust-store root expires in \(days) days"
+        return context.finding(settings, certificate: certificate, message: message,
+                               evidence: ["days_left": String(days), "role": certificate.role.label])
+    }
+}
+
 /// `long-validity`: notAfter - notBefore is longer than `max-days`.
 public struct LongValidityRule: CertificateConditionRule {
     public let settings: RuleSettings

@@ -38,6 +38,11 @@ struct AuditCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Run only these rules (comma-separated; repeatable).", valueName: "rule,rule"))
     var only: [String] = []
 
+    @Option(name: .customLong("sarif-root"),
+            help: ArgumentHelp("Make SARIF file URIs relative to this directory (default: the scan roots; for GitHub code scanning, the repository checkout).", valueName: "dir"),
+            completion: .directory)
+    var sarifRoot: String?
+
     @Flag(name: .long, help: "Rescan the paths of the last scan before auditing.")
     var rescan = false
 
@@ -81,7 +86,9 @@ struct AuditCommand: ParsableCommand {
         switch format {
         case .json: print(report.json())
         case .csv: print(report.csv(), terminator: "")
-        case .sarif: print(report.sarif(toolVersion: CLMVersion.current))
+        case .sarif:
+            let roots = sarifRoot.map { [URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? ((try? inventory.scanSources().map(\.root)) ?? [])
+            print(report.sarif(toolVersion: CLMVersion.current, roots: roots))
         case .table: print(AuditTable.render(report, quiet: global.quiet, failOn: failOn), terminator: "")
         }
         if report.hasFindings(atOrAbove: failOn) { throw CommandFailure.findings }

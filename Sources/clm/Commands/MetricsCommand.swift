@@ -9,7 +9,7 @@ struct MetricsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metrics",
         abstract: "Print Prometheus metrics (x509-certificate-exporter names) or write a node_exporter textfile.",
-        discussion: "Metric names and labels are described in docs/metrics.md."
+        discussion: "Metric names, labels and their meaning (a drop-in for x509-certificate-exporter's dashboards and alert rules) are described in docs/metrics.md."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -21,7 +21,7 @@ struct MetricsCommand: ParsableCommand {
     func run() throws {
         let inventory = try global.openInventory()
         let text: String
-        do { text = try MetricsExporter(inventory: inventory).render(now: Date()) } catch {
+        do { text = try MetricsExporter(inventory: inventory, version: CLMVersion.current).render(now: Date()) } catch {
             throw CommandFailure.failed(error.description)
         }
         guard let textfile else {
@@ -38,7 +38,8 @@ struct MetricsCommand: ParsableCommand {
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve /metrics over HTTP (read-only, from the inventory)."
+        abstract: "Serve /metrics over HTTP (read-only, from the inventory).",
+        discussion: "Connections are served concurrently, each with a 5 s deadline to send its request; beyond 256 open connections the oldest unfinished one is dropped. See docs/metrics.md."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -49,7 +50,7 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         let inventory = try global.openInventory()
         let server: MetricsServer
-        do { server = try MetricsServer(address: metrics, inventory: inventory) } catch {
+        do { server = try MetricsServer(address: metrics, inventory: inventory, version: CLMVersion.current) } catch {
             throw CommandFailure.usage(error.description)
         }
         if !global.quiet { Terminal.standardError("clm: serving http://\(metrics.split(separator: ":").dropLast().joined(separator: ":")):\(server.port)/metrics\n") }

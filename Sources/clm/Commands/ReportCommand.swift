@@ -22,9 +22,16 @@ struct ReportCommand: ParsableCommand {
         let inventory = try global.openInventory()
         let now = Date()
         let certificates: [InventoryCertificate]
-        do { certificates = try inventory.certificatesWithLocations() } catch { throw CommandFailure.failed(error.description) }
+        let roles: [Int64: Inventory.AuditRole]
+        let freshness: InventoryFreshness
+        do {
+            certificates = try inventory.certificatesWithLocations()
+            roles = try inventory.certificateRoles()
+            freshness = try inventory.freshness()
+        } catch { throw CommandFailure.failed(error.description) }
         let report = HTMLReport(certificates: certificates, findings: try ReportSources.findings(inventory: inventory, now: now),
-                                renewals: try ReportSources.renewals(inventory: inventory, now: now), now: now)
+                                renewals: try ReportSources.renewals(inventory: inventory, now: now), now: now,
+                                roles: roles, freshness: freshness)
         do { try AtomicFile.write(Array(report.render().utf8), to: html, mode: 0o644) } catch {
             throw CommandFailure.failed("cannot write \(html): \(error)")
         }
