@@ -9,7 +9,7 @@ struct GlobalOptions: ParsableArguments {
             completion: .file())
     var db: String?
 
-    @Flag(name: [.short, .long], help: "Print only results and errors: no progress, no summary lines.")
+    @Flag(name: [.short, .long], help: "Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).")
     var quiet = false
 
     @Flag(name: [.short, .long], help: "Log debug details.")
@@ -18,9 +18,10 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Log line format on standard error: text or json (for log shippers).")
     var logFormat: LogFormatArgument = .text
 
-    /// The log every stage writes to.
+    /// The log every stage writes to (standard error). `--quiet` keeps
+    /// errors only, as certbot's does: a successful cron run prints nothing.
     var log: Log {
-        Log(format: logFormat == .json ? .json : .text, minimum: verbose ? .debug : quiet ? .warning : .info)
+        Log(format: logFormat == .json ? .json : .text, minimum: verbose ? .debug : quiet ? .error : .info)
     }
 
     /// Opens (creating if needed) the inventory, with a state dir of 0700.

@@ -97,7 +97,7 @@ struct HooksCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a certificate's pre/deploy/post hooks and config checks with CLM_HOOK_TEST=1; writes and reloads nothing.")
+            abstract: "Run a certificate's pre/deploy/post hooks and config checks with CLM_HOOK_TEST=1, and try its HAProxy runtime-API sockets; writes and reloads nothing.")
         @OptionGroup var configOptions: ConfigOptions
         @Argument(help: "Managed certificate name.") var name: String
 
@@ -112,20 +112,32 @@ struct HooksCommand: ParsableCommand {
             env["CLM_FULLCHAIN_PATH"] = stored + "/fullchain.pem"
             env["CLM_CHAIN_PATH"] = stored + "/chain.pem"
             var runs: [(String, Argv, [String: String])] = []
+            var failed = 0
             for target in certificate.targets {
                 if case .command(let check, _) = target.reload, !check.isEmpty { runs.append(("check", check, target.environment)) }
+                // The runtime API is tried with a harmless `show info`: a wrong socket must show now, not after an order.
+                if case .haproxyRuntimeAPI(let socket) = target.reload {
+                    if let problem = Preflight.runtimeAPIProblem(socket, timeout: config.renew.hookTimeoutSeconds) {
+                        print("runtime-api: \(socket): FAILED: \(problem)")
+                        failed += 1
+                    } else {
+                        print("runtime-api: \(socket): ok")
+                    }
+                }
             }
             for (phase, list) in [("pre", certificate.hooks.pre + config.hooks.pre), ("deploy", certificate.hooks.deploy + config.hooks.deploy),
                                   ("post", certificate.hooks.post + config.hooks.post)] {
                 for argv in list { runs.append((phase, argv, [:])) }
             }
-            if runs.isEmpty { print("\(name): no hooks or checks configured"); return }
-            var failed = 0
+            if runs.isEmpty && failed == 0 && !certificate.targets.contains(where: { if case .haproxyRuntimeAPI = $0.reload { true } else { false } }) {
+                print("\(name): no hooks or checks configured")
+                return
+            }
             for (phase, argv, targetEnv) in runs {
                 var phaseEnv = env.merging(targetEnv) { $1 }
                 phaseEnv["CLM_PHASE"] = phase
                 do {
-                    let outcome = try HookRunner().run(argv, environment: phaseEnv, timeout: config.renew.hookTimeoutSeconds)
+                    let outcome = try HookRunner(policy: config.hookEnvironment).run(argv, environment: phaseEnv, timeout: config.renew.hookTimeoutSeconds)
                     let verdict = outcome.timedOut ? "TIMED OUT" : outcome.status == 0 ? "ok" : "FAILED (status \(outcome.status))"
                     print("\(phase): \(argv.joined(separator: " ")): \(verdict) in \(String(format: "%.2f", outcome.seconds)) s")
                     for line in outcome.output.split(separator: "\n").suffix(20) { print("  | \(line)") }
