@@ -391,7 +391,7 @@ _clm_account_register() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=(--email)
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --eab-kid --eab-hmac-key --key)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --eab-kid --eab-hmac-key --key)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -412,6 +412,10 @@ _clm_account_register() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--email')
@@ -433,7 +437,7 @@ _clm_account_rollover() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --key)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --key)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -454,6 +458,10 @@ _clm_account_rollover() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--key')
@@ -466,7 +474,7 @@ _clm_account_deactivate() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --yes --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -489,6 +497,10 @@ _clm_account_deactivate() {
     '--timeout')
         return
         ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
     esac
 }
 
@@ -496,7 +508,7 @@ _clm_request() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --reuse-key --standalone --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --domains --key --challenge --webroot --http-port --http-address --dns-hook --propagation-wait --preferred-chain --concurrency)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --domains --key --challenge --webroot --http-port --http-address --dns-hook --propagation-wait --preferred-chain --concurrency)
     __clm_offer_flags_options -1
 
     # Offer option value completions
@@ -517,6 +529,10 @@ _clm_request() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--domains')
@@ -559,7 +575,7 @@ _clm_revoke() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --reason)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --reason)
     __clm_offer_flags_options 1
 
     # Offer option value completions
@@ -580,6 +596,10 @@ _clm_revoke() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--reason')
@@ -716,7 +736,7 @@ _clm_adopt() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --print --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --config --name --webroot --standalone-port --dns-hook)
+    non_repeating_options=(--db --log-format --config --name --webroot --standalone-port --dns-hook --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
@@ -745,6 +765,10 @@ _clm_adopt() {
     '--dns-hook')
         return
         ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
     esac
 }
 
@@ -760,27 +784,51 @@ _clm_config() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    check)
+    check|systemd)
         # Offer subcommand argument completions
         "_clm_config_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'check' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'check systemd' -- "${cur}"))
         ;;
     esac
 }
 
 _clm_config_check() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(--no-run-checks --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config)
+    non_repeating_options=(--config --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--config')
+        __clm_add_completions -f
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_clm_config_systemd() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --output)
+    __clm_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        __clm_add_completions -f
+        return
+        ;;
+    '--output')
         __clm_add_completions -f
         return
         ;;
@@ -911,7 +959,7 @@ _clm_report() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --html)
+    non_repeating_options=(--db --log-format --html --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -926,6 +974,10 @@ _clm_report() {
         ;;
     '--html')
         __clm_add_completions -o plusdirs -fX '!*.@(html)'
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     esac
