@@ -223,8 +223,10 @@ struct OpsBehaviourTests {
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let clm = try Clm(state: state, extra: ["CLM_CHALLTESTSRV": pebble.challengeManagementURL, "CLOUD_API_TOKEN": "token-123",
                                                 "CLM_TEST_SECRET_NOT_PASSED": "must-not-leak"])
-        let result = try await clm("renew", "--config", config)
+        let result = try await clm("renew", "--quiet", "--config", config)
         #expect(result.status == 0, "\(result.stdoutText)\(result.stderrText)")
+        // A successful --quiet run (cron) prints nothing at all.
+        #expect(result.stdoutText.isEmpty && result.stderrText.isEmpty, "\(result.stdoutText)\(result.stderrText)")
 
         let dns = try Self.environment(in: dnsEnv)
         #expect(dns["CLOUD_API_TOKEN"] == "token-123")

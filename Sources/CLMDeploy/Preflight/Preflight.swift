@@ -149,6 +149,10 @@ public struct Preflight: Sendable {
         do {
             let answer = try HAProxyRuntimeAPI(socketPath: socket, timeout: min(timeout, 5)).send("show info\n")
             if answer.contains("Permission denied") { return "HAProxy runtime API on \(socket): permission denied (needs `level admin`)" }
+            // Something listens there, but not HAProxy's CLI (a wrong path that happens to be another daemon's socket).
+            guard answer.contains("Pid:") else {
+                return "HAProxy runtime API on \(socket): `show info` got no HAProxy answer (is it the `stats socket` of haproxy.cfg?)"
+            }
             return nil
         } catch {
             return error.description
