@@ -336,13 +336,17 @@ _clm_inventory_show() {
 
 _clm_diagnose() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sni --starttls --ca-file --timeout --format)
+    non_repeating_options=(--log-format --sni --starttls --ca-file --timeout --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
     '--sni')
         return
         ;;
@@ -698,15 +702,19 @@ _clm_hooks() {
 
 _clm_hooks_list() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --format)
+    non_repeating_options=(--config --log-format --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--config')
         __clm_add_completions -f
+        return
+        ;;
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--format')
@@ -718,15 +726,19 @@ _clm_hooks_list() {
 
 _clm_hooks_test() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config)
+    non_repeating_options=(--config --log-format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--config')
         __clm_add_completions -f
+        return
+        ;;
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     esac
@@ -797,15 +809,19 @@ _clm_config() {
 
 _clm_config_check() {
     repeating_flags=()
-    non_repeating_flags=(--no-run-checks --version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --no-run-checks --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --format)
+    non_repeating_options=(--config --log-format --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--config')
         __clm_add_completions -f
+        return
+        ;;
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--format')
@@ -817,15 +833,19 @@ _clm_config_check() {
 
 _clm_config_systemd() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --output)
+    non_repeating_options=(--config --log-format --output)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--config')
         __clm_add_completions -f
+        return
+        ;;
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--output')
@@ -894,10 +914,18 @@ _clm_policy() {
 
 _clm_policy_check() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--log-format)
     __clm_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    esac
 
     # Offer positional completions
     case "${positional_number}" in

@@ -33,7 +33,7 @@ function __clm_parse_tokens -S
                 __clm_parse_subcommand 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'version' 'h/help'
             end
         case 'diagnose'
-            __clm_parse_subcommand 1 'sni=' 'starttls=' 'ca-file=' 'timeout=' 'format=' 'version' 'h/help'
+            __clm_parse_subcommand 1 'q/quiet' 'v/verbose' 'log-format=' 'sni=' 'starttls=' 'ca-file=' 'timeout=' 'format=' 'version' 'h/help'
         case 'account'
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -56,9 +56,9 @@ function __clm_parse_tokens -S
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'list'
-                __clm_parse_subcommand 0 'config=' 'format=' 'version' 'h/help'
+                __clm_parse_subcommand 0 'config=' 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'version' 'h/help'
             case 'test'
-                __clm_parse_subcommand 1 'config=' 'version' 'h/help'
+                __clm_parse_subcommand 1 'config=' 'q/quiet' 'v/verbose' 'log-format=' 'version' 'h/help'
             end
         case 'adopt'
             __clm_parse_subcommand 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'config=' 'name=' 'webroot=' 'standalone-port=' 'dns-hook=' 'print' 'format=' 'version' 'h/help'
@@ -66,9 +66,9 @@ function __clm_parse_tokens -S
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'check'
-                __clm_parse_subcommand 0 'config=' 'format=' 'no-run-checks' 'version' 'h/help'
+                __clm_parse_subcommand 0 'config=' 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'no-run-checks' 'version' 'h/help'
             case 'systemd'
-                __clm_parse_subcommand 0 'config=' 'output=' 'version' 'h/help'
+                __clm_parse_subcommand 0 'config=' 'q/quiet' 'v/verbose' 'log-format=' 'output=' 'version' 'h/help'
             end
         case 'audit'
             __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'policy=' 'format=' 'fail-on=' 'only=+' 'rescan' 'version' 'h/help'
@@ -76,7 +76,7 @@ function __clm_parse_tokens -S
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'check'
-                __clm_parse_subcommand 1 'version' 'h/help'
+                __clm_parse_subcommand 1 'q/quiet' 'v/verbose' 'log-format=' 'version' 'h/help'
             end
         case 'metrics'
             __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'textfile=' 'version' 'h/help'
@@ -199,6 +199,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm i
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" format' -l 'format' -d 'Output format.' -rfka 'table json csv'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" sni' -l 'sni' -d 'Server name to send and check (default: the host).' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" starttls' -l 'starttls' -d 'STARTTLS dialogue: smtp, imap, pop3 or none (default: from the port: 25/587 smtp, 143 imap, 110 pop3).' -rfka 'none smtp imap pop3'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" ca-file' -l 'ca-file' -d 'Trust these CAs (PEM) instead of the system store, e.g. a private CA.' -rF
@@ -308,10 +311,16 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm h
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm hooks" -eq 1' -fa 'list' -d 'List hooks, checks and reloads per certificate.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm hooks" -eq 1' -fa 'test' -d 'Run a certificate\'s pre/deploy/post hooks and config checks with CLM_HOOK_TEST=1, and try its HAProxy runtime-API sockets; writes and reloads nothing.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" config' -l 'config' -d 'Configuration file (default: $CLM_CONFIG, else /etc/clm/clm.yaml).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" format' -l 'format' -d 'Output format.' -rfka 'table json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks list" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" config' -l 'config' -d 'Configuration file (default: $CLM_CONFIG, else /etc/clm/clm.yaml).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm adopt" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
@@ -332,11 +341,17 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm c
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm config" -eq 1' -fa 'check' -d 'Validate the configuration and run the preflight checks `clm renew` runs before ordering (exit 2 on any problem).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm config" -eq 1' -fa 'systemd' -d 'Print (or write) a systemd drop-in with ReadWritePaths= for every directory the config deploys to.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config check" config' -l 'config' -d 'Configuration file (default: $CLM_CONFIG, else /etc/clm/clm.yaml).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config check" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config check" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config check" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config check" format' -l 'format' -d 'Output format.' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config check" no-run-checks' -l 'no-run-checks' -d 'Do not run the targets\' config test commands.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config check" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config check" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" config' -l 'config' -d 'Configuration file (default: $CLM_CONFIG, else /etc/clm/clm.yaml).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" output' -l 'output' -d 'Write the drop-in here (0644) instead of printing it.' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" h help' -s 'h' -l 'help' -d 'Show help information.'
@@ -355,6 +370,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm p
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm policy" -eq 1' -fa 'check' -d 'Check a policy file: syntax, keys, rule names, scopes, extends.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm policy check" -eq 1' -fa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF

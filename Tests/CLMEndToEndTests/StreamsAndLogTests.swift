@@ -47,10 +47,13 @@ struct StreamsAndLogTests {
         let scan = try await clm.run(["scan", "--log-format", "json", tree.path])
         let missing = try await clm.run(["scan", "--log-format", "json", "/nonexistent/clm-test"])
         let request = try await clm.run(["revoke", "nothing-here", "--log-format", "json"])
+        // Commands without an inventory take the log options too.
+        let config = try await clm.run(["config", "check", "--config", "/nonexistent/clm.yaml", "--log-format", "json"])
         #expect(missing.status == 2)
         #expect(request.status == 2)
+        #expect(config.status == 2)
         var levels: [String] = []
-        for result in [scan, missing, request] {
+        for result in [scan, missing, request, config] {
             let lines = result.stderrText.split(separator: "\n")
             #expect(!lines.isEmpty)
             for line in lines {
@@ -62,7 +65,7 @@ struct StreamsAndLogTests {
             }
         }
         #expect(levels.contains("warning"))
-        #expect(levels.filter { $0 == "error" }.count == 2)
+        #expect(levels.filter { $0 == "error" }.count == 3)
         #expect(missing.stderrText.contains("/nonexistent/clm-test"))
     }
 

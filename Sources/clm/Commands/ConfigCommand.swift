@@ -36,6 +36,7 @@ struct ConfigCommand: ParsableCommand {
                 """)
 
         @OptionGroup var options: ConfigOptions
+        @OptionGroup var logging: LogOptions
         @Option(name: .long, help: "Output format.") var format: ResultFormat = .text
         @Flag(name: .customLong("no-run-checks"), help: "Do not run the targets' config test commands.") var noRunChecks = false
 
@@ -91,6 +92,7 @@ extension ConfigCommand {
                 """)
 
         @OptionGroup var options: ConfigOptions
+        @OptionGroup var logging: LogOptions
         @Option(name: .long, help: ArgumentHelp("Write the drop-in here (0644) instead of printing it.", valueName: "file"), completion: .file())
         var output: String?
 

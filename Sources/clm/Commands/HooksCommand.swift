@@ -14,6 +14,7 @@ struct HooksCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List hooks, checks and reloads per certificate.")
         @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var logging: LogOptions
         @Option(name: .long, help: "Output format.") var format: PlanFormat = .table
 
         /// One command clm runs: a hook (pre/deploy/post), a target's check or reload, or a runtime-API swap.
@@ -99,6 +100,7 @@ struct HooksCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a certificate's pre/deploy/post hooks and config checks with CLM_HOOK_TEST=1, and try its HAProxy runtime-API sockets; writes and reloads nothing.")
         @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var logging: LogOptions
         @Argument(help: "Managed certificate name.") var name: String
 
         func run() throws {

@@ -21,6 +21,8 @@ extension PolicyCommand {
         @Argument(help: ArgumentHelp("Policy file.", valueName: "file"), completion: .file(extensions: ["yaml", "yml"]))
         var file: String
 
+        @OptionGroup var logging: LogOptions
+
         func run() throws {
             let policy: Policy
             do { policy = try PolicyLoader().load(path: file) } catch { throw CommandFailure.usage("\(error)") }
