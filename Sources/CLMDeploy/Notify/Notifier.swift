@@ -120,7 +120,7 @@ public struct Notifier: Sendable {
 
     private func post(_ event: Event, to url: String) async -> Bool {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         do {
             let body = Array(try encoder.encode(event))

@@ -22,6 +22,9 @@ public struct Preflight: Sendable {
     public var runChecks = true
     /// Time limit for each check command and socket.
     public var timeout: Double
+    /// Check the `notify:` command too (`clm config check`). `renew` does not: a broken
+    /// notifier must not stop certificates from being renewed.
+    public var checksNotify = true
 
     public init(config: ClmConfig, timeout: Double? = nil) {
         self.config = config
@@ -32,8 +35,8 @@ public struct Preflight: Sendable {
     public func problems(_ certificates: [ManagedCertificate], global: Bool = true) -> [Problem] {
         var found: [Problem] = []
         if global { found += globalProblems() }
-        var checked = Set<[String]>()
-        for certificate in certificates { found += problems(of: certificate, checkedCommands: &checked) }
+        var checked: [[String]: String?] = [:]
+        for certificate in certificates { found += problems(of: certificate, checkResults: &checked) }
         return found
     }
 
@@ -45,14 +48,15 @@ public struct Preflight: Sendable {
         for (phase, argv) in Self.phases(config.hooks) {
             if let why = Self.notRunnable(argv) { found.append(Problem(certificate: nil, message: "\(phase) hook \(why)")) }
         }
-        if let command = config.notify?.command, let why = Self.notRunnable(command) {
+        if checksNotify, let command = config.notify?.command, let why = Self.notRunnable(command) {
             found.append(Problem(certificate: nil, message: "notify command \(why)"))
         }
         return found
     }
 
-    /// The checks of one certificate; `checkedCommands` keeps a check shared by targets from running twice.
-    func problems(of certificate: ManagedCertificate, checkedCommands: inout Set<[String]>) -> [Problem] {
+    /// The checks of one certificate; `checkResults` keeps a check shared by targets from running twice
+    /// (its verdict, nil when it passed, applies to every target that shares it).
+    func problems(of certificate: ManagedCertificate, checkResults: inout [[String]: String?]) -> [Problem] {
         var messages: [String] = []
         switch certificate.challenge {
         case .dnsHook(let hook, _):
@@ -78,9 +82,12 @@ public struct Preflight: Sendable {
                 if let why = Self.notRunnable(reload) { messages.append("\(target.description): reload command \(why)") }
                 // Before the first deploy the server's config may name files that do not exist yet: its test would fail for that alone.
                 let deployedBefore = FileManager.default.fileExists(atPath: target.path)
-                if runChecks, !check.isEmpty, deployedBefore, Self.notRunnable(check) == nil, !checkedCommands.contains(check + target.environment.map { $0.key + "=" + $0.value }.sorted()) {
-                    checkedCommands.insert(check + target.environment.map { $0.key + "=" + $0.value }.sorted())
-                    if let why = runCheck(check, target: target, certificate: certificate) { messages.append("\(target.description): \(why)") }
+                // One run per distinct command and environment, as the deploy batches reloads.
+                let key = check + target.environment.map { $0.key + "=" + $0.value }.sorted()
+                if runChecks, !check.isEmpty, deployedBefore, Self.notRunnable(check) == nil {
+                    let verdict = checkResults[key] ?? runCheck(check, target: target, certificate: certificate)
+                    checkResults[key] = verdict
+                    if let why = verdict { messages.append("\(target.description): \(why)") }
                 }
             case .haproxyRuntimeAPI(let socket):
                 if let why = Self.runtimeAPIProblem(socket, timeout: timeout) { messages.append("\(target.description): \(why)") }

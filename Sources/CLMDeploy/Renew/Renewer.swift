@@ -228,7 +228,9 @@ public struct Renewer: Sendable {
         guard !pending.isEmpty else { return }
         checked.formUnion(pending)
         let certificates = pending.map { selected[$0] }
-        let preflight = Preflight(config: config)
+        var settings = Preflight(config: config)
+        settings.checksNotify = false
+        let preflight = settings
         let problems: [Preflight.Problem] = await withCheckedContinuation { continuation in
             let thread = Thread { continuation.resume(returning: preflight.problems(certificates)) }
             thread.name = "clm-preflight"
