@@ -162,6 +162,26 @@ struct OpsBehaviourTests {
         }
     }
 
+    @Test("a config test shared by several certificates runs once, and its failure stops each of them")
+    func sharedCheckFailsEveryUser() throws {
+        let temp = try TemporaryDirectory(prefix: "clm-preflight-shared")
+        let counter = temp.path + "/runs"
+        let check = temp.path + "/check"
+        try "#!/bin/sh\necho run >> \"\(counter)\"\necho 'emerg: broken' >&2\nexit 1\n".write(toFile: check, atomically: true, encoding: .utf8)
+        chmod(check, 0o755)
+        var certificates: [ManagedCertificate] = []
+        for name in ["a", "b"] {
+            let dir = temp.path + "/tls/" + name
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            certificates.append(ManagedCertificate(name: name, domains: ["\(name).example.test"], challenge: .standalone(address: "127.0.0.1", port: 5002),
+                                                   targets: [DeployTarget(kind: .directory(dir), label: "nginx", reload: .command(check: [check], reload: ["/bin/true"]))]))
+        }
+        let problems = Preflight(config: ClmConfig(acme: nil, certificates: certificates)).problems(certificates)
+        #expect(Set(problems.compactMap(\.certificate)) == ["a", "b"])
+        #expect(problems.allSatisfy { $0.message.contains("config test failed") && $0.message.contains("emerg: broken") })
+        #expect(try String(contentsOfFile: counter, encoding: .utf8) == "run\n")
+    }
+
     @Test("clm hooks test tries the runtime-API socket: a live HAProxy is ok, a wrong socket fails")
     func hooksTestTriesTheRuntimeAPISocket() async throws {
         let temp = try TemporaryDirectory(prefix: "clm-hooks-socket")
