@@ -119,9 +119,11 @@ public struct Renewer: Sendable {
         if options.planOnly { return Summary(plan: plan, outcomes: []) }
 
         // Preflight before any order: a certificate that cannot be deployed must not cost a CA order.
+        // Deploy-only items are not held up by it (their deploy checks and rolls back itself), except in a dry run.
         var outcomes = plan.map { Outcome(name: $0.name, action: $0.action) }
         var preflighted = Set<Int>()
-        await preflight(plan.indices.filter { plan[$0].action != .none }, selected, &outcomes, checked: &preflighted)
+        func needsPreflight(_ index: Int) -> Bool { plan[index].action == .renew || (options.dryRun && plan[index].action != .none) }
+        await preflight(plan.indices.filter(needsPreflight), selected, &outcomes, checked: &preflighted)
 
         // A dry run without a staging server stops here: it never orders from production.
         let staging = config.acme?.stagingServer
@@ -167,7 +169,7 @@ public struct Renewer: Sendable {
         }
 
         // ARI may have made more certificates due: they get their preflight too.
-        await preflight(plan.indices.filter { plan[$0].action != .none }, selected, &outcomes, checked: &preflighted)
+        await preflight(plan.indices.filter(needsPreflight), selected, &outcomes, checked: &preflighted)
 
         // Issue, at most `concurrency` orders at a time.
         let toIssue = plan.indices.filter { plan[$0].action == .renew && !outcomes[$0].failed }
