@@ -50,15 +50,17 @@ public struct HookRunner: Sendable {
     /// wait is blocking (poll, waitpid) and must not hold a cooperative thread.
     public func runDetached(_ argv: [String], environment: [String: String], timeout: Double) async throws(Failure) -> Outcome {
         let result: Result<Outcome, Failure> = await withCheckedContinuation { continuation in
-            let thread = Thread {
-                do throws(Failure) { continuation.resume(returning: .success(try run(argv, environment: environment, timeout: timeout))) } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+            let thread = Thread { continuation.resume(returning: outcome(argv, environment: environment, timeout: timeout)) }
             thread.name = "clm-hook"
             thread.start()
         }
         return try result.get()
+    }
+
+    /// ``run(_:environment:timeout:)`` as a value, to hand across a thread
+    /// (no typed `do` inside the closure itself).
+    func outcome(_ argv: [String], environment: [String: String], timeout: Double) -> Result<Outcome, Failure> {
+        do throws(Failure) { return .success(try run(argv, environment: environment, timeout: timeout)) } catch { return .failure(error) }
     }
 
     /// Runs `argv[0]` with `argv[1...]`. `environment` (the CLM_* variables)
