@@ -38,6 +38,9 @@ struct StreamsAndLogTests {
         #expect(result.status == 2)
         #expect(result.stderrText.contains(missing))
         #expect(result.stderrText.contains("No such file or directory"))
+        let config = try await clm.run(["scan", "--nginx", missing + "/nginx.conf"])
+        #expect(config.status == 2)
+        #expect(config.stderrText.contains("--nginx \(missing)/nginx.conf: No such file or directory"))
     }
 
     @Test("--log-format json makes every stderr line a JSON object: warnings and the final error too")

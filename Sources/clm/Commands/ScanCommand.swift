@@ -54,11 +54,11 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // A root that is not there is a typo or a missing mount, not an empty tree.
-        for root in paths {
-            var info = stat()
-            if lstat(root, &info) != 0 {
-                throw CommandFailure.usage("\(root): \(String(cString: strerror(errno)))")
+        // A root or config that is not there is a typo or a missing mount, not an empty tree.
+        for (option, files) in [("", paths), ("--nginx ", nginx), ("--haproxy ", haproxy)] {
+            for file in files {
+                var info = stat()
+                if lstat(file, &info) != 0 { throw CommandFailure.usage("\(option)\(file): \(String(cString: strerror(errno)))") }
             }
         }
         let path = try global.inventoryPath()
