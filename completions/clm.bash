@@ -728,7 +728,7 @@ _clm_hooks_test() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --log-format)
+    non_repeating_options=(--config --log-format --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
@@ -738,6 +738,10 @@ _clm_hooks_test() {
         return
         ;;
     '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--format')
         __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
@@ -916,12 +920,16 @@ _clm_policy_check() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--log-format)
+    non_repeating_options=(--log-format --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--format')
         __clm_add_completions -W 'text'$'\n''json'
         return
         ;;

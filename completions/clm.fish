@@ -58,7 +58,7 @@ function __clm_parse_tokens -S
             case 'list'
                 __clm_parse_subcommand 0 'config=' 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'version' 'h/help'
             case 'test'
-                __clm_parse_subcommand 1 'config=' 'q/quiet' 'v/verbose' 'log-format=' 'version' 'h/help'
+                __clm_parse_subcommand 1 'config=' 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'version' 'h/help'
             end
         case 'adopt'
             __clm_parse_subcommand 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'config=' 'name=' 'webroot=' 'standalone-port=' 'dns-hook=' 'print' 'format=' 'version' 'h/help'
@@ -76,7 +76,7 @@ function __clm_parse_tokens -S
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'check'
-                __clm_parse_subcommand 1 'q/quiet' 'v/verbose' 'log-format=' 'version' 'h/help'
+                __clm_parse_subcommand 1 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'version' 'h/help'
             end
         case 'metrics'
             __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'textfile=' 'version' 'h/help'
@@ -321,6 +321,7 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm h
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" format' -l 'format' -d 'Output format.' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm adopt" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
@@ -373,6 +374,7 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm policy 
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" format' -l 'format' -d 'Output format.' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF

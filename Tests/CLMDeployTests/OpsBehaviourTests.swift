@@ -213,6 +213,12 @@ struct OpsBehaviourTests {
         let wrong = try await clm("hooks", "test", "wrong", "--config", config)
         #expect(wrong.status == 1)
         #expect(wrong.stdoutText.contains("runtime-api: \(temp.path)/wrong.sock: FAILED"))
+        let json = try await clm("hooks", "test", "wrong", "--config", config, "--format", "json")
+        #expect(json.status == 1)
+        let tried = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [[String: Any]])
+        #expect(tried.count == 1)
+        #expect(tried.first?["socket"] as? String == temp.path + "/wrong.sock")
+        #expect(tried.first?["ok"] as? Bool == false)
     }
 
     // MARK: item 9

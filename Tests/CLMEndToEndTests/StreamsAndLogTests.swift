@@ -72,6 +72,19 @@ struct StreamsAndLogTests {
         #expect(missing.stderrText.contains("/nonexistent/clm-test"))
     }
 
+    @Test("policy check --format json lists the policy's rules")
+    func policyCheckJSON() async throws {
+        let clm = try ClmRunner()
+        let policy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Policies/strict.yaml").path
+        let result = try await clm.run(["policy", "check", policy, "--format", "json"])
+        #expect(result.status == 0, "\(result.stderrText)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [String: Any])
+        #expect(object["file"] as? String == policy)
+        #expect(((object["rules"] as? [[String: Any]]) ?? []).isEmpty == false)
+        #expect(!result.stdoutText.contains("\\/"))
+    }
+
     @Test("config check --format json is one object with the problems, and slashes are not escaped")
     func configCheckJSON() async throws {
         let clm = try ClmRunner()
