@@ -336,13 +336,17 @@ _clm_inventory_show() {
 
 _clm_diagnose() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--sni --starttls --ca-file --timeout --format)
+    non_repeating_options=(--log-format --sni --starttls --ca-file --timeout --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
     '--sni')
         return
         ;;
@@ -391,7 +395,7 @@ _clm_account_register() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=(--email)
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --eab-kid --eab-hmac-key --key)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --eab-kid --eab-hmac-key --key)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -412,6 +416,10 @@ _clm_account_register() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--email')
@@ -433,7 +441,7 @@ _clm_account_rollover() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --key)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --key)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -454,6 +462,10 @@ _clm_account_rollover() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--key')
@@ -466,7 +478,7 @@ _clm_account_deactivate() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --yes --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -489,6 +501,10 @@ _clm_account_deactivate() {
     '--timeout')
         return
         ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
     esac
 }
 
@@ -496,7 +512,7 @@ _clm_request() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --reuse-key --standalone --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --domains --key --challenge --webroot --http-port --http-address --dns-hook --propagation-wait --preferred-chain --concurrency)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --domains --key --challenge --webroot --http-port --http-address --dns-hook --propagation-wait --preferred-chain --concurrency)
     __clm_offer_flags_options -1
 
     # Offer option value completions
@@ -517,6 +533,10 @@ _clm_request() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--domains')
@@ -559,7 +579,7 @@ _clm_revoke() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --reason)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --reason)
     __clm_offer_flags_options 1
 
     # Offer option value completions
@@ -580,6 +600,10 @@ _clm_revoke() {
         return
         ;;
     '--timeout')
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--reason')
@@ -678,15 +702,19 @@ _clm_hooks() {
 
 _clm_hooks_list() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config --format)
+    non_repeating_options=(--config --log-format --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--config')
         __clm_add_completions -f
+        return
+        ;;
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     '--format')
@@ -698,15 +726,23 @@ _clm_hooks_list() {
 
 _clm_hooks_test() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config)
+    non_repeating_options=(--config --log-format --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--config')
         __clm_add_completions -f
+        return
+        ;;
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     esac
@@ -716,7 +752,7 @@ _clm_adopt() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --print --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --config --name --webroot --standalone-port --dns-hook)
+    non_repeating_options=(--db --log-format --config --name --webroot --standalone-port --dns-hook --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
@@ -745,6 +781,10 @@ _clm_adopt() {
     '--dns-hook')
         return
         ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
     esac
 }
 
@@ -760,27 +800,59 @@ _clm_config() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    check)
+    check|systemd)
         # Offer subcommand argument completions
         "_clm_config_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'check' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'check systemd' -- "${cur}"))
         ;;
     esac
 }
 
 _clm_config_check() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --no-run-checks --version -h --help)
     repeating_options=()
-    non_repeating_options=(--config)
+    non_repeating_options=(--config --log-format --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--config')
+        __clm_add_completions -f
+        return
+        ;;
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    esac
+}
+
+_clm_config_systemd() {
+    repeating_flags=()
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--config --log-format --output)
+    __clm_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--config')
+        __clm_add_completions -f
+        return
+        ;;
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--output')
         __clm_add_completions -f
         return
         ;;
@@ -850,10 +922,22 @@ _clm_policy() {
 
 _clm_policy_check() {
     repeating_flags=()
-    non_repeating_flags=(--version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--log-format --format)
     __clm_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--log-format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    esac
 
     # Offer positional completions
     case "${positional_number}" in
@@ -915,7 +999,7 @@ _clm_report() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --html)
+    non_repeating_options=(--db --log-format --html --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -930,6 +1014,10 @@ _clm_report() {
         ;;
     '--html')
         __clm_add_completions -o plusdirs -fX '!*.@(html)'
+        return
+        ;;
+    '--format')
+        __clm_add_completions -W 'text'$'\n''json'
         return
         ;;
     esac

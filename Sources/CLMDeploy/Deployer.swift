@@ -1,5 +1,6 @@
 public import Foundation
 internal import CLMInventory
+internal import CLMCore
 
 /// Deploys certificate sets to their targets as one batch: write every
 /// set, run each distinct check + reload once, run deploy hooks, verify
@@ -112,7 +113,7 @@ public struct Deployer: Sendable {
     public func deploy(_ jobs: [Job], recorder: (any DeployRecording)?) -> [Report] {
         let startedAt = Int64(now().timeIntervalSince1970)
         var states = jobs.map { State(job: $0, started: startedAt) }
-        let hooks = HookExecutor(timeout: hookTimeout, recorder: recorder, log: log, now: now)
+        let hooks = HookExecutor(timeout: hookTimeout, policy: HookEnvironment(passEnv: globalHooks.passEnv), recorder: recorder, log: log, now: now)
 
         // Global pre hooks once; a failure stops the whole batch before anything is written.
         let names = jobs.map(\.certificate.name).joined(separator: " ")
@@ -405,6 +406,7 @@ public struct Deployer: Sendable {
 /// Runs hooks through ``HookRunner``, logs their output and records each run.
 struct HookExecutor {
     let timeout: Double
+    let policy: HookEnvironment
     let recorder: (any DeployRecording)?
     let log: @Sendable (String) -> Void
     let now: @Sendable () -> Date
@@ -419,7 +421,7 @@ struct HookExecutor {
         let command = argv.joined(separator: " ")
         let started = now()
         let outcome: HookRunner.Outcome
-        do { outcome = try HookRunner().run(argv, environment: environment, timeout: timeout) } catch {
+        do { outcome = try HookRunner(policy: policy).run(argv, environment: environment, timeout: timeout) } catch {
             record(argv, phase: phase, name: name, status: nil, timedOut: false, seconds: 0, output: error.description, started: started)
             log("\(name.map { $0 + ": " } ?? "")\(phase) hook: \(error)")
             return HookError(error: .hookNotRunnable(phase: phase, reason: error.description), output: error.description)

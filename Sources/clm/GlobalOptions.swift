@@ -9,19 +9,11 @@ struct GlobalOptions: ParsableArguments {
             completion: .file())
     var db: String?
 
-    @Flag(name: [.short, .long], help: "Print only results and errors: no progress, no summary lines.")
-    var quiet = false
+    @OptionGroup var logging: LogOptions
 
-    @Flag(name: [.short, .long], help: "Log debug details.")
-    var verbose = false
-
-    @Option(name: .long, help: "Log line format on standard error: text or json (for log shippers).")
-    var logFormat: LogFormatArgument = .text
-
-    /// The log every stage writes to.
-    var log: Log {
-        Log(format: logFormat == .json ? .json : .text, minimum: verbose ? .debug : quiet ? .warning : .info)
-    }
+    var quiet: Bool { logging.quiet }
+    var verbose: Bool { logging.verbose }
+    var log: Log { logging.log }
 
     /// Opens (creating if needed) the inventory, with a state dir of 0700.
     func openInventory() throws -> Inventory {
@@ -44,6 +36,25 @@ struct GlobalOptions: ParsableArguments {
             path = state.inventoryPath
         }
         return path
+    }
+}
+
+/// `--quiet`, `--verbose`, `--log-format`: on every command, so every
+/// message (errors included) goes through one log in one format.
+struct LogOptions: ParsableArguments {
+    @Flag(name: [.short, .long], help: "Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).")
+    var quiet = false
+
+    @Flag(name: [.short, .long], help: "Log debug details.")
+    var verbose = false
+
+    @Option(name: .long, help: "Log line format on standard error: text or json (for log shippers).")
+    var logFormat: LogFormatArgument = .text
+
+    /// The log every stage writes to (standard error). `--quiet` keeps
+    /// errors only, as certbot's does: a successful cron run prints nothing.
+    var log: Log {
+        Log(format: logFormat == .json ? .json : .text, minimum: verbose ? .debug : quiet ? .error : .info)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLMCore
 import Foundation
 
 /// Runs the command and maps failures to clm's exit codes: 2 for usage
@@ -18,9 +19,12 @@ enum Main {
         }
     }
 
+    /// Errors go through the same log as everything else, so `--log-format
+    /// json` covers them too (one JSON object on standard error).
     static func exit(with error: any Error) -> Never {
+        let log = errorLog(CommandLine.arguments)
         if let failure = error as? CommandFailure {
-            if !failure.message.isEmpty { Terminal.standardError("clm: error: \(failure.message)\n") }
+            if !failure.message.isEmpty { log.error(failure.message) }
             Foundation.exit(failure.exitCode)
         }
         let code = CLM.exitCode(for: error)
@@ -29,12 +33,24 @@ enum Main {
             Foundation.exit(0)
         }
         if code == .validationFailure {
-            Terminal.standardError(CLM.fullMessage(for: error) + "\n")
+            // Text keeps the usage lines people read; JSON gets the message alone.
+            if log.format == .json { log.error(CLM.message(for: error)) } else { Terminal.standardError(CLM.fullMessage(for: error) + "\n") }
             Foundation.exit(2)
         }
         if error is ExitCode { Foundation.exit(code.rawValue) }
-        Terminal.standardError("clm: error: \(CLM.message(for: error))\n")
+        log.error(CLM.message(for: error))
         Foundation.exit(1)
+    }
+
+    /// The log for errors, built from the arguments themselves: a failure
+    /// may come before (or from) parsing, when no command holds its options.
+    static func errorLog(_ arguments: [String]) -> Log {
+        var json = false
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--" { break }
+            if argument == "--log-format=json" || (argument == "--log-format" && arguments.dropFirst(index + 1).first == "json") { json = true }
+        }
+        return Log(format: json ? .json : .text, minimum: .error)
     }
 }
 

@@ -56,6 +56,16 @@ struct AdoptAndHooksCommandTests {
         let row = try #require(listed.first { $0["fingerprint_sha256"] as? String == fingerprint })
         let id = try #require(row["id"] as? Int)
 
+        // --print --format json: the proposed entry as one JSON object, slashes unescaped, nothing written.
+        let proposal = try await clm("adopt", "\(id)", "--webroot", "/var/www/acme", "--config", configPath, "--print", "--format", "json")
+        #expect(proposal.status == 0, "\(proposal.stderrText)")
+        #expect(!proposal.stdoutText.contains("\\/"))
+        let proposed = try #require(try Self.json(proposal) as? [String: Any])
+        #expect(proposed["name"] as? String == "shop.example.test")
+        #expect(proposed["written"] as? Bool == false)
+        #expect((proposed["yaml"] as? String)?.contains(tls) == true)
+        #expect(!FileManager.default.fileExists(atPath: temp.path + "/conf.d/shop.example.test.yaml"))
+
         let adopt = try await clm("adopt", "\(id)", "--webroot", "/var/www/acme", "--config", configPath)
         #expect(adopt.status == 0, "\(adopt.stdoutText)\(adopt.stderrText)")
         let dropIn = temp.path + "/conf.d/shop.example.test.yaml"

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMCore
 
 @Suite("Hook runner")
 struct HookRunnerTests {
@@ -60,7 +61,7 @@ struct HookRunnerTests {
     @Test("hooks do not get CLM_CRASH_AT, only a minimal environment plus their CLM_* variables")
     func crashInjectionIsNotPassedOn() {
         let inherited = ["PATH": "/usr/bin:/bin", "HOME": "/root", "CLM_CRASH_AT": "dir.flipped", "CLM_HOME": "/var/lib/clm", "SECRET_TOKEN": "x"]
-        let env = HookRunner.baseEnvironment(from: inherited)
+        let env = HookEnvironment(passEnv: ["CLM_CRASH_AT"]).environment([:], inherited: inherited)
         #expect(env["CLM_CRASH_AT"] == nil)
         #expect(env["SECRET_TOKEN"] == nil)
         #expect(env["CLM_HOME"] == "/var/lib/clm")

@@ -81,7 +81,7 @@ struct NginxPebbleTests {
             """
     }
 
-    @Test("renew issues from pebble, deploys to nginx and nginx serves it; a broken nginx config rolls back and the old certificate stays served")
+    @Test("renew issues from pebble, deploys to nginx and nginx serves it; a broken nginx config is found by preflight before any order and the old certificate stays served")
     func issueDeployServeAndRollBack() async throws {
         let pebble = try await Pebble.start()
         defer { pebble.stop() }
@@ -112,7 +112,7 @@ struct NginxPebbleTests {
         let second = try await renewer.run(Renewer.Options())
         #expect(second.plan.first?.action == Renewer.Action.none)
 
-        // Break nginx's config, force a renewal: the check fails, the set is rolled back.
+        // Break nginx's config, force a renewal: preflight's `nginx -t` fails before anything is ordered.
         let good = try String(contentsOfFile: nginx.config, encoding: .utf8)
         try good.replacingOccurrences(of: "access_log off;", with: "access_log off; this_is_not_a_directive;")
             .write(toFile: nginx.config, atomically: true, encoding: .utf8)
@@ -120,16 +120,18 @@ struct NginxPebbleTests {
         force.due = DuePolicy(force: true)
         let broken = try await renewer.run(force)
         let failure = try #require(broken.failures.first)
+        #expect(failure.error?.contains("preflight") == true, "\(failure.error ?? "")")
         #expect(failure.error?.contains("config test failed") == true)
+        #expect(failure.issuedFingerprint == nil, "ordered although preflight failed")
         #expect(try probe.settledFingerprint(endpoint, expecting: issued) == issued)
         #expect(try servedDirectorySet(target) == issued)
 
-        // Fixed config: the next renew deploys the certificate that was issued but not deployed.
+        // Fixed config: the forced renewal goes through and nginx serves the new certificate.
         try good.write(toFile: nginx.config, atomically: true, encoding: .utf8)
-        let repaired = try await renewer.run(Renewer.Options())
-        #expect(repaired.failures.isEmpty)
-        #expect(repaired.plan.first?.action == .deploy)
-        let latest = try #require(broken.outcomes.first?.issuedFingerprint)
+        let repaired = try await renewer.run(force)
+        #expect(repaired.failures.isEmpty, "\(repaired.failures.map { $0.error ?? "" })")
+        let latest = try #require(repaired.outcomes.first?.issuedFingerprint)
+        #expect(latest != issued)
         #expect(try probe.settledFingerprint(endpoint, expecting: latest) == latest)
     }
 

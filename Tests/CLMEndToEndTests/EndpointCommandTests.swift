@@ -107,8 +107,8 @@ struct EndpointCommandTests {
         let scan = try await clm.run(["scan", "--nginx", conf.appendingPathComponent("nginx.conf").path])
         #expect(scan.status == 0, "\(scan.stderrText)")
         #expect(scan.stdoutText.contains("shop.example.test on 443 -> \(leaf.certPath)"))
-        #expect(scan.stdoutText.contains("shop.conf:"))          // warnings carry file:line
-        #expect(scan.stdoutText.contains("/nonexistent/broken.pem"))
+        #expect(scan.stderrText.contains("shop.conf:"))          // warnings carry file:line, on standard error
+        #expect(scan.stderrText.contains("/nonexistent/broken.pem"))
         let listing = try #require(try await clm.json(["inventory", "list", "--format", "json"]) as? [[String: Any]])
         #expect(listing.contains { $0["subject_cn"] as? String == "shop.example.test" })
     }

@@ -21,7 +21,9 @@ struct ScanCommandTests {
         let scan = try await clm.run(["scan", tree.path])
         #expect(scan.status == 0)
         #expect(scan.stdoutText.contains("3 new certificates"))
-        #expect(scan.stdoutText.contains("broken.pem: not a certificate or key"))
+        // Warnings are diagnostics: standard error, never mixed into the results.
+        #expect(scan.stderrText.contains("clm: warning: \(tree.path)/broken.pem: not a certificate or key"))
+        #expect(!scan.stdoutText.contains("broken.pem"))
 
         let stateDir = clm.home.url.appendingPathComponent("state").path
         let dirMode = try FileManager.default.attributesOfItem(atPath: stateDir)[.posixPermissions] as? Int
@@ -110,8 +112,8 @@ struct ScanCommandTests {
         }
         let result = try await TestSupport.run(command, arguments, aptPackage: "util-linux", environment: ["NO_COLOR": "1", "HOME": "/tmp"])
         #expect(result.status == 0)
-        #expect(result.stdoutText.contains("locked: permission denied"))
-        #expect(result.stdoutText.contains("secret.pem: cannot open: permission denied"))
+        #expect(result.stderrText.contains("locked: permission denied"))
+        #expect(result.stderrText.contains("secret.pem: cannot open: permission denied"))
     }
 
     /// A directory that turns unreadable keeps what the inventory knew under it.

@@ -1,4 +1,5 @@
 public import CLMCrypto
+public import CLMCore
 
 /// clm's configuration file (`/etc/clm/clm.yaml`, `--config`, `CLM_CONFIG`)
 /// plus drop-ins from `conf.d/*.yaml` beside it.
@@ -25,6 +26,9 @@ public struct ClmConfig: Sendable, Hashable {
     }
 
     public func certificate(named name: String) -> ManagedCertificate? { certificates.first { $0.name == name } }
+
+    /// What every hook inherits (`hooks: pass_env:`), deploy and dns-01 alike.
+    public var hookEnvironment: HookEnvironment { HookEnvironment(passEnv: hooks.passEnv) }
 }
 
 /// `notify:` — a webhook (POST JSON) and/or a command, told once when a
@@ -83,11 +87,14 @@ public struct HookSet: Sendable, Hashable {
     public var pre: [Argv] = []
     public var deploy: [Argv] = []
     public var post: [Argv] = []
+    /// `pass_env:` (top-level `hooks:` only) — variables every hook inherits by name.
+    public var passEnv: [String] = []
 
-    public init(pre: [Argv] = [], deploy: [Argv] = [], post: [Argv] = []) {
+    public init(pre: [Argv] = [], deploy: [Argv] = [], post: [Argv] = [], passEnv: [String] = []) {
         self.pre = pre
         self.deploy = deploy
         self.post = post
+        self.passEnv = passEnv
     }
 
     public var isEmpty: Bool { pre.isEmpty && deploy.isEmpty && post.isEmpty }

@@ -1,6 +1,7 @@
 internal import Foundation
 internal import Yams
 internal import CLMCrypto
+internal import CLMCore
 
 /// Reads and validates clm.yaml and its `conf.d/*.yaml` drop-ins.
 ///
@@ -53,7 +54,7 @@ public struct ConfigLoader: Sendable {
         var config = ClmConfig(acme: nil, certificates: [], files: [root.file])
         if let acme = top["acme"] { config.acme = try parseACME(acme) }
         if let renew = top["renew"] { config.renew = try parseRenew(renew) }
-        if let hooks = top["hooks"] { config.hooks = try parseHooks(hooks) }
+        if let hooks = top["hooks"] { config.hooks = try parseHooks(hooks, global: true) }
         if let notify = top["notify"] { config.notify = try parseNotify(notify) }
         if let list = top["certificates"] {
             config.certificates = try list.sequence().map { (item) throws(ConfigError) -> ManagedCertificate in
@@ -170,9 +171,16 @@ public struct ConfigLoader: Sendable {
         return notify
     }
 
-    private func parseHooks(_ field: YAMLField) throws(ConfigError) -> HookSet {
-        let f = try field.mapping(allowed: ["pre", "deploy", "post"])
+    private func parseHooks(_ field: YAMLField, global: Bool = false) throws(ConfigError) -> HookSet {
+        let f = try field.mapping(allowed: global ? ["pre", "deploy", "post", "pass_env"] : ["pre", "deploy", "post"])
         var hooks = HookSet()
+        if let passEnv = f["pass_env"] {
+            hooks.passEnv = try passEnv.strings()
+            for name in hooks.passEnv where !HookEnvironment.isPassable(name) {
+                throw passEnv.error(name == "CLM_CRASH_AT" ? "'CLM_CRASH_AT' is clm's crash injection for tests and cannot be passed to hooks"
+                                                           : "'\(name)' is not an environment variable name")
+            }
+        }
         if let pre = f["pre"] { hooks.pre = try pre.argvs() }
         if let deploy = f["deploy"] { hooks.deploy = try deploy.argvs() }
         if let post = f["post"] { hooks.post = try post.argvs() }

@@ -1,4 +1,5 @@
 internal import CLMHTTP
+public import CLMCore
 public import CLMInventory
 public import Foundation
 
@@ -34,9 +35,12 @@ public struct Notifier: Sendable {
 
     public let settings: NotifySettings
     public let log: @Sendable (String) -> Void
+    /// The hook environment policy the notify command runs under.
+    public var policy = HookEnvironment()
 
-    public init(settings: NotifySettings, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(settings: NotifySettings, policy: HookEnvironment = HookEnvironment(), log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.settings = settings
+        self.policy = policy
         self.log = log
     }
 
@@ -116,7 +120,7 @@ public struct Notifier: Sendable {
 
     private func post(_ event: Event, to url: String) async -> Bool {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         do {
             let body = Array(try encoder.encode(event))
@@ -141,7 +145,7 @@ public struct Notifier: Sendable {
             "CLM_NOTIFY_HOST": event.host,
         ]
         do {
-            let outcome = try HookRunner().run(command, environment: environment, timeout: settings.timeoutSeconds)
+            let outcome = try HookRunner(policy: policy).run(command, environment: environment, timeout: settings.timeoutSeconds)
             if !outcome.succeeded {
                 log("notify command \(command.first ?? "") \(outcome.timedOut ? "timed out" : "exited \(outcome.status)"); will retry on the next run")
             }

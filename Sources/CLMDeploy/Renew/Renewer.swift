@@ -3,6 +3,7 @@ internal import CLMRequest
 internal import CLMCrypto
 internal import CLMHTTP
 internal import CLMInventory
+internal import CLMCore
 
 /// `clm renew` and `clm deploy`: decide what is due, obtain certificates
 /// concurrently, deploy them in one batch, record everything.
@@ -47,10 +48,33 @@ public struct Renewer: Sendable {
         public var failed: Bool { error != nil }
     }
 
+    /// What a dry run did; a dry run never orders from the production CA.
+    public enum DryRun: Sendable, Hashable, CustomStringConvertible {
+        /// Ordered from `acme.staging_server` into STATE/dry-run; nothing deployed, no hooks run.
+        case staging(url: String)
+        /// No staging server: planned and preflighted, stopped before any order.
+        case planned
+
+        public var description: String {
+            switch self {
+            case .staging(let url): return "dry run: ordered from the staging server \(url); nothing deployed, no hooks run"
+            case .planned: return "dry run: no acme.staging_server configured, so nothing was ordered; plan and preflight checks only"
+            }
+        }
+    }
+
     public struct Summary: Sendable {
         public let plan: [PlanItem]
         public let outcomes: [Outcome]
+        /// Set for `--dry-run`: which kind of dry run happened.
+        public var dryRun: DryRun?
         public var failures: [Outcome] { outcomes.filter(\.failed) }
+
+        public init(plan: [PlanItem], outcomes: [Outcome], dryRun: DryRun? = nil) {
+            self.plan = plan
+            self.outcomes = outcomes
+            self.dryRun = dryRun
+        }
     }
 
     public let config: ClmConfig
@@ -94,14 +118,30 @@ public struct Renewer: Sendable {
         var plan = selected.map { planItem($0, row: rows[$0.name], options: options, ariRenewAt: nil, inventoryProblem: inventoryProblem) }
         if options.planOnly { return Summary(plan: plan, outcomes: []) }
 
+        // Preflight before any order: a certificate that cannot be deployed must not cost a CA order.
+        // Deploy-only items are not held up by it (their deploy checks and rolls back itself), except in a dry run.
+        var outcomes = plan.map { Outcome(name: $0.name, action: $0.action) }
+        var preflighted = Set<Int>()
+        func needsPreflight(_ index: Int) -> Bool { plan[index].action == .renew || (options.dryRun && plan[index].action != .none) }
+        await preflight(plan.indices.filter(needsPreflight), selected, &outcomes, checked: &preflighted)
+
+        // A dry run without a staging server stops here: it never orders from production.
+        let staging = config.acme?.stagingServer
+        if options.dryRun && staging == nil {
+            for index in outcomes.indices where outcomes[index].action != .none && !outcomes[index].failed {
+                if outcomes[index].action == .renew { outcomes[index].notes.append("would order (preflight passed)") }
+                if !selected[index].targets.isEmpty { outcomes[index].notes.append(Self.wouldDeploy(selected[index])) }
+            }
+            return Summary(plan: plan, outcomes: outcomes, dryRun: .planned)
+        }
+
         if options.jitterSeconds > 0 && !options.dryRun && plan.contains(where: { $0.action == .renew }) {
             let wait = Int64.random(in: 0...options.jitterSeconds)
             log("waiting \(wait) s (--jitter) before contacting the CA")
             try? await Task.sleep(for: .seconds(wait))
         }
 
-        var outcomes = plan.map { Outcome(name: $0.name, action: $0.action) }
-        let renewIndices = plan.indices.filter { plan[$0].action == .renew }
+        let renewIndices = plan.indices.filter { plan[$0].action == .renew && !outcomes[$0].failed }
         var context: IssuanceContext?
         if !renewIndices.isEmpty || (!options.deployOnly && !options.dryRun) {
             do {
@@ -116,7 +156,7 @@ public struct Renewer: Sendable {
             }
         }
         // ARI: where the CA offers renewalInfo, its window replaces the lifetime rule (earlier: due; later: not yet).
-        if let context, context.client.directory.renewalInfo != nil, !options.deployOnly {
+        if let context, context.client.directory.renewalInfo != nil, !options.deployOnly, !options.dryRun {
             var generator = SystemRandomNumberGenerator()
             for index in plan.indices where Self.consultsARI(plan[index]) && !outcomes[index].failed {
                 guard let current = store.currentCertificate(name: plan[index].name) else { continue }
@@ -128,8 +168,11 @@ public struct Renewer: Sendable {
             }
         }
 
+        // ARI may have made more certificates due: they get their preflight too.
+        await preflight(plan.indices.filter(needsPreflight), selected, &outcomes, checked: &preflighted)
+
         // Issue, at most `concurrency` orders at a time.
-        let toIssue = plan.indices.filter { plan[$0].action == .renew }
+        let toIssue = plan.indices.filter { plan[$0].action == .renew && !outcomes[$0].failed }
         if let context, !toIssue.isEmpty {
             let results = await issue(toIssue.map { selected[$0] }, context: context, concurrency: options.concurrency)
             for (index, result) in zip(toIssue, results) {
@@ -144,10 +187,11 @@ public struct Renewer: Sendable {
             }
         }
         if options.dryRun {
-            for index in outcomes.indices where outcomes[index].action == .renew && !outcomes[index].failed {
-                outcomes[index].notes.append("dry run: issued by \(context?.client.directoryURL ?? "?"), not deployed")
+            for index in outcomes.indices where outcomes[index].action != .none && !outcomes[index].failed {
+                if outcomes[index].action == .renew { outcomes[index].notes.append("dry run: issued by \(context?.client.directoryURL ?? "?"), not deployed") }
+                if !selected[index].targets.isEmpty { outcomes[index].notes.append(Self.wouldDeploy(selected[index])) }
             }
-            return Summary(plan: plan, outcomes: outcomes)
+            return Summary(plan: plan, outcomes: outcomes, dryRun: .staging(url: staging ?? "?"))
         }
 
         // Deploy what was issued, plus what is issued but not (or differently) deployed.
@@ -178,6 +222,34 @@ public struct Renewer: Sendable {
             }
         }
         return Summary(plan: plan, outcomes: outcomes)
+    }
+
+    /// Runs ``Preflight`` (on a thread of its own) for the `indices` not checked yet; failures fail their outcome.
+    func preflight(_ indices: [Int], _ selected: [ManagedCertificate], _ outcomes: inout [Outcome], checked: inout Set<Int>) async {
+        let pending = indices.filter { !checked.contains($0) && !outcomes[$0].failed }
+        guard !pending.isEmpty else { return }
+        checked.formUnion(pending)
+        let certificates = pending.map { selected[$0] }
+        var settings = Preflight(config: config)
+        settings.checksNotify = false
+        let preflight = settings
+        let problems: [Preflight.Problem] = await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: preflight.problems(certificates)) }
+            thread.name = "clm-preflight"
+            thread.start()
+        }
+        let global = problems.filter { $0.certificate == nil }.map(\.message)
+        for index in pending {
+            let own = global + problems.filter { $0.certificate == selected[index].name }.map(\.message)
+            guard !own.isEmpty else { continue }
+            outcomes[index].error = "preflight: " + own.joined(separator: "; ") + " (nothing was ordered)"
+            log("\(selected[index].name): preflight failed: \(own.joined(separator: "; "))")
+        }
+    }
+
+    /// "would deploy to nginx /etc/nginx/tls/www, haproxy ...": what a real run would do.
+    static func wouldDeploy(_ certificate: ManagedCertificate) -> String {
+        "would deploy to " + certificate.targets.map(\.description).joined(separator: ", ")
     }
 
     func select(_ names: [String]) throws(DeployError) -> [ManagedCertificate] {
@@ -236,7 +308,14 @@ public struct Renewer: Sendable {
 
     func connect(dryRun: Bool, concurrency: Int) async throws(DeployError) -> IssuanceContext {
         guard let acme = config.acme else { throw .notConfigured("the config has no `acme:` section") }
-        let url = dryRun ? (acme.stagingServer ?? acme.server) : acme.server
+        // A dry run orders only from the staging server, never from production.
+        let url: String
+        if dryRun {
+            guard let staging = acme.stagingServer else { throw .notConfigured("a dry run orders only from `acme.staging_server`, and none is set") }
+            url = staging
+        } else {
+            url = acme.server
+        }
         let client: ACMEClient
         do {
             let http = try HTTPClient(.init(caFile: acme.caFile, connections: min(max(concurrency, 1), 8)))
@@ -250,16 +329,27 @@ public struct Renewer: Sendable {
         if !dryRun { recorder = try? await InventoryACMERecorder(path: inventoryPath, now: now) }
         let manager = AccountManager(client: client, state: store, recorder: recorder)
         let account: AccountCredentials
-        do {
-            account = try manager.load()
-        } catch {
+        var eab: ExternalAccountBinding?
+        if let kid = acme.eabKeyID, let key = acme.eabHMACKey { eab = ExternalAccountBinding(keyID: kid, macKeyBase64: key) }
+        let contact = acme.email.map { "mailto:" + $0 }
+        let stored: Result<AccountCredentials, IssuanceError>
+        do { stored = .success(try manager.load()) } catch { stored = .failure(error) }
+        switch stored {
+        case .success:
+            // Stored: make sure the CA still knows it; a forgotten account is registered again once (with a contact).
+            do {
+                let checked = try await manager.loadChecked(reregisterWith: contact, externalAccountBinding: eab, caFile: acme.caFile)
+                account = checked.credentials
+                if checked.reregistered { log("the ACME server \(url) no longer knew the stored account (accountDoesNotExist); registered a new one") }
+            } catch {
+                throw .caUnavailable(url: url, why: error.description)
+            }
+        case .failure(let error):
             guard !acme.email.isEmpty || acme.eabKeyID != nil else {
                 throw .notConfigured("\(error) (or set acme.email in the config so clm registers one)")
             }
-            var eab: ExternalAccountBinding?
-            if let kid = acme.eabKeyID, let key = acme.eabHMACKey { eab = ExternalAccountBinding(keyID: kid, macKeyBase64: key) }
             do {
-                account = try await manager.register(contact: acme.email.map { "mailto:" + $0 }, externalAccountBinding: eab).credentials
+                account = try await manager.register(contact: contact, externalAccountBinding: eab, caFile: acme.caFile).credentials
                 log("registered an ACME account at \(url)")
             } catch {
                 throw .caUnavailable(url: url, why: "cannot register an ACME account: \(error)")
@@ -280,7 +370,9 @@ public struct Renewer: Sendable {
                 let shared = standalone[key] ?? StandaloneHTTPSolver(address: address, port: port)
                 standalone[key] = shared
                 solver = shared
-            case .dnsHook(let hook, let seconds): solver = DNSHookSolver(hook: hook, propagationDelay: .seconds(seconds))
+            case .dnsHook(let hook, let seconds):
+                solver = DNSHookSolver(hook: hook, propagationDelay: .seconds(seconds), timeout: .seconds(config.renew.hookTimeoutSeconds),
+                                       policy: config.hookEnvironment)
             }
             issuers.append(Issuer(client: context.client, account: context.account, solver: solver, recorder: context.recorder,
                                   state: context.store, log: log, now: now))

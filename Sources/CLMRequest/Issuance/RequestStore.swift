@@ -30,17 +30,20 @@ public struct RequestStore: Sendable {
         public var contact: [String]
         public var keyThumbprint: String
         public var status: String
+        /// The trust settings the account was registered with (`--ca-file`):
+        /// later commands reach the same CA the same way without repeating them.
+        public var caFile: String?
     }
 
     public func saveAccount(_ credentials: AccountCredentials, directoryURL: String, contact: [String],
-                            status: String = "valid") throws -> AccountRecord {
+                            status: String = "valid", caFile: String? = nil) throws -> AccountRecord {
         let directory = accountDirectory(directoryURL)
         try SecretFile.makePrivateDirectory(root)
         try SecretFile.makePrivateDirectory(directory)
         let keyPath = directory + "/account.key"
         try credentials.key.write(to: keyPath)
         let stored = StoredAccount(directoryURL: directoryURL, accountURL: credentials.url, contact: contact,
-                                   keyThumbprint: try credentials.key.jwk().thumbprint, status: status)
+                                   keyThumbprint: try credentials.key.jwk().thumbprint, status: status, caFile: caFile)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try SecretFile.write(Array(try encoder.encode(stored)), to: directory + "/account.json")

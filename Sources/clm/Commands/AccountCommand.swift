@@ -26,6 +26,9 @@ struct ACMEServerOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Give up on the CA after this long (e.g. 90s, 5m).", valueName: "duration"))
     var timeout: String = "5m"
 
+    @Option(name: .long, help: "Output format.")
+    var format: ResultFormat = .text
+
     /// The state dir (0700) used for keys and account data.
     func stateDirectory() throws -> RequestStore {
         let state = StateDirectory.current()
@@ -49,9 +52,23 @@ struct ACMEServerOptions: ParsableArguments {
         do { return .seconds(try DurationSpec(parsing: timeout).seconds) } catch { throw CommandFailure.usage("--timeout: \(error)") }
     }
 
+    /// `--ca-file` as an absolute path, so it still names the file when kept with the account.
+    var absoluteCAFile: String? {
+        guard let caFile else { return nil }
+        return caFile.hasPrefix("/") ? caFile : FileManager.default.currentDirectoryPath + "/" + caFile
+    }
+
+    /// Connects with `--ca-file`, else with the trust settings kept with the account of `url`.
     func connect(_ url: String, connections: Int = 2) async throws -> ACMEClient {
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             throw CommandFailure.usage("--ca-file \(caFile): not a readable file")
+        }
+        var caFile = absoluteCAFile
+        if caFile == nil, let stored = try? stateDirectory().loadAccount(directoryURL: url)?.stored.caFile {
+            guard FileManager.default.isReadableFile(atPath: stored) else {
+                throw CommandFailure.usage("the account for \(url) was registered with --ca-file \(stored), which is no longer a readable file; pass --ca-file")
+            }
+            caFile = stored
         }
         let deadline = try deadline()
         do {
@@ -61,6 +78,18 @@ struct ACMEServerOptions: ParsableArguments {
             throw CommandFailure.failed("\(error)")
         }
     }
+}
+
+/// What `clm account ...` did, for `--format json`.
+struct AccountResult: Encodable {
+    let server: String
+    let account_url: String
+    let status: String
+    /// register: a new account (false: the stored one was still valid).
+    let created: Bool?
+    let terms_of_service: String?
+    let key_type: String?
+    let ca_file: String?
 }
 
 /// Where the inventory database is, from the shared --db option.
@@ -117,13 +146,18 @@ extension AccountCommand {
             }
             let manager = AccountManager(client: client, state: store, recorder: recorder)
             do {
-                let (account, created) = try await manager.register(contact: email.map { "mailto:\($0)" }, externalAccountBinding: eab, keyType: key)
-                if !global.quiet {
+                let (account, created) = try await manager.register(contact: email.map { "mailto:\($0)" }, externalAccountBinding: eab, keyType: key,
+                                                                    caFile: acme.absoluteCAFile)
+                if acme.format == .json {
+                    try JSONOutput.print(AccountResult(server: url, account_url: account.url, status: "valid", created: created,
+                                                       terms_of_service: client.directory.meta?.termsOfService, key_type: created ? key.rawValue : nil,
+                                                       ca_file: acme.absoluteCAFile))
+                } else if !global.quiet {
                     print(created ? "registered account \(account.url)" : "account already registered: \(account.url)")
                     if let terms = client.directory.meta?.termsOfService { print("terms of service agreed: \(terms)") }
                 }
             } catch {
-                throw CommandFailure.failed(error.description)
+                throw CommandFailure.failed("\(error)")
             }
         }
     }
@@ -139,13 +173,19 @@ extension AccountCommand {
 
         func run() async throws {
             let store = try acme.stateDirectory()
-            let client = try await acme.connect(try acme.serverURL(in: store))
+            let url = try acme.serverURL(in: store)
+            let client = try await acme.connect(url)
             let recorder = try await openRecorder(global, store: store)
             do {
                 let account = try await AccountManager(client: client, state: store, recorder: recorder).rollover(keyType: key)
-                if !global.quiet { print("account \(account.url) now uses a new \(key) key") }
+                if acme.format == .json {
+                    try JSONOutput.print(AccountResult(server: url, account_url: account.url, status: "valid", created: nil, terms_of_service: nil,
+                                                       key_type: key.rawValue, ca_file: nil))
+                } else if !global.quiet {
+                    print("account \(account.url) now uses a new \(key) key")
+                }
             } catch {
-                throw CommandFailure.failed(error.description)
+                throw CommandFailure.failed("\(error)")
             }
         }
     }
@@ -165,13 +205,21 @@ extension AccountCommand {
 
         func run() async throws {
             let store = try acme.stateDirectory()
-            let client = try await acme.connect(try acme.serverURL(in: store))
+            let url = try acme.serverURL(in: store)
+            let client = try await acme.connect(url)
             let recorder = try await openRecorder(global, store: store)
             do {
-                try await AccountManager(client: client, state: store, recorder: recorder).deactivate()
-                if !global.quiet { print("account deactivated") }
+                let manager = AccountManager(client: client, state: store, recorder: recorder)
+                let accountURL = (try? manager.load())?.url ?? ""
+                try await manager.deactivate()
+                if acme.format == .json {
+                    try JSONOutput.print(AccountResult(server: url, account_url: accountURL, status: "deactivated", created: nil, terms_of_service: nil,
+                                                       key_type: nil, ca_file: nil))
+                } else if !global.quiet {
+                    print("account deactivated")
+                }
             } catch {
-                throw CommandFailure.failed(error.description)
+                throw CommandFailure.failed("\(error)")
             }
         }
     }

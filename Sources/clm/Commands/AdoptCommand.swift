@@ -37,6 +37,19 @@ struct AdoptCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the entry instead of writing it.")
     var print = false
 
+    @Option(name: .long, help: "Output format (json: the entry and what was done, as one object).")
+    var format: ResultFormat = .text
+
+    struct Result: Encodable {
+        let name: String
+        let config: String?
+        let yaml: String
+        let warnings: [String]
+        let written: Bool
+        /// The key of the certificate in service, when it became clm's current one.
+        let key: String?
+    }
+
     func validate() throws {
         if [webroot != nil, standalonePort != nil, dnsHook != nil].filter({ $0 }).count != 1 {
             throw ValidationError("choose how to answer challenges: exactly one of --webroot DIR, --standalone-port PORT, --dns-hook PATH")
@@ -58,21 +71,29 @@ struct AdoptCommand: ParsableCommand {
         let adopter = Adopter()
         do {
             let proposal = try adopter.propose(certificate, sites: sites, name: name, challengeYAML: challenge)
-            for warning in proposal.warnings { Terminal.standardError("clm: warning: \(warning)\n") }
+            let log = global.log
+            for warning in proposal.warnings { log.warning(warning) }
             if print {
-                Swift.print(proposal.yaml, terminator: "")
+                if format == .json {
+                    try JSONOutput.print(Result(name: proposal.name, config: nil, yaml: proposal.yaml, warnings: proposal.warnings, written: false, key: nil))
+                } else {
+                    Swift.print(proposal.yaml, terminator: "")
+                }
                 return
             }
             let path = try adopter.write(proposal, configPath: configOptions.path)
             // With its key at hand, the certificate in service becomes clm's current one, so
             // `renew` replaces it when it is due instead of at once.
-            if let seeded = try? seedStateDirectory(name: proposal.name, certificate: certificate) {
+            let seeded = try? seedStateDirectory(name: proposal.name, certificate: certificate)
+            if format == .json {
+                try JSONOutput.print(Result(name: proposal.name, config: path, yaml: proposal.yaml, warnings: proposal.warnings, written: true, key: seeded))
+            } else if let seeded {
                 Swift.print("\(proposal.name): managed from now on (\(path)); the certificate in service (key \(seeded)) renews when due")
             } else {
                 Swift.print("\(proposal.name): managed from now on (\(path)); `clm renew \(proposal.name)` issues and deploys it")
             }
         } catch {
-            throw CommandFailure.failed(error.description)
+            throw CommandFailure.failed("\(error)")
         }
     }
 

@@ -21,6 +21,8 @@ struct DiagnoseCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The server: host:port, [v6]:port, or host (port 443).", valueName: "host:port"))
     var endpoint: String
 
+    @OptionGroup var logging: LogOptions
+
     @Option(name: .long, help: ArgumentHelp("Server name to send and check (default: the host).", valueName: "name"))
     var sni: String?
 

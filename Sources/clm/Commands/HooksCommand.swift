@@ -14,6 +14,7 @@ struct HooksCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List hooks, checks and reloads per certificate.")
         @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var logging: LogOptions
         @Option(name: .long, help: "Output format.") var format: PlanFormat = .table
 
         /// One command clm runs: a hook (pre/deploy/post), a target's check or reload, or a runtime-API swap.
@@ -97,9 +98,24 @@ struct HooksCommand: ParsableCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a certificate's pre/deploy/post hooks and config checks with CLM_HOOK_TEST=1; writes and reloads nothing.")
+            abstract: "Run a certificate's pre/deploy/post hooks and config checks with CLM_HOOK_TEST=1, and try its HAProxy runtime-API sockets; writes and reloads nothing.")
         @OptionGroup var configOptions: ConfigOptions
+        @OptionGroup var logging: LogOptions
+        @Option(name: .long, help: "Output format.") var format: ResultFormat = .text
         @Argument(help: "Managed certificate name.") var name: String
+
+        /// One thing tried: a hook or check (argv) or a runtime-API socket.
+        struct Result: Encodable {
+            let phase: String
+            let argv: [String]?
+            let socket: String?
+            let ok: Bool
+            let status: Int32?
+            let timed_out: Bool
+            let seconds: Double?
+            let output: String?
+            let error: String?
+        }
 
         func run() throws {
             let config = try configOptions.load()
@@ -112,30 +128,56 @@ struct HooksCommand: ParsableCommand {
             env["CLM_FULLCHAIN_PATH"] = stored + "/fullchain.pem"
             env["CLM_CHAIN_PATH"] = stored + "/chain.pem"
             var runs: [(String, Argv, [String: String])] = []
+            var results: [Result] = []
             for target in certificate.targets {
                 if case .command(let check, _) = target.reload, !check.isEmpty { runs.append(("check", check, target.environment)) }
+                // The runtime API is tried with a harmless `show info`: a wrong socket must show now, not after an order.
+                if case .haproxyRuntimeAPI(let socket) = target.reload {
+                    let problem = Preflight.runtimeAPIProblem(socket, timeout: config.renew.hookTimeoutSeconds)
+                    results.append(Result(phase: "runtime-api", argv: nil, socket: socket, ok: problem == nil, status: nil, timed_out: false,
+                                          seconds: nil, output: nil, error: problem))
+                }
             }
             for (phase, list) in [("pre", certificate.hooks.pre + config.hooks.pre), ("deploy", certificate.hooks.deploy + config.hooks.deploy),
                                   ("post", certificate.hooks.post + config.hooks.post)] {
                 for argv in list { runs.append((phase, argv, [:])) }
             }
-            if runs.isEmpty { print("\(name): no hooks or checks configured"); return }
-            var failed = 0
             for (phase, argv, targetEnv) in runs {
                 var phaseEnv = env.merging(targetEnv) { $1 }
                 phaseEnv["CLM_PHASE"] = phase
                 do {
-                    let outcome = try HookRunner().run(argv, environment: phaseEnv, timeout: config.renew.hookTimeoutSeconds)
-                    let verdict = outcome.timedOut ? "TIMED OUT" : outcome.status == 0 ? "ok" : "FAILED (status \(outcome.status))"
-                    print("\(phase): \(argv.joined(separator: " ")): \(verdict) in \(String(format: "%.2f", outcome.seconds)) s")
-                    for line in outcome.output.split(separator: "\n").suffix(20) { print("  | \(line)") }
-                    if !outcome.succeeded { failed += 1 }
+                    let outcome = try HookRunner(policy: config.hookEnvironment).run(argv, environment: phaseEnv, timeout: config.renew.hookTimeoutSeconds)
+                    results.append(Result(phase: phase, argv: argv, socket: nil, ok: outcome.succeeded, status: outcome.status, timed_out: outcome.timedOut,
+                                          seconds: (outcome.seconds * 1000).rounded() / 1000, output: outcome.output, error: nil))
                 } catch {
-                    print("\(phase): \(argv.joined(separator: " ")): FAILED: \(error)")
-                    failed += 1
+                    results.append(Result(phase: phase, argv: argv, socket: nil, ok: false, status: nil, timed_out: false, seconds: nil, output: nil,
+                                          error: "\(error)"))
                 }
             }
+            if format == .json {
+                try JSONOutput.print(results)
+            } else if results.isEmpty {
+                print("\(name): no hooks or checks configured")
+            } else {
+                for result in results { Self.show(result) }
+            }
+            let failed = results.filter { !$0.ok }.count
             if failed > 0 { throw CommandFailure.failed("\(failed) hook(s) failed") }
+        }
+
+        static func show(_ result: Result) {
+            if let socket = result.socket {
+                print("runtime-api: \(socket): " + (result.error.map { "FAILED: \($0)" } ?? "ok"))
+                return
+            }
+            let command = (result.argv ?? []).joined(separator: " ")
+            if let error = result.error {
+                print("\(result.phase): \(command): FAILED: \(error)")
+                return
+            }
+            let verdict = result.timed_out ? "TIMED OUT" : result.status == 0 ? "ok" : "FAILED (status \(result.status ?? -1))"
+            print("\(result.phase): \(command): \(verdict) in \(String(format: "%.2f", result.seconds ?? 0)) s")
+            for line in (result.output ?? "").split(separator: "\n").suffix(20) { print("  | \(line)") }
         }
     }
 }

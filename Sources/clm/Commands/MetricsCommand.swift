@@ -53,7 +53,7 @@ struct ServeCommand: ParsableCommand {
         do { server = try MetricsServer(address: metrics, inventory: inventory, version: CLMVersion.current) } catch {
             throw CommandFailure.usage(error.description)
         }
-        if !global.quiet { Terminal.standardError("clm: serving http://\(metrics.split(separator: ":").dropLast().joined(separator: ":")):\(server.port)/metrics\n") }
+        global.log.info("serving http://\(metrics.split(separator: ":").dropLast().joined(separator: ":")):\(server.port)/metrics")
         server.serveForever()
     }
 }

@@ -26,7 +26,10 @@ struct RenewCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Renew with at most this much left (e.g. 30d).", valueName: "duration"))
     var due: String?
 
-    @Flag(name: .customLong("dry-run"), help: "Run the ACME flow (staging_server if configured) but deploy nothing; print the plan.")
+    @Flag(name: .customLong("dry-run"), help: """
+        Never orders from the production CA. With acme.staging_server: order from it, deploy nothing, run no hooks. \
+        Without: plan and preflight only.
+        """)
     var dryRun = false
 
     @Flag(name: .customLong("plan-only"), help: "Print the plan only; do not contact the CA.")
@@ -69,8 +72,8 @@ enum PlanFormat: String, ExpressibleByArgument, CaseIterable { case table, json 
 func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptions, format: PlanFormat) async throws {
     let state = try deployState(global)
     let quiet = global.quiet
-    var renewer = Renewer(config: config, stateRoot: state.root, inventoryPath: state.inventory,
-                          log: { message in if !quiet { Terminal.standardError("clm: \(message)\n") } })
+    let log = global.log
+    var renewer = Renewer(config: config, stateRoot: state.root, inventoryPath: state.inventory, log: { log.info($0) })
     renewer.crash = CrashInjector.fromProcess()
     let started = Date()
     let summary: Renewer.Summary
@@ -89,14 +92,21 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
             if let outcome = summary.outcomes.first(where: { $0.name == item.name }) {
                 row["failed"] = outcome.failed
                 row["deployed"] = outcome.deployed
+                if !outcome.notes.isEmpty { row["notes"] = outcome.notes }
                 if let error = outcome.error { row["error"] = error }
                 if let fingerprint = outcome.issuedFingerprint { row["issuedFingerprint"] = fingerprint }
             }
             return row
         }
-        let data = try JSONSerialization.data(withJSONObject: ["plan": plan, "seconds": elapsed], options: [.prettyPrinted, .sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        var result: [String: Any] = ["plan": plan, "seconds": elapsed]
+        switch summary.dryRun {
+        case .staging(let url)?: result["dryRun"] = ["mode": "staging", "server": url, "message": summary.dryRun?.description ?? ""]
+        case .planned?: result["dryRun"] = ["mode": "plan", "message": summary.dryRun?.description ?? ""]
+        case nil: break
+        }
+        try JSONOutput.print(object: result)
     } else {
+        if let dryRun = summary.dryRun { print(dryRun.description) }
         let due = summary.plan.filter { $0.action != .none }
         if options.planOnly || options.dryRun || !quiet {
             print("plan: \(due.count) of \(summary.plan.count) certificate(s) to act on (\(String(format: "%.3f", elapsed)) s)")
@@ -138,7 +148,7 @@ func recordAndNotify(_ summary: Renewer.Summary, config: ClmConfig, inventoryPat
         }
     }
     guard let settings = config.notify else { return }
-    let notifier = Notifier(settings: settings, log: { log.warning($0) })
+    let notifier = Notifier(settings: settings, policy: config.hookEnvironment, log: { log.warning($0) })
     let results = acted.map { Notifier.Result(name: $0.name, failed: $0.failed, message: $0.error) }
     for event in await notifier.process(results, inventory: inventory, now: now) {
         log.info("notified \(event.event.rawValue) of \(event.certificate)")

@@ -18,6 +18,17 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Output file.", valueName: "path"), completion: .file(extensions: ["html"]))
     var html: String
 
+    @Option(name: .long, help: "Format of the summary on standard output.")
+    var format: ResultFormat = .text
+
+    struct Summary: Encodable {
+        let path: String
+        let certificates: Int
+        let findings: Int
+        let renewals: Int
+        let generated_at: String
+    }
+
     func run() throws {
         let inventory = try global.openInventory()
         let now = Date()
@@ -35,7 +46,12 @@ struct ReportCommand: ParsableCommand {
         do { try AtomicFile.write(Array(report.render().utf8), to: html, mode: 0o644) } catch {
             throw CommandFailure.failed("cannot write \(html): \(error)")
         }
-        if !global.quiet { print("Wrote \(html) (\(certificates.count) certificates).") }
+        if format == .json {
+            try JSONOutput.print(Summary(path: html, certificates: certificates.count, findings: report.findings.count,
+                                         renewals: report.renewals.count, generated_at: Timestamp.rfc3339(Int64(now.timeIntervalSince1970))))
+        } else if !global.quiet {
+            print("Wrote \(html) (\(certificates.count) certificates).")
+        }
     }
 }
 

@@ -68,6 +68,17 @@ struct RequestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Orders to run at once when several certificates are requested.")
     var concurrency: Int = 8
 
+    /// One requested certificate, for `--format json`.
+    struct Result: Encodable {
+        let name: String
+        let issued: Bool
+        let not_after: String?
+        let serial: String?
+        let fingerprint_sha256: String?
+        let directory: String?
+        let error: String?
+    }
+
     func validate() throws {
         if names.isEmpty { throw ValidationError("give the certificate's NAME (e.g. clm request www --domains example.com,www.example.com)") }
         if names.count == 1 && domains == nil && !names[0].contains("=") { throw ValidationError("--domains is required") }
@@ -99,7 +110,13 @@ struct RequestCommand: AsyncParsableCommand {
         let client = try await acme.connect(url, connections: min(concurrency, 8))
         let recorder = try await openRecorder(global, store: store)
         let account: AccountCredentials
-        do { account = try AccountManager(client: client, state: store, recorder: recorder).load() } catch {
+        do {
+            // The CA may have forgotten the account (a restarted test CA): register again once with the stored contact.
+            let contact = (try? store.loadAccount(directoryURL: url))?.stored.contact ?? []
+            let checked = try await AccountManager(client: client, state: store, recorder: recorder).loadChecked(reregisterWith: contact)
+            account = checked.credentials
+            if checked.reregistered { global.log.warning("\(url) no longer knew the stored account (accountDoesNotExist); registered a new one") }
+        } catch {
             throw CommandFailure.failed(error.description)
         }
         let solver: any ChallengeSolver
@@ -128,22 +145,28 @@ struct RequestCommand: AsyncParsableCommand {
                                                preferredChain: preferredChain, replaces: replaces))
         }
         let quiet = global.quiet
-        let issuer = Issuer(client: client, account: account, solver: solver, recorder: recorder, state: store,
-                            log: { if !quiet { Issuer.standardErrorLog($0) } })
+        let log = global.log
+        let issuer = Issuer(client: client, account: account, solver: solver, recorder: recorder, state: store, log: { log.info($0) })
         var failures: [String] = []
         var issuedDirectories: [String] = []
-        for result in await issuer.obtainAll(requests, concurrency: concurrency) {
+        var results: [Result] = []
+        for (request, result) in zip(requests, await issuer.obtainAll(requests, concurrency: concurrency)) {
             switch result {
             case .success(let issued):
                 issuedDirectories.append(store.certificateDirectory(issued.name))
-                if !quiet {
-                    let expires = RFC3339.format(issued.certificate.notAfter)
+                let expires = RFC3339.format(issued.certificate.notAfter)
+                results.append(Result(name: issued.name, issued: true, not_after: expires, serial: issued.certificate.serialHex,
+                                      fingerprint_sha256: issued.certificate.sha256Hex, directory: store.certificateDirectory(issued.name), error: nil))
+                if !quiet && acme.format == .text {
                     print("\(issued.name): issued, expires \(expires), serial \(issued.certificate.serialHex), files in \(store.certificateDirectory(issued.name))")
                 }
             case .failure(let error):
                 failures.append(error.description)
+                results.append(Result(name: request.name, issued: false, not_after: nil, serial: nil, fingerprint_sha256: nil, directory: nil,
+                                      error: error.description))
             }
         }
+        if acme.format == .json { try JSONOutput.print(results) }
         // Issued certificates join the inventory like any other, located in the state dir.
         if !issuedDirectories.isEmpty {
             let path = try global.inventoryPath()
@@ -152,6 +175,8 @@ struct RequestCommand: AsyncParsableCommand {
                 global.log.warning("issued certificates were not added to the inventory: \(error)")
             }
         }
-        if !failures.isEmpty { throw CommandFailure.failed(failures.joined(separator: "\nclm: error: ")) }
+        // One log line per failure, so each is its own JSON object under --log-format json.
+        for failure in failures { log.error(failure) }
+        if !failures.isEmpty { throw CommandFailure.findings }
     }
 }

@@ -19,6 +19,14 @@ struct RevokeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("RFC 5280 reason: \(RevocationReason.allCases.map(\.name).joined(separator: ", ")).", valueName: "reason"))
     var reason: String?
 
+    struct Result: Encodable {
+        let name: String
+        let revoked: Bool
+        let serial: String
+        let fingerprint_sha256: String
+        let reason: String?
+    }
+
     func validate() throws {
         if let reason, RevocationReason.allCases.first(where: { $0.name == reason }) == nil {
             throw ValidationError("unknown --reason \(reason); use one of \(RevocationReason.allCases.map(\.name).joined(separator: ", "))")
@@ -36,7 +44,11 @@ struct RevokeCommand: AsyncParsableCommand {
             let account = try AccountManager(client: client, state: store, recorder: recorder).load()
             let code = reason.flatMap { r in RevocationReason.allCases.first { $0.name == r } }
             try await client.revoke(certificateDER: certificate.der, reason: code, account: account)
-            if !global.quiet { print("\(name): revoked serial \(certificate.serialHex)" + (reason.map { " (\($0))" } ?? "")) }
+            if acme.format == .json {
+                try JSONOutput.print(Result(name: name, revoked: true, serial: certificate.serialHex, fingerprint_sha256: certificate.sha256Hex, reason: reason))
+            } else if !global.quiet {
+                print("\(name): revoked serial \(certificate.serialHex)" + (reason.map { " (\($0))" } ?? ""))
+            }
         } catch let error as ACMEError {
             throw CommandFailure.failed("\(name): \(error)")
         } catch {

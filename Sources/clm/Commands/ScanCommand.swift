@@ -12,8 +12,8 @@ struct ScanCommand: AsyncParsableCommand {
         discussion: """
             Directories are walked recursively. Files are recognised by content, not name: PEM (bundles, \
             chains, CRLF), DER, PKCS#7, PKCS#12 and private keys (PKCS#1, PKCS#8, SEC1). Unchanged files \
-            (same inode, size, mtime) are not read again. Problems are listed as warnings; the exit code \
-            stays 0.
+            (same inode, size, mtime) are not read again. Problems inside the tree are warnings on standard \
+            error and the exit code stays 0; a PATH that does not exist is an error (exit 2).
             """
     )
 
@@ -54,6 +54,13 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A root or config that is not there is a typo or a missing mount, not an empty tree.
+        for (option, files) in [("", paths), ("--nginx ", nginx), ("--haproxy ", haproxy)] {
+            for file in files {
+                var info = stat()
+                if lstat(file, &info) != 0 { throw CommandFailure.usage("\(option)\(file): \(String(cString: strerror(errno)))") }
+            }
+        }
         let path = try global.inventoryPath()
         var options = FileScanner.Options()
         options.walker = FileWalker.Options(maxFileSize: maxFileSize, excludes: exclude)
@@ -135,11 +142,8 @@ struct ScanCommand: AsyncParsableCommand {
                 print("  \(site.server.rawValue) \(site.location): \(Self.describe(site)) -> \(site.certPath)")
             }
         }
-        let palette = Palette(enabled: Terminal.useColor)
-        if !config.warnings.isEmpty {
-            print(palette.yellow("Config warnings (\(config.warnings.count)):"))
-            for warning in config.warnings { print("  \(warning)") }
-        }
+        let log = global.log
+        for warning in config.warnings { log.warning("config: \(warning)") }
         if let scan = config.scan { printSummary(scan, elapsed: 0, label: "Certificate files named by the configs") }
     }
 
@@ -187,15 +191,11 @@ struct ScanCommand: AsyncParsableCommand {
                   + "\(summary.certificatesSeen) certificate locations, \(summary.certificatesNew) new certificates, "
                   + "\(summary.keysSeen) private keys, \(summary.locationsGone) locations gone.")
         }
-        if !summary.warnings.isEmpty {
-            let palette = Palette(enabled: Terminal.useColor)
-            print(palette.yellow("Warnings (\(summary.warnings.count)):"))
-            for warning in summary.warnings { print("  \(warning.ref): \(warning.reason)") }
-        }
-        if !summary.notes.isEmpty && !global.quiet {
-            print("Recognised, not inventoried (\(summary.notes.count)):")
-            for note in summary.notes { print("  \(note.ref): \(note.reason)") }
-        }
+        // Warnings are diagnostics, not results: standard error, through the log (--quiet drops them).
+        let log = global.log
+        for warning in summary.warnings { log.warning("\(warning.ref): \(warning.reason)") }
+        // Files recognised but not inventoried (CRLs, CSRs): one info line each, on the log too.
+        for note in summary.notes { log.info("\(note.ref): \(note.reason)") }
     }
 }
 

@@ -3,6 +3,9 @@ internal import CShims
 
 /// Runs a hook executable with an argv (never through a shell), extra
 /// environment variables, a time limit, and its output captured for the log.
+/// Every hook clm runs goes through here (deploy hooks, target checks and
+/// reloads, notify commands, dns-01 hooks), so all share one environment
+/// policy (``HookEnvironment``) and one way of being killed.
 ///
 /// Output is read with poll(2) on one pipe shared by stdout and stderr, so a
 /// chatty hook cannot fill a pipe and stall; past the deadline the hook's
@@ -36,11 +39,32 @@ public struct HookRunner: Sendable {
 
     /// Keeps at most this much output (the tail), so a runaway hook cannot exhaust memory.
     public var outputLimit = 64 * 1024
+    /// What the hook inherits from clm's environment, and the aliases it gets.
+    public var policy: HookEnvironment
 
-    public init() {}
+    public init(policy: HookEnvironment = HookEnvironment()) {
+        self.policy = policy
+    }
 
-    /// Runs `argv[0]` with `argv[1...]`. `environment` is added to a minimal
-    /// inherited environment (PATH, HOME, LANG, TZ).
+    /// ``run(_:environment:timeout:)`` on a thread of its own, awaited: the
+    /// wait is blocking (poll, waitpid) and must not hold a cooperative thread.
+    public func runDetached(_ argv: [String], environment: [String: String], timeout: Double) async throws(Failure) -> Outcome {
+        let result: Result<Outcome, Failure> = await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: outcome(argv, environment: environment, timeout: timeout)) }
+            thread.name = "clm-hook"
+            thread.start()
+        }
+        return try result.get()
+    }
+
+    /// ``run(_:environment:timeout:)`` as a value, to hand across a thread
+    /// (no typed `do` inside the closure itself).
+    func outcome(_ argv: [String], environment: [String: String], timeout: Double) -> Result<Outcome, Failure> {
+        do throws(Failure) { return .success(try run(argv, environment: environment, timeout: timeout)) } catch { return .failure(error) }
+    }
+
+    /// Runs `argv[0]` with `argv[1...]`. `environment` (the CLM_* variables)
+    /// is added to what ``policy`` lets through, with its aliases.
     public func run(_ argv: [String], environment: [String: String], timeout: Double) throws(Failure) -> Outcome {
         guard let executable = argv.first else { throw .notExecutable("(empty command)") }
         let resolved = Self.resolve(executable)
@@ -74,8 +98,7 @@ public struct HookRunner: Sendable {
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
 
-        var env = Self.baseEnvironment()
-        for (key, value) in environment { env[key] = value }
+        let env = policy.environment(environment)
         let envStrings = env.map { "\($0.key)=\($0.value)" }.sorted()
 
         var pid: pid_t = 0
@@ -141,20 +164,14 @@ public struct HookRunner: Sendable {
                        seconds: Date().timeIntervalSince(started))
     }
 
-    static func resolve(_ executable: String) -> String {
+    /// The executable `argv[0]` names: itself when it has a slash, else the first match on PATH.
+    public static func resolve(_ executable: String) -> String {
         if executable.contains("/") { return executable }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         for directory in path.split(separator: ":") where access("\(directory)/\(executable)", X_OK) == 0 {
             return "\(directory)/\(executable)"
         }
         return executable
-    }
-
-    static func baseEnvironment(from inherited: [String: String] = ProcessInfo.processInfo.environment) -> [String: String] {
-        var env: [String: String] = ["PATH": inherited["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
-        // Not CLM_CRASH_AT: crash injection is for clm itself, never for the hooks it runs.
-        for key in ["HOME", "LANG", "LC_ALL", "TZ", "CLM_HOME"] { if let value = inherited[key] { env[key] = value } }
-        return env
     }
 
     static func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
