@@ -13,7 +13,59 @@ public struct ConfigLocation: Sendable, Codable, Hashable, CustomStringConvertib
 
 /// Which server software a site was found in.
 public enum ConfigServer: String, Sendable, Codable, Hashable {
-    case nginx, haproxy
+    case nginx, haproxy, postfix, dovecot
+}
+
+/// One port a site's certificate is served on, with how a client reaches TLS
+/// there: STARTTLS of a mail protocol, or TLS from the first byte.
+///
+/// Mail servers serve one certificate on ports that differ in this (Postfix
+/// 25/587 STARTTLS and 465 implicit TLS), so the port alone does not say it.
+public struct SiteListener: Sendable, Codable, Hashable, CustomStringConvertible {
+    public var address: String
+    public var port: UInt16
+    /// The server's own name for the listener: a master.cf service
+    /// (`submission`), a Dovecot `inet_listener` (`imaps`).
+    public var service: String
+    /// The protocol spoken on the port (`smtp`, `imap`, `pop3`), or nil for HTTP.
+    public var application: String?
+    /// Whether TLS starts with STARTTLS (true) or with the first byte (false).
+    public var starttls: Bool
+
+    public init(address: String, port: UInt16, service: String, application: String?, starttls: Bool) {
+        self.address = address
+        self.port = port
+        self.service = service
+        self.application = application
+        self.starttls = starttls
+    }
+
+    /// `127.0.0.1:587 starttls=smtp` or `127.0.0.1:465 tls=smtp`: the endpoint
+    /// as a `--targets` / `verify:` entry understands it.
+    public var endpointSpec: String {
+        let host = address == "*" || address.isEmpty ? "*" : address
+        let base = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        guard let application else { return base }
+        return base + (starttls ? " starttls=" : " tls=") + application
+    }
+
+    public var description: String { "\(service) \(endpointSpec)" }
+}
+
+/// A TLS setting in effect for a site and where it was set, so advice can
+/// name the line to change (`smtpd_tls_protocols` at main.cf:41).
+public struct ConfigDirective: Sendable, Codable, Hashable, CustomStringConvertible {
+    public var name: String
+    public var value: String
+    public var location: ConfigLocation
+
+    public init(name: String, value: String, location: ConfigLocation) {
+        self.name = name
+        self.value = value
+        self.location = location
+    }
+
+    public var description: String { "\(name) = \(value) (\(location))" }
 }
 
 /// One certificate a server configuration serves, with the names and ports
@@ -35,6 +87,15 @@ public struct ConfigSite: Sendable, Codable, Hashable {
     /// Absolute path of the key; for HAProxy the combined PEM when no
     /// separate `.key` file exists.
     public var keyPath: String?
+    /// Per-port detail where the server mixes STARTTLS and implicit TLS
+    /// (Postfix, Dovecot); empty for web servers.
+    public var listeners: [SiteListener] = []
+    /// TLS settings in effect for this site (protocols, CA file, client
+    /// certificates), with their lines; empty where not read.
+    public var directives: [ConfigDirective] = []
+    /// `server` for the server side; `client` for a certificate the server
+    /// presents when it connects out (Postfix smtp_tls_cert_file).
+    public var role: String = "server"
 
     public init(server: ConfigServer, location: ConfigLocation, names: [String], ports: [UInt16], addresses: [String],
                 certPath: String, keyPath: String?) {

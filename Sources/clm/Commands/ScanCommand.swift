@@ -45,9 +45,20 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("HAProxy config to read (bind ... crt, crt-list); repeatable.", valueName: "file"), completion: .file())
     var haproxy: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Postfix config directory to read (main.cf, master.cf -o, SNI maps); repeatable.", valueName: "dir"),
+            completion: .directory)
+    var postfix: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Dovecot config to read (follows !include); repeatable.", valueName: "file"), completion: .file())
+    var dovecot: [String] = []
+
+    @Flag(name: .customLong("mail-configs"), help: "Also read the mail servers' configs in the standard places (/etc/postfix, /etc/dovecot/dovecot.conf).")
+    var mailConfigs = false
+
     func validate() throws {
-        if paths.isEmpty && endpoints.endpoint.isEmpty && endpoints.targets.isEmpty && nginx.isEmpty && haproxy.isEmpty {
-            throw ValidationError("give at least one path, --endpoint, --targets, --nginx or --haproxy (e.g. clm scan /etc/ssl)")
+        if paths.isEmpty && endpoints.endpoint.isEmpty && endpoints.targets.isEmpty && nginx.isEmpty && haproxy.isEmpty
+            && postfix.isEmpty && dovecot.isEmpty && !mailConfigs {
+            throw ValidationError("give at least one path, --endpoint, --targets, --nginx, --haproxy, --postfix, --dovecot or --mail-configs (e.g. clm scan /etc/ssl)")
         }
         if format == .csv { throw ValidationError("--format csv is for listings; use table or json") }
         try endpoints.validate()
@@ -67,7 +78,17 @@ struct ScanCommand: AsyncParsableCommand {
         }
         let targets = try endpoints.targetList()
         let progress = ProgressLine(enabled: !global.quiet)
+        var (postfix, dovecot) = (self.postfix, self.dovecot)
+        if mailConfigs {
+            let standard = ConfigDiscovery.standardMailConfigs()
+            postfix += standard.postfix.filter { !postfix.contains($0) }
+            dovecot += standard.dovecot.filter { !dovecot.contains($0) }
+            if standard.postfix.isEmpty && standard.dovecot.isEmpty && !global.quiet {
+                Terminal.standardError("clm: --mail-configs: no /etc/postfix/main.cf or /etc/dovecot/dovecot.conf here\n")
+            }
+        }
         let (paths, nginx, haproxy, scanOptions) = (self.paths, self.nginx, self.haproxy, options)
+        let (mailPostfix, mailDovecot) = (postfix, dovecot)
         // Files and configs: SQLite and file I/O, on a thread of their own.
         let results: (ScanRecorder.Summary?, ConfigDiscovery.Summary?) = try await Offload.run { () throws -> (ScanRecorder.Summary?, ConfigDiscovery.Summary?) in
             let inventory: Inventory
@@ -86,8 +107,11 @@ struct ScanCommand: AsyncParsableCommand {
                 progress.clear()
             }
             var configSummary: ConfigDiscovery.Summary?
-            if !nginx.isEmpty || !haproxy.isEmpty {
-                do { configSummary = try ConfigDiscovery(inventory: inventory, scannerOptions: scanOptions).discover(nginx: nginx, haproxy: haproxy) } catch {
+            if !nginx.isEmpty || !haproxy.isEmpty || !mailPostfix.isEmpty || !mailDovecot.isEmpty {
+                do {
+                    configSummary = try ConfigDiscovery(inventory: inventory, scannerOptions: scanOptions)
+                        .discover(nginx: nginx, haproxy: haproxy, postfix: mailPostfix, dovecot: mailDovecot)
+                } catch {
                     throw CommandFailure.failed("\(error)")
                 }
             }
@@ -131,8 +155,14 @@ struct ScanCommand: AsyncParsableCommand {
         if !global.quiet {
             print("Read \(config.configFiles.count) config files: \(config.sites.count) TLS sites.")
             for site in config.sites {
+                if site.role == "client" {
+                    print("  \(site.server.rawValue) \(site.location): client certificate (outgoing connections) -> \(site.certPath)")
+                    continue
+                }
                 let names = site.names.isEmpty ? "(no server_name)" : site.names.joined(separator: " ")
-                print("  \(site.server.rawValue) \(site.location): \(names) on \(site.ports.map(String.init).joined(separator: ",")) -> \(site.certPath)")
+                let ports = site.listeners.isEmpty ? site.ports.map(String.init).joined(separator: ",")
+                    : site.listeners.map { "\($0.port) (\($0.service), \($0.starttls ? "STARTTLS" : "TLS"))" }.joined(separator: ", ")
+                print("  \(site.server.rawValue) \(site.location): \(names) on \(ports) -> \(site.certPath)")
             }
         }
         let palette = Palette(enabled: Terminal.useColor)
@@ -225,20 +255,42 @@ struct ScanSummaryJSON: Encodable {
     }
 
     struct Site: Encodable {
+        struct Listener: Encodable {
+            let address: String
+            let port: UInt16
+            let service: String
+            let protocol_name: String?
+            let starttls: Bool
+        }
+
+        struct Directive: Encodable {
+            let name: String
+            let value: String
+            let config: String
+        }
+
         let server: String
+        let role: String
         let config: String
         let names: [String]
         let ports: [UInt16]
         let certificate: String
         let key: String?
+        let listeners: [Listener]?
+        let directives: [Directive]?
 
         init(_ site: ConfigSite) {
             server = site.server.rawValue
+            role = site.role
             config = site.location.description
             names = site.names
             ports = site.ports
             certificate = site.certPath
             key = site.keyPath
+            listeners = site.listeners.isEmpty ? nil : site.listeners.map {
+                Listener(address: $0.address, port: $0.port, service: $0.service, protocol_name: $0.application, starttls: $0.starttls)
+            }
+            directives = site.directives.isEmpty ? nil : site.directives.map { Directive(name: $0.name, value: $0.value, config: $0.location.description) }
         }
     }
 
