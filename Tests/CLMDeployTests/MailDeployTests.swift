@@ -205,6 +205,50 @@ struct MailDeployTests {
         _ = served
     }
 
+    @Test("clm scan --postfix records the mail site with its ports; clm adopt writes a postfix target that deploys and verifies both ports")
+    func scanAdoptDeployThroughTheBinary() async throws {
+        let temp = try TemporaryDirectory(prefix: "clm-postfix-adopt")
+        chmod(temp.path, 0o755)
+        let sets = try await SetFactory.make(temp)
+        let tls = temp.path + "/tls/mail"
+        let served = try await sets.plainFiles("mail", names: ["mail.example.test"], in: tls)
+        let postfix = try LocalPostfix.start(tls: ["smtpd_tls_chain_files = \(tls)/privkey.pem, \(tls)/fullchain.pem"],
+                                             listeners: [.init("smtp"), .init("smtps", implicitTLS: true)])
+        defer { postfix.stop() }
+        let configPath = temp.path + "/clm.yaml"
+        try "acme: { server: https://127.0.0.1:1/dir }\n".write(toFile: configPath, atomically: true, encoding: .utf8)
+        let clm = try AdoptAndHooksCommandTests.Clm(state: temp.path + "/state")
+
+        let scan = try await clm("scan", "--postfix", postfix.configDirectory, "--format", "json")
+        #expect(scan.status == 0, "\(scan.stderrText)")
+        let json = try #require(try AdoptAndHooksCommandTests.json(scan) as? [String: Any])
+        let sites = try #require(json["sites"] as? [[String: Any]])
+        let site = try #require(sites.first { $0["server"] as? String == "postfix" })
+        let listeners = try #require(site["listeners"] as? [[String: Any]])
+        #expect(Set(listeners.compactMap { $0["starttls"] as? Bool }) == [true, false], "\(listeners)")
+
+        let listed = try #require(try AdoptAndHooksCommandTests.json(try await clm("inventory", "list", "--format", "json")) as? [[String: Any]])
+        let id = try #require(listed.first { $0["fingerprint_sha256"] as? String == served }?["id"] as? Int)
+        let adopt = try await clm("adopt", "\(id)", "--webroot", "/var/www/acme", "--config", configPath)
+        #expect(adopt.status == 0, "\(adopt.stdoutText)\(adopt.stderrText)")
+        let loaded = try ConfigLoader().load(path: configPath)
+        let certificate = try #require(loaded.certificates.first)
+        let target = try #require(certificate.targets.first)
+        #expect(target.label == "postfix" && target.kind == .directory(tls))
+        #expect(target.reload == .command(check: ["postfix", "-c", postfix.configDirectory, "check"],
+                                          reload: ["postfix", "-c", postfix.configDirectory, "reload"]))
+        #expect(Set(target.verifyEndpoints.map(\.port)) == Set(postfix.ports.values))
+        #expect(Set(target.verifyEndpoints.map(\.starttls)) == [.smtp, StartTLSProtocol.none])
+
+        // The adopted entry deploys: a new set, reloaded with its check/reload, served on both ports.
+        let state = temp.path + "/state"
+        let new = try await sets.store("new", names: ["mail.example.test"], name: certificate.name, stateRoot: state)
+        let material = try CertificateMaterial.load(name: certificate.name, directory: state + "/certificates/" + certificate.name)
+        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil).first)
+        #expect(report.succeeded, "\(report.error?.description ?? "")")
+        for endpoint in target.verifyEndpoints { #expect(try TLSEndpointProbe().settledFingerprint(endpoint, expecting: new) == new) }
+    }
+
     @Test("clm adopt of a Postfix site writes a postfix target with the instance's check/reload and a verify entry per port")
     func adoptWritesMailTarget() {
         let site = SiteRecord(source: "postfix", configFile: "/srv/postfix/main.cf", configLine: 20, serverNames: [],
