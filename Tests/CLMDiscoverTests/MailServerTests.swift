@@ -125,6 +125,67 @@ struct MailServerTests {
         #expect(byAddress.addresses == ["127.0.0.1"])
     }
 
+    @Test("Dovecot details: $protocols, protocol blocks, port = 0, submission and sieve defaults, ssl = no")
+    func dovecotDetails() throws {
+        let dir = try temporary("clm-dc-details")
+        try FileManager.default.createDirectory(atPath: dir + "/conf.d", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/protocols.d", withIntermediateDirectories: true)
+        try "protocols = $protocols sieve\n".write(toFile: dir + "/protocols.d/sieve.protocol", atomically: true, encoding: .utf8)
+        try """
+            protocols = imap submission
+            !include_try protocols.d/*.protocol
+            ssl_cert = </tls/main.pem
+            ssl_key = </tls/main.key
+            service imap-login {
+              inet_listener imaps {
+                port = 0
+              }
+            }
+            protocol submission {
+              ssl_cert = </tls/submission.pem
+            }
+
+            """.write(toFile: dir + "/dovecot.conf", atomically: true, encoding: .utf8)
+        let scan = DovecotConfigReader().read(mainFile: dir + "/dovecot.conf")
+        let global = try #require(scan.sites.first { $0.certPath == "/tls/main.pem" })
+        #expect(Set(global.ports) == [143, 587, 4190], "imaps is off (port = 0); sieve comes from $protocols")
+        let submission = try #require(scan.sites.first { $0.certPath == "/tls/submission.pem" })
+        #expect(submission.ports == [587])
+        #expect(submission.keyPath == "/tls/main.key", "the global key applies inside the protocol block")
+        #expect(submission.listeners.first?.application == "smtp" && submission.listeners.first?.starttls == true)
+
+        try "ssl = no\nssl_cert = </tls/main.pem\n".write(toFile: dir + "/off.conf", atomically: true, encoding: .utf8)
+        #expect(DovecotConfigReader().read(mainFile: dir + "/off.conf").sites.isEmpty)
+    }
+
+    @Test("Postfix details: -o { name = value }, a chain file that puts the certificate before the key, legacy smtpd_use_tls")
+    func postfixDetails() throws {
+        let dir = try temporary("clm-pf-details")
+        let leaf = try ca.issue("mail.example.test")
+        try FileManager.default.copyItem(atPath: leaf.certPath, toPath: dir + "/cert.pem")
+        try FileManager.default.copyItem(atPath: leaf.keyPath, toPath: dir + "/key.pem")
+        try """
+            smtpd_use_tls = yes
+            smtpd_tls_cert_file = \(dir)/cert.pem
+            smtpd_tls_key_file = \(dir)/key.pem
+
+            """.write(toFile: dir + "/main.cf", atomically: true, encoding: .utf8)
+        try """
+            smtp      inet  n       -       y       -       -       smtpd
+            submission inet n       -       y       -       -       smtpd
+              -o { smtpd_tls_chain_files = \(dir)/cert.pem, \(dir)/key.pem }
+              -o smtpd_tls_security_level=encrypt
+
+            """.write(toFile: dir + "/master.cf", atomically: true, encoding: .utf8)
+        let scan = PostfixConfigReader().read(configDirectory: dir + "/main.cf")
+        let main = try #require(scan.sites.first { $0.location.file.hasSuffix("main.cf") })
+        #expect(main.ports == [25], "legacy smtpd_use_tls turns TLS on; 'smtp' is port 25")
+        #expect(main.addresses == ["*"])
+        let submission = try #require(scan.sites.first { $0.ports == [587] })
+        #expect(submission.location == ConfigLocation(file: dir + "/master.cf", line: 2))
+        #expect(scan.warnings.contains { $0.message.contains("before its key") }, "\(scan.warnings)")
+    }
+
     @Test("Broken Postfix and Dovecot configs give file:line warnings")
     func brokenConfigs() throws {
         let dir = try temporary("clm-mail-broken")
