@@ -12,11 +12,14 @@ public final class LocalPostfix: @unchecked Sendable {
         public var implicitTLS: Bool
         /// Extra `-o name=value` overrides.
         public var overrides: [String]
+        /// A fixed port (25, 465 ...) instead of a free one.
+        public var port: Int?
 
-        public init(_ name: String, implicitTLS: Bool = false, overrides: [String] = []) {
+        public init(_ name: String, implicitTLS: Bool = false, overrides: [String] = [], port: Int? = nil) {
             self.name = name
             self.implicitTLS = implicitTLS
             self.overrides = overrides
+            self.port = port
         }
     }
 
@@ -37,7 +40,10 @@ public final class LocalPostfix: @unchecked Sendable {
 
     /// Writes the config (`tls` = main.cf lines for the certificate, e.g.
     /// `smtpd_tls_chain_files = KEY, CERT`) and starts the master.
-    public static func start(tls: [String], listeners: [Listener], extraMain: [String] = []) throws -> LocalPostfix {
+    ///
+    /// - Parameter address: the loopback address every listener binds (a spare
+    ///   127.x.y.z lets tests use the standard ports).
+    public static func start(tls: [String], listeners: [Listener], extraMain: [String] = [], address: String = "127.0.0.1") throws -> LocalPostfix {
         let binary = try TestSupport.requireTool("postfix", package: "postfix")
         let directory = try TestSupport.temporaryDirectory("clm-postfix")
         chmod(directory, 0o755)   // the postfix user walks it
@@ -48,7 +54,7 @@ public final class LocalPostfix: @unchecked Sendable {
         var ports: [String: Int] = [:]
         var used: Set<Int> = []
         for listener in listeners {
-            var port = try TestSupport.freePort()
+            var port = try listener.port ?? TestSupport.freePort()
             while used.contains(port) { port = try TestSupport.freePort() }
             used.insert(port)
             ports[listener.name] = port
@@ -60,7 +66,8 @@ public final class LocalPostfix: @unchecked Sendable {
             "command_directory = /usr/sbin",
             "daemon_directory = /usr/lib/postfix/sbin",
             "mail_owner = postfix",
-            "inet_interfaces = 127.0.0.1",
+            // Postfix knows only 127.0.0.1 as a local address; the services below bind their address explicitly.
+            "inet_interfaces = \(address == "127.0.0.1" ? address : "all")",
             "inet_protocols = ipv4",
             "maillog_file = \(directory)/maillog",
             "maillog_file_prefixes = \(directory)",
@@ -75,7 +82,7 @@ public final class LocalPostfix: @unchecked Sendable {
         try (main.joined(separator: "\n") + "\n").write(toFile: etc + "/main.cf", atomically: true, encoding: .utf8)
         var master = "# private test instance written by LocalPostfix\n"
         for listener in listeners {
-            master += "127.0.0.1:\(ports[listener.name]!) inet n - n - - smtpd\n"
+            master += "\(address):\(ports[listener.name]!) inet n - n - - smtpd\n"
             if listener.implicitTLS { master += "  -o smtpd_tls_wrappermode=yes\n" }
             for override in listener.overrides { master += "  -o \(override)\n" }
         }
@@ -109,7 +116,7 @@ public final class LocalPostfix: @unchecked Sendable {
         try MailServerPID.startDaemon(binary, ["-c", etc, "start"], environment: ["MAIL_CONFIG": etc, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
                                       log: directory + "/start.log")
         for _ in 0..<200 {
-            if ports.values.allSatisfy({ TestSupport.isListening(port: $0) }) { return server }
+            if ports.values.allSatisfy({ MailServerPID.isListening(address, $0) }) { return server }
             usleep(25_000)
         }
         let log = (try? String(contentsOfFile: directory + "/maillog", encoding: .utf8)) ?? ""
@@ -148,7 +155,9 @@ public final class LocalDovecot: @unchecked Sendable {
     deinit { stop() }
 
     /// `ssl` = the lines of conf.d/10-ssl.conf (`ssl_cert = </path` ...).
-    public static func start(ssl: [String], protocols: String = "imap pop3") throws -> LocalDovecot {
+    /// `address` and `fixedPorts` (`imap` → 143 ...) put the listeners on the standard ports of a spare loopback address.
+    public static func start(ssl: [String], protocols: String = "imap pop3", address: String = "127.0.0.1",
+                             fixedPorts: [String: Int] = [:]) throws -> LocalDovecot {
         let binary = try TestSupport.requireTool("dovecot", package: "dovecot-imapd dovecot-pop3d")
         let directory = try TestSupport.temporaryDirectory("clm-dovecot")
         chmod(directory, 0o755)   // dovecot and dovenull walk it
@@ -157,7 +166,7 @@ public final class LocalDovecot: @unchecked Sendable {
         var ports: [String: Int] = [:]
         var used: Set<Int> = []
         for name in ["imap", "imaps", "pop3", "pop3s"] {
-            var port = try TestSupport.freePort()
+            var port = try fixedPorts[name] ?? TestSupport.freePort()
             while used.contains(port) { port = try TestSupport.freePort() }
             used.insert(port)
             ports[name] = port
@@ -170,7 +179,7 @@ public final class LocalDovecot: @unchecked Sendable {
             log_path = \(directory)/dovecot.log
             info_log_path = \(directory)/dovecot.log
             instance_name = \(instance)
-            listen = 127.0.0.1
+            listen = \(address)
             protocols = \(protocols)
             default_internal_user = dovecot
             default_login_user = dovenull
@@ -220,7 +229,7 @@ public final class LocalDovecot: @unchecked Sendable {
         let server = LocalDovecot(directory: directory, config: config, ports: ports)
         try MailServerPID.startDaemon(binary, ["-c", config], environment: nil, log: directory + "/start.log")
         for _ in 0..<200 {
-            if ports.values.allSatisfy({ TestSupport.isListening(port: $0) }) { return server }
+            if ports.values.allSatisfy({ MailServerPID.isListening(address, $0) }) { return server }
             usleep(25_000)
         }
         server.stop()
@@ -263,6 +272,18 @@ enum MailServerPID {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             throw TestSupportError.commandFailed(command: ([binary] + arguments).joined(separator: " "), status: process.terminationStatus, stderr: text)
         }
+    }
+
+    /// True when something accepts TCP connections on address:port (IPv4).
+    static func isListening(_ address: String, _ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = in_port_t(UInt16(port).bigEndian)
+        sin.sin_addr.s_addr = inet_addr(address)
+        return withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
     }
 
     static func read(_ path: String) -> Int32? {
