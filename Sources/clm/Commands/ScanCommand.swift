@@ -159,7 +159,7 @@ struct ScanCommand: AsyncParsableCommand {
                     print("  \(site.server.rawValue) \(site.location): client certificate (outgoing connections) -> \(site.certPath)")
                     continue
                 }
-                let names = site.names.isEmpty ? "(no server_name)" : site.names.joined(separator: " ")
+                let names = site.names.isEmpty ? (site.listeners.isEmpty ? "(no server_name)" : "(any name)") : site.names.joined(separator: " ")
                 let ports = site.listeners.isEmpty ? site.ports.map(String.init).joined(separator: ",")
                     : site.listeners.map { "\($0.port) (\($0.service), \($0.starttls ? "STARTTLS" : "TLS"))" }.joined(separator: ", ")
                 print("  \(site.server.rawValue) \(site.location): \(names) on \(ports) -> \(site.certPath)")
