@@ -275,6 +275,14 @@ struct MailServerTests {
             #expect(error.description.contains("--starttls imap"), "\(error)")
         case .success: Issue.record("expected a wrong-protocol answer")
         }
+        // No --starttls on a STARTTLS port with an unusual number: the greeting names the flag to use.
+        let plain = TLSTarget(host: "127.0.0.1", port: UInt16(dovecot.ports["pop3"]!), starttls: StartTLSProtocol.none)
+        switch await prober.probe(plain) {
+        case let .failure(error):
+            guard case let .notTLS(_, detail) = error else { Issue.record("got \(error)"); return }
+            #expect(detail.contains("POP3") && detail.contains("--starttls pop3"), "\(error)")
+        case .success: Issue.record("expected a wrong-protocol answer")
+        }
         // The right flag works, and the session after TLS is accepted.
         let right = TLSTarget(host: "127.0.0.1", port: UInt16(dovecot.ports["imap"]!), starttls: .imap)
         let result = try await prober.probe(right).get()

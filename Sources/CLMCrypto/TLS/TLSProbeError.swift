@@ -55,8 +55,9 @@ public enum TLSProbeError: Error, Sendable, CustomStringConvertible {
             "\(e): the server speaks TLS from the first byte here (implicit TLS) and sent no \(requested.rawValue.uppercased()) "
                 + "greeting; drop --starttls (or use --starttls none)"
         case let .wrongProtocol(e, requested, found, greeting):
-            "\(e): the server speaks \(found.uppercased()) here, not \(requested.rawValue.uppercased()) (greeting: \(greeting.prefix(120)))"
-                + (StartTLSProtocol(rawValue: found).map { "; use --starttls \($0.rawValue)" } ?? "; this is not a mail port")
+            "\(e): the server speaks \(found.uppercased()) here, not \(requested == .none ? "TLS" : requested.rawValue.uppercased()) "
+                + "(greeting: \(greeting.prefix(120)))"
+                + (StartTLSProtocol(rawValue: found).map { "; use --starttls \($0.rawValue)" } ?? "; this is not a TLS or mail port")
         case let .handshakeFailed(e, error):
             "\(e): TLS handshake failed: \(error)"
         case let .setupFailed(e, error):

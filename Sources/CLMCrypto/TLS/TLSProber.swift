@@ -160,6 +160,11 @@ public final class TLSProber: Sendable {
                 return .success(Session(accepted: true, result: result, failure: nil))
             }
             if Self.looksLikePlaintext(error) {
+                // A plaintext greeting where TLS was expected: name the protocol, so the answer is the right --starttls.
+                if inspect, target.starttls == .none, let (found, greeting) = plaintextGreeting(addresses, deadline: deadline) {
+                    let flag = StartTLSProtocol(rawValue: found).map { "; use --starttls \($0.rawValue)" } ?? ""
+                    return .failure(.notTLS(endpoint: endpoint, detail: "it greets in plaintext as \(found.uppercased()): \(greeting.prefix(120))\(flag)"))
+                }
                 return .failure(.notTLS(endpoint: endpoint, detail: error.stack.first?.text ?? "unexpected reply"))
             }
             if inspect { return .failure(.handshakeFailed(endpoint: endpoint, error: error)) }
@@ -222,6 +227,16 @@ public final class TLSProber: Sendable {
                 return .failed(error)
             }
         }
+    }
+
+    /// The first line a plaintext server sends on a new connection, with the
+    /// protocol it shows (SMTP, IMAP, POP3, ...), waiting at most a second.
+    private func plaintextGreeting(_ addresses: [ResolvedAddress], deadline: Deadline) -> (String, String)? {
+        let wait = Deadline(seconds: min(1, Double(deadline.remainingMilliseconds) / 1000))
+        guard case let .success(socket) = ProbeSocket.connect(to: addresses, deadline: wait),
+              case let .success(bytes) = socket.receive(max: 4096, deadline: wait) else { return nil }
+        let line = String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
+        return MailGreeting.protocolName(of: line).map { ($0, line) }
     }
 
     /// OpenSSL reasons that mean the bytes received were not a TLS record.

@@ -127,7 +127,7 @@ public enum Diagnoser {
         case let .wrongProtocol(endpoint, requested, found, greeting):
             let flag = StartTLSProtocol(rawValue: found).map { "--starttls \($0.rawValue)" }
             finding = Finding(code: .connectWrongProtocol, severity: .high,
-                              title: "The server speaks \(found.uppercased()) here, not \(requested.rawValue.uppercased())",
+                              title: "The server speaks \(found.uppercased()) here, not \(requested == .none ? "TLS" : requested.rawValue.uppercased())",
                               evidence: ["\(endpoint) greeted: \(greeting.prefix(200))"],
                               fix: flag.map { "Run again with \($0) (or leave --starttls out on the protocol's standard port)." }
                                   ?? "This is not a mail port; pick the port of the service you mean.",
