@@ -186,8 +186,8 @@ _clm() {
 
 _clm_scan() {
     repeating_flags=()
-    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
-    repeating_options=(--exclude --endpoint --targets --nginx --haproxy)
+    non_repeating_flags=(-q --quiet -v --verbose --mail-configs --version -h --help)
+    repeating_options=(--exclude --endpoint --targets --nginx --haproxy --postfix --dovecot)
     non_repeating_options=(--db --log-format --max-file-size --pkcs12-password-file --format --sni --starttls --ports --concurrency --timeout --ca-file)
     __clm_offer_flags_options -1
 
@@ -246,6 +246,14 @@ _clm_scan() {
         return
         ;;
     '--haproxy')
+        __clm_add_completions -f
+        return
+        ;;
+    '--postfix')
+        __clm_add_completions -d
+        return
+        ;;
+    '--dovecot')
         __clm_add_completions -f
         return
         ;;
@@ -338,13 +346,21 @@ _clm_diagnose() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--log-format --sni --starttls --ca-file --timeout --format)
+    non_repeating_options=(--log-format --postfix --dovecot --sni --starttls --ca-file --timeout --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--log-format')
         __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--postfix')
+        __clm_add_completions -d
+        return
+        ;;
+    '--dovecot')
+        __clm_add_completions -f
         return
         ;;
     '--sni')

@@ -23,7 +23,7 @@ function __clm_parse_tokens -S
         __clm_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'scan'
-            __clm_parse_subcommand -r 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'exclude=+' 'max-file-size=' 'pkcs12-password-file=' 'format=' 'endpoint=+' 'sni=' 'starttls=' 'targets=+' 'ports=' 'concurrency=' 'timeout=' 'ca-file=' 'nginx=+' 'haproxy=+' 'version' 'h/help'
+            __clm_parse_subcommand -r 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'exclude=+' 'max-file-size=' 'pkcs12-password-file=' 'format=' 'endpoint=+' 'sni=' 'starttls=' 'targets=+' 'ports=' 'concurrency=' 'timeout=' 'ca-file=' 'nginx=+' 'haproxy=+' 'postfix=+' 'dovecot=+' 'mail-configs' 'version' 'h/help'
         case 'inventory'
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -33,7 +33,7 @@ function __clm_parse_tokens -S
                 __clm_parse_subcommand 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'version' 'h/help'
             end
         case 'diagnose'
-            __clm_parse_subcommand 1 'q/quiet' 'v/verbose' 'log-format=' 'sni=' 'starttls=' 'ca-file=' 'timeout=' 'format=' 'version' 'h/help'
+            __clm_parse_subcommand 1 'q/quiet' 'v/verbose' 'log-format=' 'postfix=' 'dovecot=' 'sni=' 'starttls=' 'ca-file=' 'timeout=' 'format=' 'version' 'h/help'
         case 'account'
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -177,6 +177,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm s
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" ca-file' -l 'ca-file' -d 'Verify endpoints against these CAs (PEM) instead of the system store.' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan"' -l 'nginx' -d 'nginx main config to read (follows include); repeatable.' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan"' -l 'haproxy' -d 'HAProxy config to read (bind ... crt, crt-list); repeatable.' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan"' -l 'postfix' -d 'Postfix config directory to read (main.cf, master.cf -o, SNI maps); repeatable.' -rfa '(__clm_complete_directories)'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan"' -l 'dovecot' -d 'Dovecot config to read (follows !include); repeatable.' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" mail-configs' -l 'mail-configs' -d 'Also read the mail servers\' configs in the standard places (/etc/postfix, /etc/dovecot/dovecot.conf).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory" version' -l 'version' -d 'Show the version.'
@@ -202,6 +205,8 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm i
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" postfix' -l 'postfix' -d 'Postfix config directory of this server: fixes name its files and lines.' -rfa '(__clm_complete_directories)'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" dovecot' -l 'dovecot' -d 'Dovecot config of this server: fixes name its files and lines.' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" sni' -l 'sni' -d 'Server name to send and check (default: the host).' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" starttls' -l 'starttls' -d 'STARTTLS dialogue: smtp, imap, pop3 or none (default: from the port: 25/587 smtp, 143 imap, 110 pop3).' -rfka 'none smtp imap pop3'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm diagnose" ca-file' -l 'ca-file' -d 'Trust these CAs (PEM) instead of the system store, e.g. a private CA.' -rF

@@ -215,14 +215,15 @@ public struct Deployer: Sendable {
                 }
             }
             if states[index].ok {
-                for receipt in states[index].receipts {
-                    guard let endpoint = receipt.target.verify else { continue }
-                    do {
-                        try verifier.require(job.material.fingerprint, at: endpoint)
-                        states[index].notes.append("\(endpoint) serves the new certificate")
-                    } catch {
-                        states[index].error = error
-                        break
+                verifying: for receipt in states[index].receipts {
+                    for endpoint in receipt.target.verifyEndpoints {
+                        do {
+                            try verifier.require(job.material.fingerprint, at: endpoint)
+                            states[index].notes.append("\(endpoint) serves the new certificate")
+                        } catch {
+                            states[index].error = error
+                            break verifying
+                        }
                     }
                 }
             }
@@ -247,12 +248,14 @@ public struct Deployer: Sendable {
         }
         for index in states.indices where states[index].rolledBack {
             for receipt in states[index].receipts {
-                guard let endpoint = receipt.target.verify, let previous = receipt.previousFingerprint else { continue }
-                do {
-                    try EndpointVerifier(probe: probe, attempts: max(1, verifyAttempts / 2)).require(previous, at: endpoint)
-                    states[index].notes.append("\(endpoint) serves the previous certificate again")
-                } catch {
-                    states[index].notes.append("after rollback, \(endpoint): \(error)")
+                guard let previous = receipt.previousFingerprint else { continue }
+                for endpoint in receipt.target.verifyEndpoints {
+                    do {
+                        try EndpointVerifier(probe: probe, attempts: max(1, verifyAttempts / 2)).require(previous, at: endpoint)
+                        states[index].notes.append("\(endpoint) serves the previous certificate again")
+                    } catch {
+                        states[index].notes.append("after rollback, \(endpoint): \(error)")
+                    }
                 }
             }
         }

@@ -16,6 +16,10 @@ public enum TLSProbeError: Error, Sendable, CustomStringConvertible {
     case notTLS(endpoint: String, detail: String)
     /// The plaintext STARTTLS dialogue did not lead to TLS.
     case starttlsRefused(endpoint: String, protocol: StartTLSProtocol, reply: String)
+    /// STARTTLS was asked for, but the port speaks TLS from the first byte.
+    case implicitTLS(endpoint: String, requested: StartTLSProtocol)
+    /// STARTTLS of one protocol was asked for, but the greeting is another's.
+    case wrongProtocol(endpoint: String, requested: StartTLSProtocol, found: String, greeting: String)
     case handshakeFailed(endpoint: String, error: OpenSSLError)
     /// The probe's own setup failed (bad CA file, out of memory).
     case setupFailed(endpoint: String, error: OpenSSLError)
@@ -25,6 +29,7 @@ public enum TLSProbeError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .dnsFailure(e, _), let .connectionRefused(e, _), let .timeout(e, _, _),
              let .connectionFailed(e, _), let .notTLS(e, _), let .starttlsRefused(e, _, _),
+             let .implicitTLS(e, _), let .wrongProtocol(e, _, _, _),
              let .handshakeFailed(e, _), let .setupFailed(e, _):
             e
         }
@@ -46,6 +51,13 @@ public enum TLSProbeError: Error, Sendable, CustomStringConvertible {
                 + "if it expects STARTTLS, pass --starttls smtp|imap|pop3"
         case let .starttlsRefused(e, proto, reply):
             "\(e): \(proto.rawValue.uppercased()) STARTTLS refused; server said: \(reply)"
+        case let .implicitTLS(e, requested):
+            "\(e): the server speaks TLS from the first byte here (implicit TLS) and sent no \(requested.rawValue.uppercased()) "
+                + "greeting; drop --starttls (or use --starttls none)"
+        case let .wrongProtocol(e, requested, found, greeting):
+            "\(e): the server speaks \(found.uppercased()) here, not \(requested == .none ? "TLS" : requested.rawValue.uppercased()) "
+                + "(greeting: \(greeting.prefix(120)))"
+                + (StartTLSProtocol(rawValue: found).map { "; use --starttls \($0.rawValue)" } ?? "; this is not a TLS or mail port")
         case let .handshakeFailed(e, error):
             "\(e): TLS handshake failed: \(error)"
         case let .setupFailed(e, error):

@@ -16,6 +16,14 @@ public struct TLSProbeOptions: Sendable, Hashable {
     /// When the server asked for a client certificate in TLS 1.3, how long to
     /// wait after the handshake for its verdict (an alert means required).
     public var clientCertificateVerdictWait: Double
+    /// On mail ports, send the protocol's first command after the handshake
+    /// (EHLO, CAPABILITY, CAPA) and keep the reply: a server may accept the
+    /// handshake and refuse the session (``TLSProbeResult/session``).
+    public var checkSession = false
+    /// With STARTTLS asked for: seconds to wait for the plaintext greeting
+    /// before checking whether the port speaks TLS first (implicit TLS), so
+    /// that misuse is named without waiting for the whole timeout.
+    public var greetingWait: Double = 1
 
     public init(connectTimeout: Double = 5, handshakeTimeout: Double = 10, caFile: String? = nil,
                 probeVersions: Bool = false, readServerClock: Bool = false,
@@ -29,9 +37,11 @@ public struct TLSProbeOptions: Sendable, Hashable {
     }
 
     /// One timeout for both phases (the CLI's `--timeout`).
-    public init(timeout: Double, caFile: String? = nil, probeVersions: Bool = false, readServerClock: Bool = false) {
+    public init(timeout: Double, caFile: String? = nil, probeVersions: Bool = false, readServerClock: Bool = false,
+                checkSession: Bool = false) {
         self.init(connectTimeout: timeout, handshakeTimeout: timeout, caFile: caFile,
                   probeVersions: probeVersions, readServerClock: readServerClock,
                   clientCertificateVerdictWait: min(0.5, timeout))
+        self.checkSession = checkSession
     }
 }

@@ -33,6 +33,12 @@ public struct TLSProbeResult: Sendable, Codable, Hashable {
     public var serverDate: Date?
     /// The plaintext lines exchanged before STARTTLS (server replies only).
     public var starttlsTranscript: [String]
+    /// The first command after the handshake and the server's answer, when
+    /// ``TLSProbeOptions/checkSession`` was set and the port speaks a mail protocol.
+    public var session: SessionCheck?
+
+    /// The server software named in the greeting (`Postfix`, `Dovecot`), if any.
+    public var software: String? { MailGreeting.software(in: starttlsTranscript + (session?.replies ?? [])) }
 
     public init(target: TLSTarget, address: String, peerChain: [[UInt8]], verifiedChain: [[UInt8]],
                 protocolVersion: String, cipher: String, clientCertificate: ClientCertificateRequest,

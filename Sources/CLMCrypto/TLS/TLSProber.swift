@@ -83,7 +83,7 @@ public final class TLSProber: Sendable {
     }
 
     private func runSession(_ target: TLSTarget, addresses: [ResolvedAddress], context: TLSClientContext,
-                            inspect: Bool) -> Result<Session, TLSProbeError> {
+                            inspect: Bool, within outer: Deadline? = nil) -> Result<Session, TLSProbeError> {
         let endpoint = target.description
         let socket: ProbeSocket
         switch ProbeSocket.connect(to: addresses, deadline: Deadline(seconds: options.connectTimeout)) {
@@ -96,11 +96,26 @@ public final class TLSProber: Sendable {
         case let .failure(.other(reason)):
             return .failure(.connectionFailed(endpoint: endpoint, reason: reason))
         }
-        let deadline = Deadline(seconds: options.handshakeTimeout)
+        let deadline = outer ?? Deadline(seconds: options.handshakeTimeout)
         var dialogue = StartTLSDialogue(socket: socket, deadline: deadline)
-        switch dialogue.run(target.starttls) {
+        var outcome = dialogue.run(target.starttls, greetingWait: inspect && target.starttls != .none ? options.greetingWait : nil)
+        if case .failure(.noGreeting) = outcome {
+            // Silence where a greeting belongs: an implicit-TLS port waits for our ClientHello.
+            var direct = target
+            direct.starttls = .none
+            if case let .success(session) = runSession(direct, addresses: addresses, context: main, inspect: false, within: deadline),
+               session.accepted {
+                return .failure(.implicitTLS(endpoint: endpoint, requested: target.starttls))
+            }
+            outcome = dialogue.run(target.starttls)
+        }
+        switch outcome {
         case .success: break
-        case .failure(.timeout):
+        case .failure(.tlsFirst):
+            return .failure(.implicitTLS(endpoint: endpoint, requested: target.starttls))
+        case let .failure(.wrongProtocol(found, greeting)):
+            return .failure(.wrongProtocol(endpoint: endpoint, requested: target.starttls, found: found, greeting: greeting))
+        case .failure(.timeout), .failure(.noGreeting):
             return .failure(.timeout(endpoint: endpoint, phase: .starttls, seconds: options.handshakeTimeout))
         case let .failure(.closed(transcript)):
             let said = transcript.isEmpty ? "(nothing; connection closed)" : transcript.joined(separator: " | ")
@@ -145,6 +160,11 @@ public final class TLSProber: Sendable {
                 return .success(Session(accepted: true, result: result, failure: nil))
             }
             if Self.looksLikePlaintext(error) {
+                // A plaintext greeting where TLS was expected: name the protocol, so the answer is the right --starttls.
+                if inspect, target.starttls == .none, let (found, greeting) = plaintextGreeting(addresses, deadline: deadline) {
+                    let flag = StartTLSProtocol(rawValue: found).map { "; use --starttls \($0.rawValue)" } ?? ""
+                    return .failure(.notTLS(endpoint: endpoint, detail: "it greets in plaintext as \(found.uppercased()): \(greeting.prefix(120))\(flag)"))
+                }
                 return .failure(.notTLS(endpoint: endpoint, detail: error.stack.first?.text ?? "unexpected reply"))
             }
             if inspect { return .failure(.handshakeFailed(endpoint: endpoint, error: error)) }
@@ -152,15 +172,25 @@ public final class TLSProber: Sendable {
         case .done:
             guard inspect else { return .success(Session(accepted: true, result: nil, failure: nil)) }
             var clientCertificate = ClientCertificateRequest.notRequested
+            var pending: [UInt8] = []
             if clm_SSL_client_cert_requested(ssl) != 0 {
-                clientCertificate = serverHangsUp(ssl, socket: socket) ? .required : .optional
+                let verdict = serverHangsUp(ssl, socket: socket)
+                clientCertificate = verdict.hungUp ? .required : .optional
+                pending = verdict.received
             }
             var result = collect(ssl, target: target, socket: socket, clientCertificate: clientCertificate,
                                  transcript: dialogue.transcript)
+            if options.checkSession, clientCertificate != .required, let proto = target.sessionProtocol {
+                var session = StartTLSDialogue(socket: SSLChannel(ssl: ssl, socket: socket), deadline: deadline, pending: pending)
+                result.session = session.afterHandshake(proto, implicit: target.starttls == .none)
+                if target.starttls == .none, options.readServerClock, proto == .smtp, let replies = result.session?.replies {
+                    result.serverDate = ServerClock.dateInSMTPBanner(replies)
+                }
+            }
             if options.readServerClock {
                 if target.starttls == .smtp {
                     result.serverDate = ServerClock.dateInSMTPBanner(dialogue.transcript)
-                } else if target.starttls == .none, clientCertificate != .required,
+                } else if target.starttls == .none, clientCertificate != .required, target.sessionProtocol == nil,
                           ![465, 993, 995].contains(target.port) {
                     result.serverDate = httpDate(ssl, socket: socket, host: target.serverName ?? target.host)
                 }
@@ -199,6 +229,16 @@ public final class TLSProber: Sendable {
         }
     }
 
+    /// The first line a plaintext server sends on a new connection, with the
+    /// protocol it shows (SMTP, IMAP, POP3, ...), waiting at most a second.
+    private func plaintextGreeting(_ addresses: [ResolvedAddress], deadline: Deadline) -> (String, String)? {
+        let wait = Deadline(seconds: min(1, Double(deadline.remainingMilliseconds) / 1000))
+        guard case let .success(socket) = ProbeSocket.connect(to: addresses, deadline: wait),
+              case let .success(bytes) = socket.receive(max: 4096, deadline: wait) else { return nil }
+        let line = String(decoding: bytes.prefix { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
+        return MailGreeting.protocolName(of: line).map { ($0, line) }
+    }
+
     /// OpenSSL reasons that mean the bytes received were not a TLS record.
     private static func looksLikePlaintext(_ error: OpenSSLError) -> Bool {
         let reasons: Set<Int> = [Int(SSL_R_WRONG_VERSION_NUMBER), Int(SSL_R_PACKET_LENGTH_TOO_LONG),
@@ -209,19 +249,21 @@ public final class TLSProber: Sendable {
 
     /// TLS 1.3 servers judge the client certificate after the handshake:
     /// read briefly; an alert or a close means the certificate was required.
-    private func serverHangsUp(_ ssl: OpaquePointer, socket: ProbeSocket) -> Bool {
+    /// Data that arrives instead (an implicit-TLS greeting) is returned, so
+    /// the session check still sees it.
+    private func serverHangsUp(_ ssl: OpaquePointer, socket: ProbeSocket) -> (hungUp: Bool, received: [UInt8]) {
         let deadline = Deadline(seconds: options.clientCertificateVerdictWait)
-        var byte: UInt8 = 0
+        var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
-            let rc = SSL_read(ssl, &byte, 1)
-            if rc > 0 { return false }
+            let rc = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            if rc > 0 { return (false, Array(buffer[0..<Int(rc)])) }
             let code = SSL_get_error(ssl, rc)
             if code == SSL_ERROR_WANT_READ {
-                guard socket.wait(forWriting: false, deadline: deadline) else { return false }
+                guard socket.wait(forWriting: false, deadline: deadline) else { return (false, []) }
                 continue
             }
             OpenSSLError.clearQueue()
-            return true
+            return (true, [])
         }
     }
 
@@ -289,5 +331,43 @@ public final class TLSProber: Sendable {
             }
         }
         return nil
+    }
+}
+
+/// The TLS session as a ``LineChannel``: SSL_read / SSL_write on the
+/// non-blocking socket, waiting with poll(2) until the deadline.
+private struct SSLChannel: LineChannel {
+    let ssl: OpaquePointer
+    let socket: ProbeSocket
+
+    func receive(max: Int, deadline: Deadline) -> Result<[UInt8], ProbeSocket.IOFailure> {
+        var buffer = [UInt8](repeating: 0, count: max)
+        while true {
+            let rc = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
+            if rc > 0 { return .success(Array(buffer[0..<Int(rc)])) }
+            let code = SSL_get_error(ssl, rc)
+            if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
+                guard socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) else { return .failure(.timeout) }
+                continue
+            }
+            OpenSSLError.clearQueue()
+            return .failure(.closed)
+        }
+    }
+
+    func send(_ bytes: [UInt8], deadline: Deadline) -> Result<Void, ProbeSocket.IOFailure> {
+        var written = 0
+        while written < bytes.count {
+            let rc = bytes[written...].withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
+            if rc > 0 { written += Int(rc); continue }
+            let code = SSL_get_error(ssl, rc)
+            if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
+                guard socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) else { return .failure(.timeout) }
+                continue
+            }
+            OpenSSLError.clearQueue()
+            return .failure(.closed)
+        }
+        return .success(())
     }
 }

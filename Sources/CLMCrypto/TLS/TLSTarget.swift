@@ -18,6 +18,17 @@ public enum StartTLSProtocol: String, Sendable, Codable, CaseIterable, Hashable 
         default: .none
         }
     }
+
+    /// The mail protocol spoken inside TLS on a well-known implicit-TLS port:
+    /// 465 SMTP (RFC 8314), 993 IMAP, 995 POP3.
+    public static func wellKnownImplicit(port: UInt16) -> StartTLSProtocol? {
+        switch port {
+        case 465: .smtp
+        case 993: .imap
+        case 995: .pop3
+        default: nil
+        }
+    }
 }
 
 /// One TLS endpoint to probe: where to connect, which name to ask for and to
@@ -29,13 +40,27 @@ public struct TLSTarget: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Server Name Indication; `nil` means the host name (none for IP literals).
     public var sni: String?
     public var starttls: StartTLSProtocol
+    /// On implicit TLS, the mail protocol spoken inside (`tls=imap` in a
+    /// targets line); nil means from the well-known port (465, 993, 995).
+    public var application: StartTLSProtocol?
 
     /// - Parameter starttls: `nil` picks the protocol from the well-known port.
-    public init(host: String, port: UInt16, sni: String? = nil, starttls: StartTLSProtocol? = nil) {
+    public init(host: String, port: UInt16, sni: String? = nil, starttls: StartTLSProtocol? = nil,
+                application: StartTLSProtocol? = nil) {
         self.host = host
         self.port = port
         self.sni = sni
         self.starttls = starttls ?? .wellKnown(port: port)
+        self.application = application
+    }
+
+    /// The mail protocol whose first command is sent after the handshake:
+    /// the STARTTLS protocol, else ``application``, else the well-known
+    /// implicit port's; nil for web and unknown ports.
+    public var sessionProtocol: StartTLSProtocol? {
+        if starttls != .none { return starttls }
+        if let application, application != .none { return application }
+        return StartTLSProtocol.wellKnownImplicit(port: port)
     }
 
     /// `host:port`, with IPv6 literals in brackets: `[::1]:443`.
@@ -55,6 +80,9 @@ public struct TLSTarget: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The name the certificate must cover: the SNI name, else the host.
     public var verificationName: String { serverName ?? host }
+
+    /// The standard web and mail ports `clm diagnose HOST` tries without a port.
+    public static let standardPorts: [UInt16] = [443, 25, 465, 587, 143, 993, 110, 995]
 
     /// Parses `host:port`, `[v6]:port`, or a bare `host` with `defaultPort`.
     public static func parse(_ text: String, defaultPort: UInt16? = nil, sni: String? = nil,

@@ -47,12 +47,16 @@ public struct Adopter: Sendable {
                 }
             case "haproxy":
                 targets.append("      - target: haproxy\n        path: \(Self.quote(certificatePath))\n        reload: command\(verifyLine)")
+            case "postfix", "dovecot":
+                let (target, warning) = Self.mailTarget(site, certificatePath: certificatePath)
+                targets.append(target)
+                if let warning { warnings.append(warning) }
             default:
                 continue
             }
         }
         if targets.isEmpty {
-            warnings.append("no nginx or HAProxy site in the inventory uses this certificate's files (scan with --nginx / --haproxy); add `deploy:` targets by hand")
+            warnings.append("no nginx, HAProxy, Postfix or Dovecot site in the inventory uses this certificate's files (scan with --nginx / --haproxy / --postfix / --dovecot); add `deploy:` targets by hand")
         }
         var yaml = "# Adopted from inventory certificate \(certificate.id) (\(facts.fingerprintSHA256.prefix(16))…) by clm adopt.\n"
         yaml += "certificates:\n  - name: \(Self.quote(chosen))\n    domains: [\(domains.map(Self.quote).joined(separator: ", "))]\n"
@@ -76,6 +80,55 @@ public struct Adopter: Sendable {
             }
         }
         return path
+    }
+
+    /// A `target: postfix` / `target: dovecot` entry for a mail site: the
+    /// directory of its files (or, for a Postfix file holding key and chain,
+    /// that file), the config it was read from for check and reload, and
+    /// one verify entry per port with its STARTTLS or implicit TLS.
+    static func mailTarget(_ site: SiteRecord, certificatePath: String) -> (yaml: String, warning: String?) {
+        let postfix = site.source == "postfix"
+        let directory = (certificatePath as NSString).deletingLastPathComponent
+        var lines = ["      - target: \(site.source)"]
+        var warning: String?
+        if postfix && site.keyPath == certificatePath {
+            lines.append("        path: \(quote(certificatePath))")
+        } else {
+            lines.append("        dir: \(quote(directory))")
+            let names = ((certificatePath as NSString).lastPathComponent, site.keyPath.map { ($0 as NSString).lastPathComponent })
+            if names.0 != "fullchain.pem" || (names.1 != nil && names.1 != "privkey.pem")
+                || site.keyPath.map({ ($0 as NSString).deletingLastPathComponent != directory }) ?? false {
+                let directives = postfix ? "smtpd_tls_chain_files = \(directory)/privkey.pem, \(directory)/fullchain.pem (or smtpd_tls_cert_file / smtpd_tls_key_file)"
+                                         : "ssl_cert = <\(directory)/fullchain.pem and ssl_key = <\(directory)/privkey.pem"
+                warning = "\(site.configFile):\(site.configLine) uses \(certificatePath)\(site.keyPath.map { " and " + $0 } ?? ""); clm writes "
+                    + "\(directory)/fullchain.pem and privkey.pem: set \(directives) before the first deploy"
+            }
+        }
+        // A config outside the default place: check and reload that instance.
+        let configDirectory = (site.configFile as NSString).deletingLastPathComponent
+        if postfix && configDirectory != "/etc/postfix" {
+            lines.append("        check: [postfix, -c, \(quote(configDirectory)), check]")
+            lines.append("        reload: [postfix, -c, \(quote(configDirectory)), reload]")
+        } else if !postfix {
+            var main = site.configFile
+            if (main as NSString).lastPathComponent != "dovecot.conf" {
+                let parent = (configDirectory as NSString).deletingLastPathComponent
+                main = ((configDirectory as NSString).lastPathComponent == "conf.d" ? parent : configDirectory) + "/dovecot.conf"
+            }
+            if main != "/etc/dovecot/dovecot.conf" {
+                lines.append("        check: [doveconf, -c, \(quote(main)), -n]")
+                lines.append("        reload: [doveadm, -c, \(quote(main)), reload]")
+            }
+        }
+        let endpoints = site.listen.map { entry -> String in
+            let words = entry.split(separator: " ", maxSplits: 1).map(String.init)
+            return verifyEndpoint(words[0]) + (words.count > 1 ? " " + words[1] : "")
+        }
+        if !endpoints.isEmpty {
+            lines.append("        verify:")
+            lines += endpoints.map { "          - \(quote($0))" }
+        }
+        return (lines.joined(separator: "\n"), warning)
     }
 
     /// Where to verify a site listening on `listen` ("443", "10.0.0.5:443", "[::1]:443", "*:443"):

@@ -145,19 +145,32 @@ public enum ChallengeSettings: Sendable, Hashable {
     case dnsHook(hook: String, propagationSeconds: Int64)
 }
 
-/// A host:port to probe after a reload, with the SNI name to send.
+/// A host:port to probe after a reload, with the SNI name to send and, on
+/// mail ports, how TLS starts there.
 public struct VerifyEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var serverName: String?
+    /// STARTTLS dialogue before the handshake (`starttls=smtp`), or `.none`.
+    public var starttls: StartTLSProtocol
+    /// On implicit TLS, the mail protocol inside (`tls=imap`); nil = from the
+    /// well-known port (465, 993, 995), none elsewhere.
+    public var application: StartTLSProtocol?
 
-    public init(host: String, port: Int, serverName: String? = nil) {
+    public init(host: String, port: Int, serverName: String? = nil, starttls: StartTLSProtocol = .none,
+                application: StartTLSProtocol? = nil) {
         self.host = host
         self.port = port
         self.serverName = serverName
+        self.starttls = starttls
+        self.application = application
     }
 
-    public var description: String { "\(host):\(port)" + (serverName.map { " (SNI \($0))" } ?? "") }
+    public var description: String {
+        var text = "\(host):\(port)" + (serverName.map { " (SNI \($0))" } ?? "")
+        if starttls != .none { text += " via STARTTLS \(starttls.rawValue)" } else if let application { text += " via \(application.rawValue) over TLS" }
+        return text
+    }
 }
 
 /// How a target makes its server pick up the new files.
@@ -181,17 +194,24 @@ public enum ReloadMethod: Sendable, Hashable {
 /// One place a certificate is deployed to.
 public struct DeployTarget: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
-        /// A directory with fullchain.pem, privkey.pem, cert.pem, chain.pem (nginx).
+        /// A directory with fullchain.pem, privkey.pem, cert.pem, chain.pem (nginx, Dovecot, Postfix).
         case directory(String)
-        /// One combined PEM: key, certificate, chain (HAProxy).
+        /// One combined PEM: key, certificate, chain (HAProxy; Postfix smtpd_tls_chain_files).
         case combinedFile(String)
     }
 
     public var kind: Kind
-    /// "nginx" or "haproxy" (how it was written in the config).
+    /// "nginx", "haproxy", "postfix" or "dovecot" (how it was written in the config).
     public var label: String
     public var reload: ReloadMethod
-    public var verify: VerifyEndpoint?
+    /// Endpoints probed after the reload; each must serve the new certificate
+    /// (and on mail ports answer the first command after TLS).
+    public var verifyEndpoints: [VerifyEndpoint]
+    /// The first verify endpoint (most targets have one).
+    public var verify: VerifyEndpoint? {
+        get { verifyEndpoints.first }
+        set { verifyEndpoints = newValue.map { [$0] } ?? [] }
+    }
     public var owner: String?
     public var group: String?
     public var keep: Int
@@ -204,7 +224,7 @@ public struct DeployTarget: Sendable, Hashable {
         self.kind = kind
         self.label = label
         self.reload = reload
-        self.verify = verify
+        self.verifyEndpoints = verify.map { [$0] } ?? []
         self.owner = owner
         self.group = group
         self.keep = keep
@@ -221,7 +241,7 @@ public struct DeployTarget: Sendable, Hashable {
     public var description: String { "\(label) \(path)" }
 
     var summary: String {
-        "\(label):\(path):\(reload.summary):\(verify?.description ?? ""):\(owner ?? ""):\(group ?? ""):\(keep)"
+        "\(label):\(path):\(reload.summary):\(verifyEndpoints.map(\.description).joined(separator: ",")):\(owner ?? ""):\(group ?? ""):\(keep)"
             + (environment.isEmpty ? "" : ":" + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
     }
 

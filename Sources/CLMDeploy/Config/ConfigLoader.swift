@@ -248,10 +248,12 @@ public struct ConfigLoader: Sendable {
     private func parseTarget(_ field: YAMLField, domains: [String], defaults: RenewDefaults) throws(ConfigError) -> DeployTarget {
         let f = try field.mapping(allowed: ["target", "dir", "path", "reload", "check", "command", "socket", "verify", "verify_sni",
                                             "owner", "group", "keep", "hook", "env"])
-        guard let kindField = f["target"] else { throw field.error("`target` is required (nginx or haproxy)") }
+        guard let kindField = f["target"] else { throw field.error("`target` is required (nginx, haproxy, postfix or dovecot)") }
         let label = try kindField.string()
         var target: DeployTarget
         switch label {
+        case "postfix", "dovecot":
+            target = try mailTarget(label, f, field)
         case "nginx":
             guard let dir = f["dir"] else { throw field.error("an nginx target needs `dir: /etc/nginx/tls/NAME`") }
             if f["path"] != nil { throw f["path"]!.error("nginx targets take `dir`; `path` is for haproxy") }
@@ -300,17 +302,14 @@ public struct ConfigLoader: Sendable {
                 throw f["reload"]!.error("unknown reload '\(mode)' (use runtime-api, command or none)")
             }
         default:
-            throw kindField.error("unknown target '\(label)' (use nginx or haproxy)")
+            throw kindField.error("unknown target '\(label)' (use nginx, haproxy, postfix or dovecot)")
         }
         if let verify = f["verify"] {
-            let text = try verify.string()
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
-                throw verify.error("expected host:port, e.g. 127.0.0.1:443")
-            }
-            var host = String(text[..<colon])
-            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             let sni = try f["verify_sni"]?.string() ?? domains.first { !$0.hasPrefix("*.") && Int($0.prefix(1)) == nil }
-            target.verify = VerifyEndpoint(host: host, port: port, serverName: sni)
+            let entries = verify.node.sequence != nil ? try verify.sequence() : [verify]
+            target.verifyEndpoints = try entries.map { (entry) throws(ConfigError) -> VerifyEndpoint in
+                try Self.verifyEndpoint(try entry.string(), sni: sni, field: entry)
+            }
         }
         if let owner = f["owner"] { target.owner = try owner.string() }
         if let group = f["group"] { target.group = try group.string() }
@@ -327,6 +326,68 @@ public struct ConfigLoader: Sendable {
             }
         }
         return target
+    }
+
+    /// `target: postfix` (`dir:` for key + fullchain files, or `path:` for one
+    /// combined file as smtpd_tls_chain_files reads it) and `target: dovecot`
+    /// (`dir:`): `postfix check` + `postfix reload`, `doveconf -n` + `doveadm reload`
+    /// unless `hook:` or `check:` / `reload:` say otherwise.
+    private func mailTarget(_ label: String, _ f: [String: YAMLField], _ field: YAMLField) throws(ConfigError) -> DeployTarget {
+        if let socket = f["socket"] { throw socket.error("`socket` is for haproxy runtime-api") }
+        if let command = f["command"] { throw command.error("\(label) targets take `reload: [argv]`") }
+        let kind: DeployTarget.Kind
+        switch (f["dir"], f["path"]) {
+        case (let dir?, nil): kind = .directory(try absolute(dir))
+        case (nil, let path?) where label == "postfix": kind = .combinedFile(try absolute(path))
+        case (nil, let path?): throw path.error("dovecot targets take `dir` (ssl_cert = </DIR/fullchain.pem, ssl_key = </DIR/privkey.pem)")
+        case (_?, _?): throw field.error("give either `dir` or `path`, not both")
+        case (nil, nil):
+            throw field.error(label == "postfix"
+                ? "a postfix target needs `dir: /etc/postfix/tls/NAME` (key + fullchain files) or `path: FILE` (one file for smtpd_tls_chain_files)"
+                : "a dovecot target needs `dir: /etc/dovecot/tls/NAME`")
+        }
+        var check: Argv = label == "postfix" ? ["postfix", "check"] : ["doveconf", "-n"]
+        var reload: Argv = label == "postfix" ? ["postfix", "reload"] : ["doveadm", "reload"]
+        if let c = f["check"] { check = try c.argv() }
+        if let r = f["reload"] {
+            if r.node.scalar?.string == "none" { reload = [] } else { reload = try r.argv() }
+        }
+        if let hook = f["hook"] {
+            if f["check"] != nil || f["reload"] != nil { throw hook.error("give either `hook` or `check` / `reload`, not both") }
+            let path = try hookPath(hook)
+            check = [path, "check"]
+            reload = [path, "reload"]
+        }
+        return DeployTarget(kind: kind, label: label, reload: reload.isEmpty ? .none : .command(check: check, reload: reload))
+    }
+
+    /// `host:port [starttls=smtp|imap|pop3 | tls=smtp|imap|pop3] [sni=NAME]`,
+    /// the `--targets` syntax; a bare mail port (25, 587, 143, 110) implies its STARTTLS.
+    static func verifyEndpoint(_ text: String, sni: String?, field: YAMLField) throws(ConfigError) -> VerifyEndpoint {
+        var words = text.split(separator: " ").map(String.init)
+        let address = words.isEmpty ? "" : words.removeFirst()
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) else {
+            throw field.error("expected host:port, e.g. 127.0.0.1:443 or \"127.0.0.1:587 starttls=smtp\"")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        var endpoint = VerifyEndpoint(host: host, port: port, serverName: sni, starttls: StartTLSProtocol.wellKnown(port: UInt16(port)))
+        for word in words {
+            let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw field.error("unexpected '\(word)' (use starttls=PROTO, tls=PROTO or sni=NAME)") }
+            switch parts[0] {
+            case "starttls":
+                guard let value = StartTLSProtocol(rawValue: parts[1]) else { throw field.error("starttls must be smtp, imap, pop3 or none") }
+                endpoint.starttls = value
+            case "tls":
+                guard let value = StartTLSProtocol(rawValue: parts[1]), value != .none else { throw field.error("tls must be smtp, imap or pop3") }
+                endpoint.starttls = .none
+                endpoint.application = value
+            case "sni": endpoint.serverName = parts[1]
+            default: throw field.error("unknown option '\(parts[0])' (use starttls=, tls= or sni=)")
+            }
+        }
+        return endpoint
     }
 
     /// `hook: PATH` — absolute, or relative to the config file's directory

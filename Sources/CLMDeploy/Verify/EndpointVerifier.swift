@@ -10,6 +10,9 @@ public protocol EndpointProbing: Sendable {
 /// Probes with CLMCrypto's ``TLSProber``: one in-process handshake to the
 /// endpoint's host:port with the endpoint's SNI name (the first domain unless
 /// `verify_sni` says otherwise), non-blocking socket and poll(2) deadlines.
+/// On mail ports (STARTTLS, or implicit TLS on 465/993/995 or `tls=PROTO`)
+/// the session must also still work: the first command after the handshake
+/// (EHLO, CAPABILITY, CAPA) has to be accepted.
 ///
 /// Only the leaf's fingerprint matters: the chain is checked against
 /// `caFile` (or the system store) but a failed verification does not fail the
@@ -21,7 +24,7 @@ public struct TLSEndpointProbe: EndpointProbing {
     public init(timeout: Double = 5, caFile: String? = nil) {
         self.timeout = timeout
         do throws(OpenSSLError) {
-            prober = .success(try TLSProber(options: TLSProbeOptions(timeout: timeout, caFile: caFile)))
+            prober = .success(try TLSProber(options: TLSProbeOptions(timeout: timeout, caFile: caFile, checkSession: true)))
         } catch {
             prober = .failure(error)
         }
@@ -36,11 +39,16 @@ public struct TLSEndpointProbe: EndpointProbing {
         guard let port = UInt16(exactly: endpoint.port) else {
             throw .verifyUnreachable(endpoint: endpoint.description, why: "port \(endpoint.port) is out of range")
         }
-        let target = TLSTarget(host: endpoint.host, port: port, sni: endpoint.serverName, starttls: StartTLSProtocol.none)
+        let target = TLSTarget(host: endpoint.host, port: port, sni: endpoint.serverName, starttls: endpoint.starttls,
+                               application: endpoint.application)
         switch tls.probeBlocking(target) {
         case .success(let result):
             guard let leaf = result.peerChain.first else {
                 throw .verifyUnreachable(endpoint: endpoint.description, why: "the server sent no certificate")
+            }
+            // A mail server can serve the right certificate and still refuse every session after it.
+            if let session = result.session, !session.accepted {
+                throw .verifySessionRefused(endpoint: endpoint.description, command: session.command, reply: session.serverSaid)
             }
             return Digest.sha256Hex(leaf)
         case .failure(let error):

@@ -1,9 +1,9 @@
 public import CLMInventory
 public import Foundation
 
-/// `clm scan --nginx FILE --haproxy FILE`: reads the configs, records which
-/// site uses which certificate, and scans the certificate and key files
-/// they name.
+/// `clm scan --nginx FILE --haproxy FILE --postfix DIR --dovecot FILE`: reads
+/// the configs, records which site uses which certificate, and scans the
+/// certificate and key files they name.
 public struct ConfigDiscovery {
     public struct Summary: Sendable {
         public var sites: [ConfigSite] = []
@@ -20,10 +20,21 @@ public struct ConfigDiscovery {
         self.scannerOptions = scannerOptions
     }
 
-    public func discover(nginx: [String], haproxy: [String], now: Date = Date()) throws(InventoryError) -> Summary {
+    /// Where Debian and most distributions keep the mail servers' configs
+    /// (`clm scan --mail-configs`): only those present are returned.
+    public static func standardMailConfigs() -> (postfix: [String], dovecot: [String]) {
+        let postfix = ["/etc/postfix"].filter { ConfigFiles.exists($0 + "/main.cf") }
+        let dovecot = ["/etc/dovecot/dovecot.conf"].filter(ConfigFiles.exists)
+        return (postfix, dovecot)
+    }
+
+    public func discover(nginx: [String], haproxy: [String], postfix: [String] = [], dovecot: [String] = [],
+                         now: Date = Date()) throws(InventoryError) -> Summary {
         var summary = Summary()
         var scans: [ConfigScan] = nginx.map { NginxConfigReader().read(mainFile: $0) }
         scans += haproxy.map { HAProxyConfigReader().read(mainFile: $0) }
+        scans += postfix.map { PostfixConfigReader().read(configDirectory: $0) }
+        scans += dovecot.map { DovecotConfigReader().read(mainFile: $0) }
         for scan in scans {
             summary.sites += scan.sites
             summary.warnings += scan.warnings
@@ -38,7 +49,11 @@ public struct ConfigDiscovery {
         // The certificate and key files the configs point at.
         var paths: [String] = []
         for site in summary.sites {
-            for path in [site.certPath] + (site.keyPath.map { [$0] } ?? []) where !paths.contains(path) { paths.append(path) }
+            // CA files (Dovecot ssl_ca, Postfix smtpd_tls_CAfile) hold certificates that expire too.
+            let caFiles = site.directives.filter { $0.name == "ssl_ca" || $0.name == "smtpd_tls_CAfile" }
+                .map { $0.value.hasPrefix("<") ? String($0.value.dropFirst()).trimmingCharacters(in: .whitespaces) : $0.value }
+                .filter { $0.hasPrefix("/") && ConfigFiles.exists($0) }
+            for path in [site.certPath] + (site.keyPath.map { [$0] } ?? []) + caFiles where !paths.contains(path) { paths.append(path) }
         }
         if !paths.isEmpty {
             summary.scan = try FileScanner(inventory: inventory, options: scannerOptions).scan(roots: paths, now: now)

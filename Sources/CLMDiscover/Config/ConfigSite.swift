@@ -13,7 +13,23 @@ public struct ConfigLocation: Sendable, Codable, Hashable, CustomStringConvertib
 
 /// Which server software a site was found in.
 public enum ConfigServer: String, Sendable, Codable, Hashable {
-    case nginx, haproxy
+    case nginx, haproxy, postfix, dovecot
+}
+
+/// A TLS setting in effect for a site and where it was set, so advice can
+/// name the line to change (`smtpd_tls_protocols` at main.cf:41).
+public struct ConfigDirective: Sendable, Codable, Hashable, CustomStringConvertible {
+    public var name: String
+    public var value: String
+    public var location: ConfigLocation
+
+    public init(name: String, value: String, location: ConfigLocation) {
+        self.name = name
+        self.value = value
+        self.location = location
+    }
+
+    public var description: String { "\(name) = \(value) (\(location))" }
 }
 
 /// One port a site's certificate is served on, with how a client reaches TLS
@@ -96,6 +112,9 @@ public struct ConfigSite: Sendable, Codable, Hashable {
     /// 10.0.0.1:8443` for a client certificate, the certificate an OCSP
     /// issuer belongs to.
     public var roleDetail: String?
+    /// TLS settings in effect for this site (protocols, CA file, client
+    /// certificates), with their lines; empty where not read.
+    public var directives: [ConfigDirective] = []
 
     public init(server: ConfigServer, location: ConfigLocation, names: [String], ports: [UInt16], addresses: [String],
                 certPath: String, keyPath: String?) {

@@ -17,6 +17,7 @@ enum ChainRules {
             path.append(next)
         }
         let top = path[path.count - 1]
+        let advice = ServerAdvice(c)
         let caFileAdvice = c.options.usedCAFile
             ? "The CA file given with --ca-file does not contain it."
             : "For a private CA, pass its root with --ca-file (clients need it in their trust store too)."
@@ -27,7 +28,7 @@ enum ChainRules {
                 code: .chainSelfSigned, severity: .high, title: "The certificate is self-signed",
                 evidence: ["\(leaf.subject) issued itself", "OpenSSL: \(c.result.verification.text)"],
                 fix: "Replace it with a certificate from a CA clients trust (e.g. ACME: `clm request`), or "
-                    + "distribute it to every client; \(caFileAdvice)",
+                    + "distribute it to every client. \(caFileAdvice)",
                 refusesClients: true))
         } else if code == VerifyResult.selfSignedInChain {
             findings.append(Finding(
@@ -49,9 +50,8 @@ enum ChainRules {
                     code: .chainIncomplete, severity: .high,
                     title: "The server does not send the intermediate certificate",
                     evidence: evidence,
-                    fix: "Serve the full chain: nginx ssl_certificate must point at fullchain.pem (leaf + "
-                        + "intermediates); HAProxy's crt PEM must hold leaf, intermediates and key. "
-                        + "If \(leaf.issuer) is itself a root, \(caFileAdvice)",
+                    fix: advice.fullChain + " If \(leaf.issuer) is itself a root, "
+                        + caFileAdvice.prefix(1).lowercased() + caFileAdvice.dropFirst(),
                     refusesClients: true))
             } else {
                 findings.append(Finding(
@@ -65,7 +65,7 @@ enum ChainRules {
                 code: .chainIncomplete, severity: .medium,
                 title: "The server does not send the intermediate certificate (accepted here only thanks to the local trust store)",
                 evidence: ["missing issuer: \(leaf.issuer)"],
-                fix: "Serve the full chain (leaf + intermediates) so clients without that intermediate accept it.",
+                fix: advice.fullChain + " Clients without that intermediate in their store refuse the server otherwise.",
                 refusesClients: false))
         }
 
@@ -81,8 +81,7 @@ enum ChainRules {
                     code: .chainWrongOrder, severity: .medium,
                     title: "The chain is sent in the wrong order or with unrelated certificates",
                     evidence: outOfOrder + unrelated,
-                    fix: "Order the chain file leaf first, then each issuer in turn (RFC 8446 §4.4.2); remove "
-                        + "certificates that do not belong; strict clients (older Java, some IoT stacks) refuse it.",
+                    fix: advice.chainOrder,
                     refusesClients: false))
             }
             if let root = sent.dropFirst().first(where: { $0.isSelfSigned }) {

@@ -7,10 +7,14 @@ public struct DiagnoseOptions: Sendable, Hashable {
     public var expiresSoonDays: Int
     /// Whether the probe trusted a `--ca-file` (changes the advice given).
     public var usedCAFile: Bool
+    /// The server's software and where its TLS directives are set, when clm
+    /// read its config; fix texts then name the file and line.
+    public var server: ServerHint?
 
-    public init(expiresSoonDays: Int = 30, usedCAFile: Bool = false) {
+    public init(expiresSoonDays: Int = 30, usedCAFile: Bool = false, server: ServerHint? = nil) {
         self.expiresSoonDays = expiresSoonDays
         self.usedCAFile = usedCAFile
+        self.server = server
     }
 }
 
@@ -110,7 +114,23 @@ public enum Diagnoser {
             finding = Finding(code: .connectStartTLSRefused, severity: .high,
                               title: "\(proto.rawValue.uppercased()) server refused STARTTLS",
                               evidence: ["\(endpoint) replied: \(reply)"],
-                              fix: "Enable TLS in the mail server (e.g. Postfix smtpd_tls_cert_file / Dovecot ssl = yes) or use the implicit-TLS port.",
+                              fix: "Enable TLS in the mail server (Postfix smtpd_tls_security_level = may with smtpd_tls_chain_files "
+                                  + "or smtpd_tls_cert_file; Dovecot ssl = yes with ssl_cert / ssl_key) or use the implicit-TLS port.",
+                              refusesClients: true)
+        case let .implicitTLS(endpoint, requested):
+            finding = Finding(code: .connectImplicitTLS, severity: .high,
+                              title: "This port speaks TLS from the first byte; there is no \(requested.rawValue.uppercased()) STARTTLS here",
+                              evidence: ["\(endpoint) sent no \(requested.rawValue.uppercased()) greeting but accepted a TLS handshake at once"],
+                              fix: "Run again without --starttls (or with --starttls none): 465, 993 and 995 are implicit-TLS ports (RFC 8314); "
+                                  + "STARTTLS belongs on 25/587 (SMTP), 143 (IMAP) and 110 (POP3).",
+                              refusesClients: true)
+        case let .wrongProtocol(endpoint, requested, found, greeting):
+            let flag = StartTLSProtocol(rawValue: found).map { "--starttls \($0.rawValue)" }
+            finding = Finding(code: .connectWrongProtocol, severity: .high,
+                              title: "The server speaks \(found.uppercased()) here, not \(requested == .none ? "TLS" : requested.rawValue.uppercased())",
+                              evidence: ["\(endpoint) greeted: \(greeting.prefix(200))"],
+                              fix: flag.map { "Run again with \($0) (or leave --starttls out on the protocol's standard port)." }
+                                  ?? "This is not a mail port; pick the port of the service you mean.",
                               refusesClients: true)
         case let .handshakeFailed(endpoint, openSSLError):
             finding = Finding(code: .connectHandshakeFailed, severity: .high, title: "The TLS handshake failed",

@@ -40,6 +40,8 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable, Hashable {
     case connectStartTLSRefused = "connect.starttls-refused"
     case connectHandshakeFailed = "connect.handshake-failed"
     case connectFailed = "connect.failed"
+    case connectImplicitTLS = "connect.implicit-tls"
+    case connectWrongProtocol = "connect.wrong-protocol"
     // The certificate itself.
     case certExpired = "cert.expired"
     case certNotYetValid = "cert.not-yet-valid"
@@ -61,6 +63,7 @@ public enum FindingCode: String, Sendable, Codable, CaseIterable, Hashable {
     // The handshake.
     case clientCertRequired = "client-cert.required"
     case clientCertOptional = "client-cert.optional"
+    case sessionRefusedAfterTLS = "session.refused-after-tls"
     case protocolDeprecatedAccepted = "protocol.deprecated-accepted"
     case protocolOnlyDeprecated = "protocol.only-deprecated"
 }

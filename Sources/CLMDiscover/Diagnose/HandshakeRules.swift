@@ -5,6 +5,7 @@ internal import CLMCrypto
 enum HandshakeRules {
     static func evaluate(_ c: Context) -> [Finding] {
         var findings: [Finding] = []
+        let advice = ServerAdvice(c)
         let names = c.result.acceptableClientCANames
         let caLine = names.isEmpty ? ["acceptable CA names: none sent (any CA)"]
                                    : names.map { "acceptable CA: \($0)" }
@@ -14,9 +15,12 @@ enum HandshakeRules {
                 code: .clientCertRequired, severity: .high,
                 title: "The server requires a client certificate",
                 evidence: ["the server ended the handshake when no client certificate was sent"] + caLine,
-                fix: "Clients need a certificate from one of the CAs above (e.g. curl --cert/--key), or relax "
-                    + "the server (nginx ssl_verify_client optional; HAProxy verify optional).",
+                fix: "Clients need a certificate from one of the CAs above (e.g. curl --cert/--key), or "
+                    + advice.relaxClientCertificate,
                 refusesClients: true))
+        case .optional where c.result.session?.accepted == false:
+            // Handshake fine without a certificate, session refused afterwards: a mail client sees a failure.
+            break
         case .optional:
             findings.append(Finding(
                 code: .clientCertOptional, severity: .info,
@@ -26,6 +30,23 @@ enum HandshakeRules {
         case .notRequested:
             break
         }
+        if let session = c.result.session, !session.accepted {
+            let asked = c.result.clientCertificateRequested
+            var evidence = ["after the handshake clm sent `\(session.command)`; the server answered: \(session.serverSaid)"]
+            if session.closed { evidence.append("then it closed the connection") }
+            if asked { evidence.append("the server asked for a client certificate in the handshake and went on without one") }
+            evidence += asked ? caLine : []
+            findings.append(Finding(
+                code: .sessionRefusedAfterTLS, severity: .high,
+                title: "Refused after TLS: the handshake succeeds, then the server refuses the session",
+                evidence: evidence,
+                fix: asked
+                    ? "The server wants a client certificate it did not get: clients need one from the CAs above, or "
+                        + advice.relaxClientCertificate
+                    : "The server refuses the session for its own reasons (see its words above and its log): check its TLS "
+                        + "and access policy for clients like this one.",
+                refusesClients: true))
+        }
 
         let negotiated = c.result.negotiatedVersion
         if let negotiated, negotiated.isDeprecated {
@@ -33,8 +54,7 @@ enum HandshakeRules {
                 code: .protocolOnlyDeprecated, severity: .high,
                 title: "The server's best protocol is \(negotiated.displayName)",
                 evidence: ["negotiated \(c.result.protocolVersion) with a client offering TLS 1.0 to 1.3"],
-                fix: "Enable TLS 1.2 and 1.3 (nginx ssl_protocols TLSv1.2 TLSv1.3; HAProxy ssl-min-ver TLSv1.2); "
-                    + "current clients refuse TLS 1.0/1.1 (RFC 8996).",
+                fix: advice.enableModernProtocols,
                 refusesClients: true))
         }
         if let versions = c.result.supportedVersions {
@@ -44,8 +64,7 @@ enum HandshakeRules {
                     code: .protocolDeprecatedAccepted, severity: .medium,
                     title: "The server still accepts " + old.map(\.displayName).joined(separator: " and "),
                     evidence: ["accepted: " + versions.map(\.displayName).joined(separator: ", ")],
-                    fix: "Disable TLS 1.0/1.1 (RFC 8996): nginx ssl_protocols TLSv1.2 TLSv1.3; HAProxy "
-                        + "ssl-default-bind-options ssl-min-ver TLSv1.2.",
+                    fix: advice.modernProtocols,
                     refusesClients: false))
             }
         }

@@ -4,7 +4,7 @@ internal import Foundation
 /// Endpoints to probe, from `--endpoint`, a targets file, or a CIDR block.
 ///
 /// A targets file has one endpoint a line: `host:port [sni=NAME]
-/// [starttls=smtp|imap|pop3]`; `#` starts a comment. A line may also be a
+/// [starttls=smtp|imap|pop3 | tls=smtp|imap|pop3]`; `#` starts a comment. A line may also be a
 /// CIDR block (`10.0.0.0/28`) or a bare host, probed on every `--ports` port.
 public enum TargetList {
     public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -25,6 +25,7 @@ public enum TargetList {
         let address = fields.removeFirst()
         var lineSNI = sni
         var lineStartTLS = starttls
+        var application: StartTLSProtocol?
         for field in fields {
             let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { throw ParseError(source: source, line: lineNumber, reason: "unexpected '\(field)' (use sni=NAME or starttls=smtp|imap|pop3)") }
@@ -35,8 +36,15 @@ public enum TargetList {
                     throw ParseError(source: source, line: lineNumber, reason: "starttls must be smtp, imap, pop3 or none, not '\(parts[1])'")
                 }
                 lineStartTLS = value
+            case "tls":
+                // Implicit TLS with this protocol inside (tls=imap on a private port).
+                guard let value = StartTLSProtocol(rawValue: parts[1]), value != .none else {
+                    throw ParseError(source: source, line: lineNumber, reason: "tls must be smtp, imap or pop3, not '\(parts[1])'")
+                }
+                lineStartTLS = StartTLSProtocol.none
+                application = value
             default:
-                throw ParseError(source: source, line: lineNumber, reason: "unknown option '\(parts[0])' (use sni= or starttls=)")
+                throw ParseError(source: source, line: lineNumber, reason: "unknown option '\(parts[0])' (use sni=, starttls= or tls=)")
             }
         }
         if address.contains("/") {
@@ -50,7 +58,8 @@ public enum TargetList {
             return hosts.flatMap { host in ports.map { TLSTarget(host: host, port: $0, sni: lineSNI, starttls: lineStartTLS) } }
         }
         do {
-            let target = try TLSTarget.parse(address, sni: lineSNI, starttls: lineStartTLS)
+            var target = try TLSTarget.parse(address, sni: lineSNI, starttls: lineStartTLS)
+            target.application = application
             return [target]
         } catch {
             // No port: probe the host on every --ports port.

@@ -89,7 +89,7 @@ struct HooksCommand: ParsableCommand {
                     if !target.environment.isEmpty {
                         print("  \(target.description): env: " + target.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
                     }
-                    if let verify = target.verify { print("  \(target.description): verify \(verify)") }
+                    for verify in target.verifyEndpoints { print("  \(target.description): verify \(verify)") }
                 }
                 show(certificate.name, certificate.hooks, indent: "  ")
             }

@@ -45,9 +45,20 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("HAProxy config to read (bind ... crt, crt-list); repeatable.", valueName: "file"), completion: .file())
     var haproxy: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("Postfix config directory to read (main.cf, master.cf -o, SNI maps); repeatable.", valueName: "dir"),
+            completion: .directory)
+    var postfix: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Dovecot config to read (follows !include); repeatable.", valueName: "file"), completion: .file())
+    var dovecot: [String] = []
+
+    @Flag(name: .customLong("mail-configs"), help: "Also read the mail servers' configs in the standard places (/etc/postfix, /etc/dovecot/dovecot.conf).")
+    var mailConfigs = false
+
     func validate() throws {
-        if paths.isEmpty && endpoints.endpoint.isEmpty && endpoints.targets.isEmpty && nginx.isEmpty && haproxy.isEmpty {
-            throw ValidationError("give at least one path, --endpoint, --targets, --nginx or --haproxy (e.g. clm scan /etc/ssl)")
+        if paths.isEmpty && endpoints.endpoint.isEmpty && endpoints.targets.isEmpty && nginx.isEmpty && haproxy.isEmpty
+            && postfix.isEmpty && dovecot.isEmpty && !mailConfigs {
+            throw ValidationError("give at least one path, --endpoint, --targets, --nginx, --haproxy, --postfix, --dovecot or --mail-configs (e.g. clm scan /etc/ssl)")
         }
         if format == .csv { throw ValidationError("--format csv is for listings; use table or json") }
         try endpoints.validate()
@@ -75,7 +86,17 @@ struct ScanCommand: AsyncParsableCommand {
         }
         let targets = try endpoints.targetList()
         let progress = ProgressLine(enabled: !global.quiet)
+        var (postfix, dovecot) = (self.postfix, self.dovecot)
+        if mailConfigs {
+            let standard = ConfigDiscovery.standardMailConfigs()
+            postfix += standard.postfix.filter { !postfix.contains($0) }
+            dovecot += standard.dovecot.filter { !dovecot.contains($0) }
+            if standard.postfix.isEmpty && standard.dovecot.isEmpty && !global.quiet {
+                Terminal.standardError("clm: --mail-configs: no /etc/postfix/main.cf or /etc/dovecot/dovecot.conf here\n")
+            }
+        }
         let (paths, nginx, haproxy, scanOptions) = (self.paths, self.nginx, self.haproxy, options)
+        let (mailPostfix, mailDovecot) = (postfix, dovecot)
         // Files and configs: SQLite and file I/O, on a thread of their own.
         let results: (ScanRecorder.Summary?, ConfigDiscovery.Summary?) = try await Offload.run { () throws -> (ScanRecorder.Summary?, ConfigDiscovery.Summary?) in
             let inventory: Inventory
@@ -94,8 +115,11 @@ struct ScanCommand: AsyncParsableCommand {
                 progress.clear()
             }
             var configSummary: ConfigDiscovery.Summary?
-            if !nginx.isEmpty || !haproxy.isEmpty {
-                do { configSummary = try ConfigDiscovery(inventory: inventory, scannerOptions: scanOptions).discover(nginx: nginx, haproxy: haproxy) } catch {
+            if !nginx.isEmpty || !haproxy.isEmpty || !mailPostfix.isEmpty || !mailDovecot.isEmpty {
+                do {
+                    configSummary = try ConfigDiscovery(inventory: inventory, scannerOptions: scanOptions)
+                        .discover(nginx: nginx, haproxy: haproxy, postfix: mailPostfix, dovecot: mailDovecot)
+                } catch {
                     throw CommandFailure.failed("\(error)")
                 }
             }
@@ -248,6 +272,12 @@ struct ScanSummaryJSON: Encodable {
     }
 
     struct Site: Encodable {
+        struct Directive: Encodable {
+            let name: String
+            let value: String
+            let config: String
+        }
+
         let server: String
         let config: String
         let names: [String]
@@ -257,6 +287,7 @@ struct ScanSummaryJSON: Encodable {
         let role: String
         let role_detail: String?
         let listeners: [String]?
+        let directives: [Directive]?
 
         init(_ site: ConfigSite) {
             server = site.server.rawValue
@@ -268,6 +299,7 @@ struct ScanSummaryJSON: Encodable {
             role = site.role.rawValue
             role_detail = site.roleDetail
             listeners = site.listeners.isEmpty ? nil : site.listeners.map(\.endpointSpec)
+            directives = site.directives.isEmpty ? nil : site.directives.map { Directive(name: $0.name, value: $0.value, config: $0.location.description) }
         }
     }
 
