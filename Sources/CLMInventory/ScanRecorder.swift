@@ -43,6 +43,7 @@ public final class ScanRecorder {
     private var pendingInBatch = 0
     private var unreadableDirectories: [String] = []
     private var inTransaction = false
+    private let lock: ScanLock
     public private(set) var summary: Summary
 
     public init(inventory: Inventory, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
@@ -51,6 +52,7 @@ public final class ScanRecorder {
         self.roots = roots
         self.now = Int64(now.timeIntervalSince1970)
         self.batchSize = batchSize
+        lock = try ScanLock(inventoryPath: inventory.path)
         let rootsJSON = String(decoding: (try? JSONEncoder().encode(roots)) ?? Data("[]".utf8), as: UTF8.self)
         let nowValue = self.now
         let id = try inventory.write {
@@ -149,6 +151,7 @@ public final class ScanRecorder {
         try? database.prepare("UPDATE scan SET finished_at = ?, warning_count = ? WHERE id = ?")
             .run([endValue, summary.warnings.count, summary.scanID])
         try? database.execute("DELETE FROM temp.unchanged_path")
+        lock.release()
     }
 
     /// Applies unchanged files, marks vanished locations gone and closes
@@ -206,6 +209,7 @@ public final class ScanRecorder {
             try database.execute("DELETE FROM temp.unchanged_path")
             return summary
         }
+        lock.release()
         return summary
     }
 

@@ -1,0 +1,104 @@
+import CLMTestSupport
+import Foundation
+import Testing
+
+/// What an attack pass on the release binary found (issue 14), one test per finding.
+@Suite(.timeLimit(.minutes(3)))
+struct HostileInputTests {
+    /// A PKCS#12 without a MAC whose bags ask for 2,097,151 PBKDF2 (or legacy
+    /// PBE) rounds: skipped with a warning before any key is derived.
+    @Test(arguments: [[String](), ["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES"]])
+    func pkcs12IterationBombInsideTheBagsIsSkipped(algorithms: [String]) async throws {
+        let clm = try ClmRunner()
+        let factory = CertificateFactory(directory: clm.home.url)
+        let ca = try await factory.authority("bomb-ca")
+        let leaf = try await factory.leaf("bomb", names: ["bomb.example.test"], issuer: ca)
+        let plain = clm.home.url.appendingPathComponent("plain.p12")
+        try await TestSupport.openssl(["pkcs12", "-export", "-inkey", leaf.key.path, "-in", leaf.certificate.path, "-nomac",
+                                       "-iter", "65536", "-passout", "pass:", "-out", plain.path] + algorithms)
+        // INTEGER 65536 (02 03 01 00 00) -> 2,097,151 (02 03 1F FF FF): same length, no MAC to break.
+        let bytes = try [UInt8](Data(contentsOf: plain))
+        let patched = Self.replacing([0x02, 0x03, 0x01, 0x00, 0x00], with: [0x02, 0x03, 0x1F, 0xFF, 0xFF], in: bytes)
+        #expect(patched != bytes)
+        let tree = clm.home.url.appendingPathComponent("tree")
+        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        try Data(patched).write(to: tree.appendingPathComponent("bomb.p12"))
+
+        let scan = try await clm.run(["scan", tree.path])
+        #expect(scan.status == 0)
+        #expect(scan.stdoutText.contains("bomb.p12: PKCS#12 asks for 2097151 key-derivation iterations"), "\(scan.stdoutText)")
+        #expect(scan.stdoutText.contains("file skipped"))
+    }
+
+    /// Two scans of one tree at once: one may have to wait its turn (exit 1,
+    /// saying so), but no live location is ever marked gone.
+    @Test func overlappingScansNeverMarkLiveLocationsGone() async throws {
+        let clm = try ClmRunner()
+        let factory = CertificateFactory(directory: clm.home.url)
+        let ca = try await factory.authority("overlap-ca")
+        let leaf = try await factory.leaf("overlap", names: ["overlap.example.test"], issuer: ca)
+        let pem = try Data(contentsOf: leaf.certificate)
+        let tree = clm.home.url.appendingPathComponent("tree")
+        let fileCount = 3_000
+        for directory in 0..<30 {
+            let folder = tree.appendingPathComponent("d\(directory)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            for file in 0..<(fileCount / 30) { try pem.write(to: folder.appendingPathComponent("c\(file).pem")) }
+        }
+        _ = try await clm.run(["inventory", "list"])  // create the inventory before the race
+
+        async let first = clm.run(["scan", "--quiet", tree.path])
+        async let second = clm.run(["scan", "--quiet", tree.path])
+        let results = try await [first, second]
+        for result in results where result.status != 0 {
+            #expect(result.status == 1)
+            #expect(result.stderrText.contains("another scan"), "\(result.stderrText)")
+        }
+        #expect(results.contains { $0.status == 0 })
+
+        let listing = try #require(try await clm.json(["inventory", "list", "--format", "json"]) as? [[String: Any]])
+        #expect(listing.first?["location_count"] as? Int == fileCount)
+        let again = try #require(try JSONSerialization.jsonObject(with: Data(try await clm.run(["scan", "--format", "json", tree.path]).stdout)) as? [String: Any])
+        #expect(again["files_unchanged"] as? Int == fileCount)
+        #expect(again["locations_gone"] as? Int == 0)
+    }
+
+    /// While another process holds the inventory's scan lock, a scan exits 1
+    /// and says why instead of racing it.
+    @Test func aScanWhileAnotherHoldsTheInventoryExits1AndSaysSo() async throws {
+        let clm = try ClmRunner()
+        let tree = clm.home.url.appendingPathComponent("tree")
+        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        _ = try await clm.run(["inventory", "list"])
+        let lockFile = clm.database + ".scan-lock"
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: try TestSupport.findTool("flock", aptPackage: "util-linux"))
+        holder.arguments = ["--exclusive", "--no-fork", lockFile, "sleep", "60"]
+        try holder.run()
+        defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
+        // Wait until the holder has it.
+        for _ in 0..<200 {
+            let probe = try await TestSupport.run("flock", ["--nonblock", lockFile, "true"], aptPackage: "util-linux")
+            if probe.status != 0 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let scan = try await clm.run(["scan", tree.path])
+        #expect(scan.status == 1)
+        #expect(scan.stderrText.contains("another scan"), "\(scan.stderrText)")
+        #expect(scan.stderrText.contains("try again"))
+    }
+
+    static func replacing(_ pattern: [UInt8], with replacement: [UInt8], in bytes: [UInt8]) -> [UInt8] {
+        var out = bytes
+        var index = 0
+        while index + pattern.count <= out.count {
+            if Array(out[index..<(index + pattern.count)]) == pattern {
+                out.replaceSubrange(index..<(index + pattern.count), with: replacement)
+                index += replacement.count
+            } else {
+                index += 1
+            }
+        }
+        return out
+    }
+}
