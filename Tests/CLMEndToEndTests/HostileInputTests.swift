@@ -102,3 +102,36 @@ struct HostileInputTests {
         return out
     }
 }
+
+/// Deeply nested configuration: a warning or error naming file:line, never a stack overflow.
+@Suite(.timeLimit(.minutes(3)))
+struct HostileNestingTests {
+    @Test(arguments: [false, true])
+    func deeplyNestedNginxBlocksAreCappedWithFileAndLine(throughInclude: Bool) async throws {
+        let clm = try ClmRunner()
+        let conf = clm.home.url.appendingPathComponent("nginx")
+        try FileManager.default.createDirectory(at: conf, withIntermediateDirectories: true)
+        let depth = 40_000
+        let deep = "events {}\n" + String(repeating: "location / {\n", count: depth) + String(repeating: "}\n", count: depth)
+        let deepName = throughInclude ? "deep.conf" : "nginx.conf"
+        try Data(deep.utf8).write(to: conf.appendingPathComponent(deepName))
+        if throughInclude {
+            try Data("http {\n  server {\n    include \(conf.path)/deep.conf;\n  }\n}\n".utf8).write(to: conf.appendingPathComponent("nginx.conf"))
+        }
+        let scan = try await clm.run(["scan", "--nginx", conf.appendingPathComponent("nginx.conf").path])
+        #expect(scan.status == 0, "\(scan.stderrText)")
+        // 64 blocks deep at most: the 65th opener is reported, in the file that holds it.
+        let line = throughInclude ? 64 : 66  // line 1 is `events {}`
+        #expect(scan.stdoutText.contains("\(deepName):\(line): blocks nested deeper than 64"), "\(scan.stdoutText.prefix(2000))")
+    }
+
+    @Test func deeplyNestedYAMLPolicyIsASyntaxErrorWithItsLine() async throws {
+        let clm = try ClmRunner()
+        let policy = clm.home.url.appendingPathComponent("deep.yaml")
+        try Data(("name: deep\nscopes: " + String(repeating: "[", count: 50_000) + String(repeating: "]", count: 50_000) + "\n").utf8).write(to: policy)
+        let check = try await clm.run(["policy", "check", policy.path])
+        #expect(check.status != 0)
+        #expect(check.stderrText.contains("deep.yaml:2:"), "\(check.stderrText)")
+        #expect(check.stderrText.contains("nesting"))
+    }
+}
