@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLMCore
 import Foundation
 
 /// Runs the command and maps failures to clm's exit codes: 2 for usage
@@ -20,7 +21,7 @@ enum Main {
 
     static func exit(with error: any Error) -> Never {
         if let failure = error as? CommandFailure {
-            if !failure.message.isEmpty { Terminal.standardError("clm: error: \(failure.message)\n") }
+            if !failure.message.isEmpty { Terminal.standardError("clm: error: \(failure.message.displaySafe)\n") }
             Foundation.exit(failure.exitCode)
         }
         let code = CLM.exitCode(for: error)
@@ -33,7 +34,7 @@ enum Main {
             Foundation.exit(2)
         }
         if error is ExitCode { Foundation.exit(code.rawValue) }
-        Terminal.standardError("clm: error: \(CLM.message(for: error))\n")
+        Terminal.standardError("clm: error: \(CLM.message(for: error).displaySafe)\n")
         Foundation.exit(1)
     }
 }

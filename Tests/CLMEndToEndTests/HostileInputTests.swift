@@ -88,6 +88,50 @@ struct HostileInputTests {
         #expect(scan.stderrText.contains("try again"))
     }
 
+    /// A hostile SAN and hostile file names: every human and CSV output shows
+    /// their control characters escaped, none reaches the terminal raw.
+    @Test func controlCharactersInSANsAndFileNamesAreEscapedEverywhere() async throws {
+        let clm = try ClmRunner()
+        let factory = CertificateFactory(directory: clm.home.url)
+        let ca = try await factory.authority("ctl-ca")
+        let evil = "evil\u{1B}[2J\u{1B}[H\u{1B}[32mALL GOOD\u{7F}"
+        let leaf = try await factory.leaf("ctl", names: ["ok.example.test", evil], issuer: ca)
+        let tree = clm.home.url.appendingPathComponent("tree")
+        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: leaf.certificate, to: tree.appendingPathComponent("cert\u{1B}[31m.pem"))
+        try Data("junk".utf8).write(to: tree.appendingPathComponent("junk\u{1B}]0;title\u{07}\u{9B}.pem"))
+
+        var outputs: [String: String] = [:]
+        let scan = try await clm.run(["scan", tree.path])
+        outputs["scan"] = scan.stdoutText
+        #expect(scan.stdoutText.contains(#"junk\x1B]0;title\x07\x9B.pem: not a certificate"#), "\(scan.stdoutText)")
+        outputs["list"] = try await clm.run(["inventory", "list"]).stdoutText
+        let csv = try await clm.run(["inventory", "list", "--format", "csv"]).stdoutText
+        outputs["csv"] = csv.replacingOccurrences(of: "\r\n", with: "\n")
+        #expect(csv.contains(#"evil\x1B[2J\x1B[H\x1B[32mALL GOOD\x7F"#), "\(csv)")
+        let fingerprint = try await factory.fingerprint(of: leaf.certificate)
+        let show = try await clm.run(["inventory", "show", fingerprint])
+        outputs["show"] = show.stdoutText
+        #expect(show.stdoutText.contains(#"dns:evil\x1B[2J\x1B[H\x1B[32mALL GOOD\x7F"#), "\(show.stdoutText)")
+        #expect(show.stdoutText.contains(#"cert\x1B[31m.pem"#))
+
+        let server = try OpenSSLServer.start(cert: leaf.certificate.path, key: leaf.key.path)
+        defer { server.stop() }
+        let diagnose = try await clm.run(["diagnose", "127.0.0.1:\(server.port)", "--sni", "other.example.test",
+                                          "--ca-file", ca.certificate.path])
+        outputs["diagnose"] = diagnose.stdoutText
+        #expect(diagnose.stdoutText.contains(#"\x1B[2J"#), "\(diagnose.stdoutText)")
+
+        // The JSON listing keeps the real value (its encoder escapes it).
+        let json = try #require(try await clm.json(["inventory", "list", "--format", "json"]) as? [[String: Any]])
+        #expect((json.first?["sans"] as? [String: [String]])?["dns"]?.contains(evil) == true)
+
+        for (name, text) in outputs {
+            let raw = text.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) }
+            #expect(raw.isEmpty, "\(name) printed raw control characters: \(raw.map { String($0.value, radix: 16) })")
+        }
+    }
+
     static func replacing(_ pattern: [UInt8], with replacement: [UInt8], in bytes: [UInt8]) -> [UInt8] {
         var out = bytes
         var index = 0

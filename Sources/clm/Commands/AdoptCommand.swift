@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLMCore
 import CLMRequest
 import CLMCrypto
 import CLMDeploy
@@ -58,7 +59,7 @@ struct AdoptCommand: ParsableCommand {
         let adopter = Adopter()
         do {
             let proposal = try adopter.propose(certificate, sites: sites, name: name, challengeYAML: challenge)
-            for warning in proposal.warnings { Terminal.standardError("clm: warning: \(warning)\n") }
+            for warning in proposal.warnings { Terminal.standardError("clm: warning: \(String(describing: warning).displaySafe)\n") }
             if print {
                 Swift.print(proposal.yaml, terminator: "")
                 return

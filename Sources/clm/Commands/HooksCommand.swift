@@ -128,7 +128,7 @@ struct HooksCommand: ParsableCommand {
                     let outcome = try HookRunner().run(argv, environment: phaseEnv, timeout: config.renew.hookTimeoutSeconds)
                     let verdict = outcome.timedOut ? "TIMED OUT" : outcome.status == 0 ? "ok" : "FAILED (status \(outcome.status))"
                     print("\(phase): \(argv.joined(separator: " ")): \(verdict) in \(String(format: "%.2f", outcome.seconds)) s")
-                    for line in outcome.output.split(separator: "\n").suffix(20) { print("  | \(line)") }
+                    for line in outcome.output.split(separator: "\n").suffix(20) { print("  | \(String(line).displaySafe)") }
                     if !outcome.succeeded { failed += 1 }
                 } catch {
                     print("\(phase): \(argv.joined(separator: " ")): FAILED: \(error)")

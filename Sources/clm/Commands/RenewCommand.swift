@@ -70,7 +70,7 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
     let state = try deployState(global)
     let quiet = global.quiet
     var renewer = Renewer(config: config, stateRoot: state.root, inventoryPath: state.inventory,
-                          log: { message in if !quiet { Terminal.standardError("clm: \(message)\n") } })
+                          log: { message in if !quiet { Terminal.standardError("clm: \(message.displaySafe)\n") } })
     renewer.crash = CrashInjector.fromProcess()
     let started = Date()
     let summary: Renewer.Summary
@@ -101,7 +101,7 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
         if options.planOnly || options.dryRun || !quiet {
             print("plan: \(due.count) of \(summary.plan.count) certificate(s) to act on (\(String(format: "%.3f", elapsed)) s)")
             for item in summary.plan where item.action != .none || summary.plan.count <= 50 {
-                print("  \(item.name)  \(item.action.rawValue)  \(item.reason)")
+                print("  \(item.name)  \(item.action.rawValue)  \(item.reason.displaySafe)")
             }
         }
         for outcome in summary.outcomes where outcome.action != .none {
@@ -111,7 +111,7 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
             }
             if outcome.deployed { parts.append("deployed") }
             parts += outcome.notes
-            if let error = outcome.error { print("\(outcome.name): FAILED: \(error)" + (parts.isEmpty ? "" : " [\(parts.joined(separator: "; "))]")) }
+            if let error = outcome.error { print("\(outcome.name): FAILED: \(String(describing: error).displaySafe)" + (parts.isEmpty ? "" : " [\(parts.joined(separator: "; ").displaySafe)]")) }
             else if !quiet { print("\(outcome.name): " + (parts.isEmpty ? "ok" : parts.joined(separator: "; "))) }
         }
     }

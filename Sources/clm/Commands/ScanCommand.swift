@@ -132,13 +132,13 @@ struct ScanCommand: AsyncParsableCommand {
             print("Read \(config.configFiles.count) config files: \(config.sites.count) TLS sites.")
             for site in config.sites {
                 let names = site.names.isEmpty ? "(no server_name)" : site.names.joined(separator: " ")
-                print("  \(site.server.rawValue) \(site.location): \(names) on \(site.ports.map(String.init).joined(separator: ",")) -> \(site.certPath)")
+                print("  \(site.server.rawValue) \(String(describing: site.location).displaySafe): \(names.displaySafe) on \(site.ports.map(String.init).joined(separator: ",")) -> \(site.certPath.displaySafe)")
             }
         }
         let palette = Palette(enabled: Terminal.useColor)
         if !config.warnings.isEmpty {
             print(palette.yellow("Config warnings (\(config.warnings.count)):"))
-            for warning in config.warnings { print("  \(warning)") }
+            for warning in config.warnings { print("  \(String(describing: warning).displaySafe)") }
         }
         if let scan = config.scan { printSummary(scan, elapsed: 0, label: "Certificate files named by the configs") }
     }
@@ -151,10 +151,10 @@ struct ScanCommand: AsyncParsableCommand {
         for outcome in outcomes {
             let record = outcome.record
             if let code = record.errorCode {
-                print("  \(palette.red(record.ref)): \(code): \(record.error ?? "")")
+                print("  \(palette.red(record.ref.displaySafe)): \(code): \((record.error ?? "").displaySafe)")
             } else if !global.quiet {
-                var line = "  \(record.ref): \(record.protocolVersion ?? "?"), chain of \(record.chainFingerprints.count)"
-                if record.verifyCode != 0 { line += ", verify: \(record.verifyMessage ?? "failed")" }
+                var line = "  \(record.ref.displaySafe): \((record.protocolVersion ?? "?").displaySafe), chain of \(record.chainFingerprints.count)"
+                if record.verifyCode != 0 { line += ", verify: \((record.verifyMessage ?? "failed").displaySafe)" }
                 if record.hostnameMatches == false { line += ", name mismatch" }
                 if record.clientCertificate == "required" { line += ", client certificate required" }
                 print(line)
@@ -172,7 +172,7 @@ struct ScanCommand: AsyncParsableCommand {
         if !summary.warnings.isEmpty {
             let palette = Palette(enabled: Terminal.useColor)
             print(palette.yellow("Warnings (\(summary.warnings.count)):"))
-            for warning in summary.warnings { print("  \(warning.ref): \(warning.reason)") }
+            for warning in summary.warnings { print("  \(warning.ref.displaySafe): \(warning.reason.displaySafe)") }
         }
     }
 }
