@@ -179,3 +179,73 @@ struct HostileNestingTests {
         #expect(check.stderrText.contains("nesting"))
     }
 }
+
+/// The state dir is trusted the way ssh trusts ~/.ssh (issue 14, item 7).
+@Suite(.timeLimit(.minutes(3)))
+struct StateDirectoryTrustTests {
+    enum Plant: String, CaseIterable, CustomTestStringConvertible {
+        case worldWritableHome, groupWritableHome, foreignHome, symlinkHome, foreignDatabase, symlinkCertificates, foreignCertificateDirectory
+        var testDescription: String { rawValue }
+    }
+
+    static let nobody: uid_t = 65534
+
+    @Test(.enabled(if: getuid() == 0, "chown needs root"), arguments: Plant.allCases)
+    func anUntrustedStateDirIsRefusedWithExit2AndAReason(plant: Plant) async throws {
+        let clm = try ClmRunner()
+        let state = clm.home.url.appendingPathComponent("state").path
+        let first = try await clm.run(["inventory", "list"])
+        #expect(first.status == 0, "\(first.stderrText)")
+        let elsewhere = clm.home.url.appendingPathComponent("elsewhere").path
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        let expected: String
+        switch plant {
+        case .worldWritableHome:
+            chmod(state, 0o777)
+            expected = "and others (mode 777)"
+        case .groupWritableHome:
+            chmod(state, 0o770)
+            expected = "writable by group"
+        case .foreignHome:
+            chown(state, Self.nobody, Self.nobody)
+            expected = "owned by uid 65534"
+        case .symlinkHome:
+            try FileManager.default.moveItem(atPath: state, toPath: elsewhere + "/state")
+            try FileManager.default.createSymbolicLink(atPath: state, withDestinationPath: elsewhere + "/state")
+            expected = "symlink"
+        case .foreignDatabase:
+            chown(clm.database, Self.nobody, Self.nobody)
+            expected = "owned by uid 65534"
+        case .symlinkCertificates:
+            try FileManager.default.createSymbolicLink(atPath: state + "/certificates", withDestinationPath: elsewhere)
+            expected = "symlink"
+        case .foreignCertificateDirectory:
+            try FileManager.default.createDirectory(atPath: state + "/certificates/www", withIntermediateDirectories: true)
+            chmod(state + "/certificates", 0o700)
+            chmod(state + "/certificates/www", 0o700)
+            chown(state + "/certificates/www", Self.nobody, Self.nobody)
+            expected = "owned by uid 65534"
+        }
+        let elsewhereMode = try FileManager.default.attributesOfItem(atPath: elsewhere)[.posixPermissions] as? Int
+        for arguments in [["inventory", "list"], ["scan", elsewhere]] {
+            let result = try await clm.run(arguments)
+            #expect(result.status == 2, "\(arguments): \(result.stdoutText) \(result.stderrText)")
+            #expect(result.stderrText.contains("refusing to use"), "\(result.stderrText)")
+            #expect(result.stderrText.contains(expected), "\(result.stderrText)")
+        }
+        // Nothing was chmod'ed through a planted link.
+        #expect(try FileManager.default.attributesOfItem(atPath: elsewhere)[.posixPermissions] as? Int == elsewhereMode)
+    }
+
+    @Test(.enabled(if: getuid() == 0, "chown needs root"))
+    func aForeignDatabaseGivenWithDbIsRefused() async throws {
+        let clm = try ClmRunner()
+        let db = clm.home.url.appendingPathComponent("other.sqlite").path
+        let made = try await clm.run(["inventory", "list", "--db", db])
+        #expect(made.status == 0)
+        chown(db, Self.nobody, Self.nobody)
+        let result = try await clm.run(["inventory", "list", "--db", db])
+        #expect(result.status == 2)
+        #expect(result.stderrText.contains("owned by uid 65534"), "\(result.stderrText)")
+    }
+}

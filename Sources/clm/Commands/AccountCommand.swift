@@ -29,7 +29,7 @@ struct ACMEServerOptions: ParsableArguments {
     /// The state dir (0700) used for keys and account data.
     func stateDirectory() throws -> RequestStore {
         let state = StateDirectory.current()
-        do { try state.create() } catch { throw CommandFailure.failed(error.description) }
+        do { try state.create() } catch { throw CommandFailure.state(error) }
         return RequestStore(root: state.path)
     }
 
