@@ -1,4 +1,5 @@
 #include <string.h>
+#include <time.h>
 #include <limits.h>
 #include <stdint.h>
 #include <openssl/x509v3.h>
@@ -134,6 +135,50 @@ long clm_PKCS12_max_iterations(PKCS12 *p12, const char *pass, long cap) {
     sk_PKCS7_pop_free(safes, PKCS7_free);
     ERR_clear_error();
     return worst;
+}
+
+long long clm_X509_not_after_epoch(const X509 *x, int *ok) {
+    struct tm tm;
+    *ok = 0;
+    const ASN1_TIME *t = X509_get0_notAfter(x);
+    if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) return 0;
+    *ok = 1;
+    return (long long)timegm(&tm);
+}
+
+int clm_X509_serial_content(const X509 *x, unsigned char *out, int capacity) {
+    const ASN1_INTEGER *serial = X509_get0_serialNumber(x);
+    unsigned char *der = NULL;
+    int length = i2d_ASN1_INTEGER(serial, &der);
+    if (length <= 0) return -1;
+    /* Skip the tag and the (short or long form) length. */
+    int offset = 2;
+    if (der[1] & 0x80) offset += der[1] & 0x7F;
+    int content = length - offset;
+    if (content < 0) { OPENSSL_free(der); return -1; }
+    memcpy(out, der + offset, content < capacity ? content : capacity);
+    OPENSSL_free(der);
+    return content;
+}
+
+int clm_X509_dns_names(X509 *x, unsigned char *out, int capacity) {
+    int critical = 0;
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, &critical, NULL);
+    if (names == NULL) return critical == -1 ? 0 : -1;  /* absent: no names; present but bad: -1 */
+    int used = 0;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+        if (name->type != GEN_DNS) continue;
+        int length = ASN1_STRING_length(name->d.dNSName);
+        if (used + 2 + length <= capacity) {
+            out[used] = (unsigned char)(length >> 8);
+            out[used + 1] = (unsigned char)length;
+            memcpy(out + used + 2, ASN1_STRING_get0_data(name->d.dNSName), length);
+        }
+        used += 2 + length;
+    }
+    GENERAL_NAMES_free(names);
+    return used;
 }
 
 EVP_PKEY *clm_keygen_ec(const char *curve) { return EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve); }

@@ -249,3 +249,45 @@ struct StateDirectoryTrustTests {
         #expect(result.stderrText.contains("owned by uid 65534"), "\(result.stderrText)")
     }
 }
+
+/// Warnings are bounded per file, per scan and in the inventory (item 6).
+@Suite(.timeLimit(.minutes(3)))
+struct WarningBoundsTests {
+    @Test func oneFileOfGarbageBlocksAndThousandsOfEmptyFilesStayBounded() async throws {
+        let clm = try ClmRunner()
+        let tree = clm.home.url.appendingPathComponent("tree")
+        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        let block = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+        let garbageRoot = clm.home.url.appendingPathComponent("garbage")
+        try FileManager.default.createDirectory(at: garbageRoot, withIntermediateDirectories: true)
+        try Data(String(repeating: block, count: 20_000).utf8).write(to: garbageRoot.appendingPathComponent("garbage.pem"))
+        let empties = tree.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empties, withIntermediateDirectories: true)
+        for index in 0..<1_500 { try Data().write(to: empties.appendingPathComponent("e\(index).crt")) }
+
+        let scan = try await clm.run(["scan", garbageRoot.path, tree.path])
+        #expect(scan.status == 0, "\(scan.stderrText)")
+        let lines = scan.stdoutText.split(separator: "\n")
+        let garbage = try #require(lines.first { $0.contains("garbage.pem") })
+        #expect(garbage.utf8.count < 1_500, "\(garbage.prefix(300))")
+        #expect(garbage.contains("20000 problems, the first 10"))
+        #expect(lines.count < 1_010)
+        #expect(scan.stdoutText.contains("more warnings not shown or stored"))
+
+        let rows = try await TestSupport.run("sqlite3", [clm.database, "SELECT count(*), max(length(reason)) FROM scan_warning"], aptPackage: "sqlite3")
+        let figures = rows.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Int($0) }
+        #expect(figures.count == 2)
+        #expect((figures.first ?? .max) <= 1_001)
+        #expect((figures.last ?? .max) < 1_200)
+    }
+
+    @Test func onlyTheLastScansKeepTheirWarnings() async throws {
+        let clm = try ClmRunner()
+        let tree = clm.home.url.appendingPathComponent("tree")
+        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        try Data("junk".utf8).write(to: tree.appendingPathComponent("junk.pem"))
+        for _ in 0..<23 { _ = try await clm.run(["scan", "--quiet", tree.path]) }
+        let rows = try await TestSupport.run("sqlite3", [clm.database, "SELECT count(DISTINCT scan_id) FROM scan_warning"], aptPackage: "sqlite3")
+        #expect(Int(rows.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) == 20)
+    }
+}

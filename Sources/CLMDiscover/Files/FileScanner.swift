@@ -163,7 +163,7 @@ public final class FileScanner {
                                 ownerUID: file.ownerUID, ownerGID: file.ownerGID, mode: file.permissions)
             }
             items.append(.file(file, certificates: certificates, keys: Array(keys),
-                               warning: problems.isEmpty ? nil : problems.joined(separator: "; ")))
+                               warning: ScanRecorder.fileWarning(problems)))
         }
         return (items, certificateCount)
     }

@@ -50,6 +50,17 @@ STACK_OF(X509) *clm_PKCS7_certificates(PKCS7 *p7);
 /// `pass` is skipped (PKCS12_parse fails on it the same way).
 long clm_PKCS12_max_iterations(PKCS12 *p12, const char *pass, long cap);
 
+/// For the differential fuzzer: OpenSSL's view of a certificate's facts.
+/// notAfter as seconds since the epoch (0 and *ok = 0 when unreadable).
+long long clm_X509_not_after_epoch(const X509 *x, int *ok);
+/// The serial's content octets (what follows tag and length), into `out`
+/// (up to `capacity` bytes); returns the full length, or -1.
+int clm_X509_serial_content(const X509 *x, unsigned char *out, int capacity);
+/// DNS names of the subjectAltName, each as a 2-byte big-endian length and
+/// its bytes, into `out`; returns the bytes needed, or -1 when the extension
+/// is present but unreadable.
+int clm_X509_dns_names(X509 *x, unsigned char *out, int capacity);
+
 /// EVP_PKEY_Q_keygen is variadic.
 EVP_PKEY *clm_keygen_ec(const char *curve);
 EVP_PKEY *clm_keygen_rsa(size_t bits);
