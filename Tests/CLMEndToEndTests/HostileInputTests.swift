@@ -291,3 +291,37 @@ struct WarningBoundsTests {
         #expect(Int(rows.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)) == 20)
     }
 }
+
+/// The EAB HMAC key need not appear in argv (item 10).
+@Suite(.timeLimit(.minutes(2)))
+struct EABKeySourceTests {
+    static let key = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
+    // Nothing listens on port 9 of 127.0.0.1: registration fails after the key was accepted.
+    static let server = ["account", "register", "--server", "https://127.0.0.1:9/dir", "--timeout", "5s", "--eab-kid", "kid-1"]
+
+    @Test func theKeyOnTheCommandLineWorksButIsWarnedAbout() async throws {
+        let clm = try ClmRunner()
+        let result = try await clm.run(Self.server + ["--eab-hmac-key", Self.key])
+        #expect(result.stderrText.contains("--eab-hmac-key shows the key to every user"), "\(result.stderrText)")
+        #expect(!result.stderrText.contains("go together"))
+    }
+
+    @Test func theKeyFromAFileOrTheEnvironmentIsUsedWithoutAWarning() async throws {
+        let clm = try ClmRunner()
+        let file = clm.home.url.appendingPathComponent("eab.key")
+        try Data((Self.key + "\n").utf8).write(to: file)
+        for (arguments, environment) in [(["--eab-hmac-key-file", file.path], [String: String]()), ([], ["CLM_EAB_HMAC_KEY": Self.key])] {
+            let result = try await clm.run(Self.server + arguments, environment: environment)
+            #expect(result.status != 0)  // nothing answers on port 9
+            #expect(!result.stderrText.contains("shows the key"), "\(result.stderrText)")
+            #expect(!result.stderrText.contains("go together"), "\(result.stderrText)")
+            #expect(!result.stderrText.contains("base64url"), "\(result.stderrText)")
+        }
+        let bad = try await clm.run(Self.server, environment: ["CLM_EAB_HMAC_KEY": "not base64!"])
+        #expect(bad.status == 2)
+        #expect(bad.stderrText.contains("CLM_EAB_HMAC_KEY: the EAB HMAC key is not base64url"), "\(bad.stderrText)")
+        let twice = try await clm.run(Self.server + ["--eab-hmac-key-file", file.path], environment: ["CLM_EAB_HMAC_KEY": Self.key])
+        #expect(twice.status == 2)
+        #expect(twice.stderrText.contains("given twice"))
+    }
+}
