@@ -18,6 +18,9 @@ public struct OpenSSLCertificateView: Sendable, Hashable {
     /// Both validity times are well-formed ASN.1 times (d2i_X509 does not
     /// check; verification does, and refuses the certificate otherwise).
     public let validTimes: Bool
+    /// X.509 version field as stored (0 = v1 ... 2 = v3); OpenSSL 3.0's
+    /// d2i_X509 takes values that RFC 5280 does not define.
+    public let version: Int
 
     /// nil when `d2i_X509` refuses the bytes or leaves some unread.
     public init?(der: [UInt8]) {
@@ -52,6 +55,7 @@ public struct OpenSSLCertificateView: Sendable, Hashable {
             }
             dnsNames = list
         }
+        version = Int(X509_get_version(certificate))
         validTimes = ASN1_TIME_check(X509_get0_notBefore(certificate)) == 1 && ASN1_TIME_check(X509_get0_notAfter(certificate)) == 1
         invalidExtensions = X509_get_extension_flags(certificate) & UInt32(EXFLAG_INVALID) != 0
         let key = X509_get0_pubkey(certificate)
