@@ -15,6 +15,10 @@ public enum SafeText {
                 out.append(scalar)
                 continue
             }
+            if FileSystemName.isMapped(scalar) {
+                out.append(contentsOf: hex(scalar.value - FileSystemName.base).unicodeScalars)
+                continue
+            }
             switch scalar {
             case "\n": out.append(contentsOf: #"\n"#.unicodeScalars)
             case "\r": out.append(contentsOf: #"\r"#.unicodeScalars)
@@ -44,7 +48,7 @@ public enum SafeText {
     }
 
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || FileSystemName.isMapped(scalar)
     }
 
     static func hex(_ value: UInt32) -> String {

@@ -18,3 +18,15 @@ struct SafeTextTests {
         #expect(CSV.row(["a", "b,c", "say \"hi\"", "line\nbreak\u{1B}"]) == "a,\"b,c\",\"say \"\"hi\"\"\",line\\nbreak\\x1B\r\n")
     }
 }
+
+struct FileSystemNameTests {
+    @Test func namesThatAreNotUTF8RoundTripThroughAString() {
+        for bytes: [UInt8] in [Array("plain-é.pem".utf8), [0x61, 0xFF, 0xC3, 0x28], [0xEF, 0x9F, 0xBF, 0x62], [0x80]] {
+            let name = FileSystemName.decode(bytes)
+            let back = FileSystemName.kernelBytes(name).map { Array($0.dropLast()).map { UInt8(bitPattern: $0) } } ?? Array(name.utf8)
+            #expect(back == bytes)
+        }
+        #expect(FileSystemName.kernelBytes("plain/path.pem") == nil)
+        #expect(SafeText.escaped(FileSystemName.decode([0x61, 0xFF])) == #"a\xFF"#)
+    }
+}

@@ -325,3 +325,36 @@ struct EABKeySourceTests {
         #expect(twice.stderrText.contains("given twice"))
     }
 }
+
+/// File names that are not UTF-8 are walked and opened by their bytes (item 9).
+@Suite(.timeLimit(.minutes(2)))
+struct NonUTF8FileNameTests {
+    @Test func aCertificateInAFileWhoseNameIsNotUTF8IsFoundAndShownEscaped() async throws {
+        let clm = try ClmRunner()
+        let factory = CertificateFactory(directory: clm.home.url)
+        let ca = try await factory.authority("bytes-ca")
+        let leaf = try await factory.leaf("bytes", names: ["bytes.example.test"], issuer: ca)
+        let tree = clm.home.url.appendingPathComponent("tree")
+        // Python writes the names: Swift strings cannot hold these bytes.
+        let script = """
+            import os, sys
+            tree, cert = sys.argv[1].encode(), open(sys.argv[2], 'rb').read()
+            os.makedirs(tree + b'/dir\\xfe', exist_ok=True)
+            open(tree + b'/dir\\xfe/cert-\\xff\\xc3(.pem', 'wb').write(cert)
+            """
+        let made = try await TestSupport.run("python3", ["-c", script, tree.path, leaf.certificate.path], aptPackage: "python3")
+        #expect(made.status == 0, "\(made.stderrText)")
+
+        let scan = try await clm.run(["scan", tree.path])
+        #expect(scan.status == 0)
+        #expect(scan.stdoutText.contains("1 new certificates"), "\(scan.stdoutText)")
+        #expect(!scan.stdoutText.contains("no such file"))
+        let fingerprint = try await factory.fingerprint(of: leaf.certificate)
+        let show = try await clm.run(["inventory", "show", fingerprint])
+        #expect(show.stdoutText.contains(#"dir\xFE/cert-\xFF\xC3(.pem"#), "\(show.stdoutText)")
+        // A rescan finds the same file unchanged, not gone.
+        let again = try #require(try JSONSerialization.jsonObject(with: Data(try await clm.run(["scan", "--format", "json", tree.path]).stdout)) as? [String: Any])
+        #expect(again["files_unchanged"] as? Int == 1)
+        #expect(again["locations_gone"] as? Int == 0)
+    }
+}
