@@ -5,8 +5,10 @@ internal import Foundation
 ///
 /// Gone-marking compares each location's last scan with the current one, so
 /// two overlapping scans of one tree would mark each other's sightings gone.
-/// The lock is an exclusive `flock` on `<inventory>.scan-lock`: the kernel
-/// drops it when the process dies, so a killed scan never leaves it stuck.
+/// The lock is a POSIX write lock (`fcntl F_SETLK`) on `<inventory>.scan-lock`:
+/// the kernel drops it when the process dies, so a killed scan never leaves
+/// it stuck, and unlike `flock` a child process spawned meanwhile (a hook,
+/// a test's openssl) never inherits it.
 final class ScanLock {
     private var descriptor: Int32
 
@@ -18,7 +20,10 @@ final class ScanLock {
         guard descriptor >= 0 else {
             throw .database(SQLiteError(code: 1, message: "cannot open scan lock \(path): \(String(cString: strerror(errno)))", path: path))
         }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        guard fcntl(descriptor, F_SETLK, &request) == 0 else {
             let holder = Self.holder(descriptor)
             close(descriptor)
             descriptor = -1
@@ -33,7 +38,7 @@ final class ScanLock {
     func release() {
         guard descriptor >= 0 else { return }
         _ = ftruncate(descriptor, 0)
-        close(descriptor)  // closing drops the flock
+        close(descriptor)  // closing drops the lock
         descriptor = -1
     }
 

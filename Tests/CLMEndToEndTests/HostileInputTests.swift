@@ -71,15 +71,14 @@ struct HostileInputTests {
         try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
         _ = try await clm.run(["inventory", "list"])
         let lockFile = clm.database + ".scan-lock"
+        // Another process holds the scan lock (a POSIX write lock, as clm takes it).
         let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: try TestSupport.findTool("flock", aptPackage: "util-linux"))
-        holder.arguments = ["--exclusive", "--no-fork", lockFile, "sleep", "60"]
+        holder.executableURL = URL(fileURLWithPath: try TestSupport.findTool("python3", aptPackage: "python3"))
+        holder.arguments = ["-c", "import fcntl, sys, time\nf = open(sys.argv[1], 'a')\nfcntl.lockf(f, fcntl.LOCK_EX)\nopen(sys.argv[1] + '.held', 'w').close()\ntime.sleep(60)",
+                            lockFile]
         try holder.run()
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
-        // Wait until the holder has it.
-        for _ in 0..<200 {
-            let probe = try await TestSupport.run("flock", ["--nonblock", lockFile, "true"], aptPackage: "util-linux")
-            if probe.status != 0 { break }
+        for _ in 0..<500 where !FileManager.default.fileExists(atPath: lockFile + ".held") {
             try await Task.sleep(for: .milliseconds(20))
         }
         let scan = try await clm.run(["scan", tree.path])
