@@ -75,3 +75,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (Tests/Fuzz): declared only when scripts/fuzz sets
+// CLM_FUZZ=1, so a plain `swift build` neither builds nor waits for them.
+if Context.environment["CLM_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "clm-fuzz",
+        dependencies: ["CLMCrypto", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMAudit"],
+        path: "Tests/Fuzz/ClmFuzz", swiftSettings: strict,
+        // Only this binary links libFuzzer (which brings `main`); the rest of
+        // the build gets ASan and coverage from scripts/fuzz's -Xswiftc flags.
+        linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]))
+}

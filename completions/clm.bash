@@ -411,7 +411,7 @@ _clm_account_register() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=(--email)
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --eab-kid --eab-hmac-key --key)
+    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --eab-kid --eab-hmac-key --eab-hmac-key-file --key)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -445,6 +445,10 @@ _clm_account_register() {
         return
         ;;
     '--eab-hmac-key')
+        return
+        ;;
+    '--eab-hmac-key-file')
+        __clm_add_completions -f
         return
         ;;
     '--key')

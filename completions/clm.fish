@@ -38,7 +38,7 @@ function __clm_parse_tokens -S
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'register'
-                __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'email=+' 'eab-kid=' 'eab-hmac-key=' 'key=' 'version' 'h/help'
+                __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'email=+' 'eab-kid=' 'eab-hmac-key=' 'eab-hmac-key-file=' 'key=' 'version' 'h/help'
             case 'rollover'
                 __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'key=' 'version' 'h/help'
             case 'deactivate'
@@ -229,7 +229,8 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm a
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" format' -l 'format' -d 'Output format.' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register"' -l 'email' -d 'Contact e-mail address; repeatable.' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" eab-kid' -l 'eab-kid' -d 'External account binding key ID from the CA.' -rfka ''
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" eab-hmac-key' -l 'eab-hmac-key' -d 'External account binding HMAC key (base64url) from the CA.' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" eab-hmac-key' -l 'eab-hmac-key' -d 'External account binding HMAC key (base64url). Visible in `ps` to every user: prefer --eab-hmac-key-file or CLM_EAB_HMAC_KEY.' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" eab-hmac-key-file' -l 'eab-hmac-key-file' -d 'File holding the external account binding HMAC key (base64url).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" key' -l 'key' -d 'Account key. Key type: ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096.' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -37,8 +37,8 @@ public struct Log: Sendable {
         guard level >= minimum else { return }
         switch format {
         case .text:
-            let extra = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quoteIfNeeded($0.value))" }.joined(separator: " ")
-            sink("clm: \(level == .info ? "" : level.name + ": ")\(message)\(extra.isEmpty ? "" : " " + extra)\n")
+            let extra = fields.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quoteIfNeeded($0.value.displaySafe))" }.joined(separator: " ")
+            sink("clm: \(level == .info ? "" : level.name + ": ")\(message.displaySafe)\(extra.isEmpty ? "" : " " + extra)\n")
         case .json:
             var object: [String: String] = fields
             object["level"] = level.name

@@ -7,6 +7,8 @@ public enum InventoryError: Error, Sendable, CustomStringConvertible {
     case database(SQLiteError)
     case notFound(String)
     case ambiguous(String, matches: Int)
+    /// Another file scan holds this inventory's scan lock.
+    case scanRunning(path: String, pid: Int32?)
 
     public var description: String {
         switch self {
@@ -20,6 +22,9 @@ public enum InventoryError: Error, Sendable, CustomStringConvertible {
             return "no certificate in the inventory matches '\(key)' (use an id from `clm inventory list` or a SHA-256 fingerprint)"
         case .ambiguous(let key, let matches):
             return "'\(key)' matches \(matches) certificates; give more of the fingerprint"
+        case .scanRunning(let path, let pid):
+            let holder = pid.map { " (pid \($0))" } ?? ""
+            return "another scan\(holder) is running against inventory \(path); nothing was recorded, try again when it has finished"
         }
     }
 

@@ -25,6 +25,8 @@ public final class ScanRecorder {
         /// Files recognised and deliberately not inventoried (a CRL, a CSR):
         /// one line each, for people, not a problem.
         public var notes: [Warning] = []
+        /// Warnings past ``ScanRecorder/maxWarningsPerScan``: counted, not kept.
+        public var warningsDropped = 0
 
         public init(scanID: Int64) { self.scanID = scanID }
     }
@@ -38,6 +40,32 @@ public final class ScanRecorder {
         }
     }
 
+    // Bounds on what one hostile tree can make a scan print and store
+    // (150k garbage PEM blocks in one file made an 18.5 MB warning; 200k
+    // empty files added 14 MB of warning rows per scan).
+    /// Problems named per file; the rest are counted.
+    public static let maxProblemsPerFile = 10
+    /// Characters of one warning's reason.
+    public static let maxWarningLength = 1_000
+    /// Warnings kept (shown and stored) per scan; the rest are counted.
+    public static let maxWarningsPerScan = 1_000
+    /// Scans whose warnings the inventory keeps.
+    public static let keptScanWarnings = 20
+
+    /// One file's problems as its warning: the first few, then a count.
+    public static func fileWarning(_ problems: [String]) -> String? {
+        guard !problems.isEmpty else { return nil }
+        let shown = problems.prefix(maxProblemsPerFile).joined(separator: "; ")
+        // The count first, so truncation never hides it.
+        return bounded(problems.count > maxProblemsPerFile ? "\(problems.count) problems, the first \(maxProblemsPerFile): " + shown : shown)
+    }
+
+    static func bounded(_ reason: String) -> String {
+        guard reason.utf8.count > maxWarningLength else { return reason }
+        let kept = String(decoding: reason.utf8.prefix(maxWarningLength), as: UTF8.self)
+        return kept + "… (\(reason.utf8.count - maxWarningLength) more bytes)"
+    }
+
     private let inventory: Inventory
     private let database: SQLiteDatabase
     private let roots: [String]
@@ -46,6 +74,7 @@ public final class ScanRecorder {
     private var pendingInBatch = 0
     private var unreadableDirectories: [String] = []
     private var inTransaction = false
+    private let lock: ScanLock
     public private(set) var summary: Summary
 
     public init(inventory: Inventory, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
@@ -54,6 +83,7 @@ public final class ScanRecorder {
         self.roots = roots
         self.now = Int64(now.timeIntervalSince1970)
         self.batchSize = batchSize
+        lock = try ScanLock(inventoryPath: inventory.path)
         let rootsJSON = String(decoding: (try? JSONEncoder().encode(roots)) ?? Data("[]".utf8), as: UTF8.self)
         let nowValue = self.now
         let id = try inventory.write {
@@ -107,7 +137,7 @@ public final class ScanRecorder {
                 ON CONFLICT (path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
                     mtime_ns = excluded.mtime_ns, warning = excluded.warning, last_scan_id = excluded.last_scan_id
                 """).run([file.path, Int64(bitPattern: file.device), Int64(bitPattern: file.inode), file.size,
-                          file.mtimeNanoseconds, warning, summary.scanID])
+                          file.mtimeNanoseconds, warning.map(Self.bounded), summary.scanID])
             if let warning { addWarning(ref: file.path, reason: warning) }
         }
     }
@@ -133,8 +163,10 @@ public final class ScanRecorder {
     }
 
     /// An information line about a file (not a warning: nothing is wrong).
+    /// Capped like warnings: a tree of a million CSRs must not fill memory.
     public func recordNote(ref: String, reason: String) {
-        summary.notes.append(Warning(ref: ref, reason: reason))
+        guard summary.notes.count < Self.maxWarningsPerScan else { return }
+        summary.notes.append(Warning(ref: Self.bounded(ref), reason: Self.bounded(reason)))
     }
 
     /// A problem with no file of its own (a root that does not exist ...).
@@ -157,6 +189,7 @@ public final class ScanRecorder {
         try? database.prepare("UPDATE scan SET finished_at = ?, warning_count = ? WHERE id = ?")
             .run([endValue, summary.warnings.count, summary.scanID])
         try? database.execute("DELETE FROM temp.unchanged_path")
+        lock.release()
     }
 
     /// Applies unchanged files, marks vanished locations gone and closes
@@ -202,18 +235,27 @@ public final class ScanRecorder {
                 try database.prepare("DELETE FROM file_state WHERE last_scan_id <> ? AND \(Self.scope("path"))")
                     .run([scanID] + Self.scopeArguments(root))
             }
+            if summary.warningsDropped > 0 {
+                summary.warnings.append(Warning(ref: roots.joined(separator: " "),
+                                                reason: "\(summary.warningsDropped) more warnings not shown or stored (the first \(Self.maxWarningsPerScan) are)"))
+            }
             let warningStatement = try database.prepare("INSERT INTO scan_warning (scan_id, ref, reason) VALUES (?, ?, ?)")
             for warning in summary.warnings { try warningStatement.run([scanID, warning.ref, warning.reason]) }
+            // Older scans' warnings go: a daily timer must not grow the inventory forever.
+            try database.prepare("""
+                DELETE FROM scan_warning WHERE scan_id NOT IN (SELECT id FROM scan ORDER BY id DESC LIMIT ?)
+                """).run([Self.keptScanWarnings])
             try database.prepare("""
                 UPDATE scan SET finished_at = ?, files_examined = ?, files_unchanged = ?, files_skipped = ?,
                     certificates_seen = ?, certificates_new = ?, keys_seen = ?, locations_gone = ?, warning_count = ?
                 WHERE id = ?
                 """).run([endValue, summary.filesExamined, summary.filesUnchanged, summary.filesSkipped,
                           summary.certificatesSeen, summary.certificatesNew, summary.keysSeen, summary.locationsGone,
-                          summary.warnings.count, scanID])
+                          summary.warnings.count + summary.warningsDropped, scanID])
             try database.execute("DELETE FROM temp.unchanged_path")
             return summary
         }
+        lock.release()
         return summary
     }
 
@@ -254,7 +296,11 @@ public final class ScanRecorder {
     }
 
     private func addWarning(ref: String, reason: String) {
-        summary.warnings.append(Warning(ref: ref, reason: reason))
+        guard summary.warnings.count < Self.maxWarningsPerScan else {
+            summary.warningsDropped += 1
+            return
+        }
+        summary.warnings.append(Warning(ref: Self.bounded(ref), reason: Self.bounded(reason)))
     }
 
     private func isUnderRoots(_ path: String) -> Bool {

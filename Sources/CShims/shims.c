@@ -1,4 +1,7 @@
 #include <string.h>
+#include <time.h>
+#include <limits.h>
+#include <stdint.h>
 #include <openssl/x509v3.h>
 #include "clm_shims.h"
 #include <openssl/err.h>
@@ -33,6 +36,149 @@ STACK_OF(X509) *clm_PKCS7_certificates(PKCS7 *p7) {
     if (type == NID_pkcs7_signed) return p7->d.sign->cert;
     if (type == NID_pkcs7_signedAndEnveloped) return p7->d.signed_and_enveloped->cert;
     return NULL;
+}
+
+/* Rounds of key derivation an algorithm identifier asks for: 0 when it asks
+ * for none we know (OpenSSL then refuses it itself). */
+static long clm_pbe_cost(const X509_ALGOR *alg) {
+    if (alg == NULL) return 0;
+    const ASN1_OBJECT *object = NULL;
+    int ptype = 0;
+    const void *pval = NULL;
+    X509_ALGOR_get0(&object, &ptype, &pval, alg);
+    if (ptype != V_ASN1_SEQUENCE) return 0;
+    const ASN1_TYPE *parameter = alg->parameter;
+    long cost = 0;
+    if (OBJ_obj2nid(object) == NID_pbes2) {
+        PBE2PARAM *pbe2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), parameter);
+        if (pbe2 == NULL) return 0;
+        int kdf = OBJ_obj2nid(pbe2->keyfunc->algorithm);
+        if (kdf == NID_id_pbkdf2) {
+            PBKDF2PARAM *params = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter);
+            if (params != NULL) cost = ASN1_INTEGER_get(params->iter);
+            PBKDF2PARAM_free(params);
+        } else if (kdf == NID_id_scrypt) {
+            SCRYPT_PARAMS *params = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS), pbe2->keyfunc->parameter);
+            if (params != NULL) {
+                uint64_t n = 0, r = 0, p = 0;
+                if (!ASN1_INTEGER_get_uint64(&n, params->costParameter) || !ASN1_INTEGER_get_uint64(&r, params->blockSize)
+                    || !ASN1_INTEGER_get_uint64(&p, params->parallelizationParameter)
+                    || n > LONG_MAX || (r != 0 && p > (uint64_t)LONG_MAX / r) || (r * p != 0 && n > (uint64_t)LONG_MAX / (r * p))) {
+                    cost = LONG_MAX;
+                } else {
+                    cost = (long)(n * r * p);
+                }
+            }
+            SCRYPT_PARAMS_free(params);
+        }
+        PBE2PARAM_free(pbe2);
+    } else {
+        PBEPARAM *params = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), parameter);
+        if (params != NULL) cost = ASN1_INTEGER_get(params->iter);
+        PBEPARAM_free(params);
+    }
+    return cost < 0 ? LONG_MAX : cost;  /* ASN1_INTEGER_get gives -1 for what does not fit */
+}
+
+static long clm_bags_max_cost(const STACK_OF(PKCS12_SAFEBAG) *bags, long cap, int depth) {
+    long worst = 0;
+    if (depth > 16) return LONG_MAX;
+    for (int i = 0; i < sk_PKCS12_SAFEBAG_num(bags) && worst <= cap; i++) {
+        const PKCS12_SAFEBAG *bag = sk_PKCS12_SAFEBAG_value(bags, i);
+        long cost = 0;
+        switch (PKCS12_SAFEBAG_get_nid(bag)) {
+        case NID_pkcs8ShroudedKeyBag: {
+            const X509_ALGOR *alg = NULL;
+            X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, NULL);
+            cost = clm_pbe_cost(alg);
+            break;
+        }
+        case NID_safeContentsBag:
+            cost = clm_bags_max_cost(PKCS12_SAFEBAG_get0_safes(bag), cap, depth + 1);
+            break;
+        default:
+            break;
+        }
+        if (cost > worst) worst = cost;
+    }
+    return worst;
+}
+
+long clm_PKCS12_max_iterations(PKCS12 *p12, const char *pass, long cap) {
+    long worst = 0;
+    const ASN1_INTEGER *mac_iterations = NULL;
+    PKCS12_get0_mac(NULL, NULL, NULL, &mac_iterations, p12);
+    if (mac_iterations != NULL) {
+        worst = ASN1_INTEGER_get(mac_iterations);
+        if (worst < 0) return LONG_MAX;
+        if (worst > cap) return worst;
+    }
+    STACK_OF(PKCS7) *safes = PKCS12_unpack_authsafes(p12);
+    if (safes == NULL) return worst;
+    for (int i = 0; i < sk_PKCS7_num(safes) && worst <= cap; i++) {
+        PKCS7 *safe = sk_PKCS7_value(safes, i);
+        STACK_OF(PKCS12_SAFEBAG) *bags = NULL;
+        int type = OBJ_obj2nid(safe->type);
+        if (type == NID_pkcs7_data) {
+            bags = PKCS12_unpack_p7data(safe);
+        } else if (type == NID_pkcs7_encrypted && safe->d.encrypted != NULL && safe->d.encrypted->enc_data != NULL) {
+            long cost = clm_pbe_cost(safe->d.encrypted->enc_data->algorithm);
+            if (cost > worst) worst = cost;
+            if (cost <= cap) bags = PKCS12_unpack_p7encdata(safe, pass, -1);
+        }
+        if (bags != NULL) {
+            long cost = clm_bags_max_cost(bags, cap, 0);
+            if (cost > worst) worst = cost;
+            sk_PKCS12_SAFEBAG_pop_free(bags, PKCS12_SAFEBAG_free);
+        }
+    }
+    sk_PKCS7_pop_free(safes, PKCS7_free);
+    ERR_clear_error();
+    return worst;
+}
+
+long long clm_X509_not_after_epoch(const X509 *x, int *ok) {
+    struct tm tm;
+    *ok = 0;
+    const ASN1_TIME *t = X509_get0_notAfter(x);
+    if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) return 0;
+    *ok = 1;
+    return (long long)timegm(&tm);
+}
+
+int clm_X509_serial_content(const X509 *x, unsigned char *out, int capacity) {
+    const ASN1_INTEGER *serial = X509_get0_serialNumber(x);
+    unsigned char *der = NULL;
+    int length = i2d_ASN1_INTEGER(serial, &der);
+    if (length <= 0) return -1;
+    /* Skip the tag and the (short or long form) length. */
+    int offset = 2;
+    if (der[1] & 0x80) offset += der[1] & 0x7F;
+    int content = length - offset;
+    if (content < 0) { OPENSSL_free(der); return -1; }
+    memcpy(out, der + offset, content < capacity ? content : capacity);
+    OPENSSL_free(der);
+    return content;
+}
+
+int clm_X509_dns_names(X509 *x, unsigned char *out, int capacity) {
+    int critical = 0;
+    GENERAL_NAMES *names = X509_get_ext_d2i(x, NID_subject_alt_name, &critical, NULL);
+    if (names == NULL) return critical == -1 ? 0 : -1;  /* absent: no names; present but bad: -1 */
+    int used = 0;
+    for (int i = 0; i < sk_GENERAL_NAME_num(names); i++) {
+        const GENERAL_NAME *name = sk_GENERAL_NAME_value(names, i);
+        if (name->type != GEN_DNS) continue;
+        int length = ASN1_STRING_length(name->d.dNSName);
+        if (used + 2 + length <= capacity) {
+            out[used] = (unsigned char)(length >> 8);
+            out[used + 1] = (unsigned char)length;
+            memcpy(out + used + 2, ASN1_STRING_get0_data(name->d.dNSName), length);
+        }
+        used += 2 + length;
+    }
+    GENERAL_NAMES_free(names);
+    return used;
 }
 
 EVP_PKEY *clm_keygen_ec(const char *curve) { return EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve); }

@@ -30,9 +30,10 @@ struct GlobalOptions: ParsableArguments {
             if !parent.isEmpty, !FileManager.default.fileExists(atPath: parent) {
                 throw CommandFailure.usage("--db \(db): directory \(parent) does not exist")
             }
+            do { try StateDirectory.verifyTrustedFile(db) } catch { throw CommandFailure.state(error) }
         } else {
             let state = StateDirectory.current()
-            do { try state.create() } catch { throw CommandFailure.failed(error.description) }
+            do { try state.create() } catch { throw CommandFailure.state(error) }
             path = state.inventoryPath
         }
         return path

@@ -61,6 +61,9 @@ struct CommandFailure: Error {
 
     static func usage(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 2) }
     static func failed(_ message: String) -> CommandFailure { CommandFailure(message: message, exitCode: 1) }
+    /// A state directory problem: exit 2, like a usage error, since the
+    /// operator's setup (owner, mode, CLM_HOME) is what must change.
+    static func state(_ error: any Error) -> CommandFailure { CommandFailure(message: "\(error)", exitCode: 2) }
     /// Exit 1 with nothing more to say (the output already said it).
     static let findings = CommandFailure(message: "", exitCode: 1)
 }

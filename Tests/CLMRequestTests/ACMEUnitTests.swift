@@ -125,4 +125,24 @@ struct ACMEWireFormatTests {
         #expect(RFC3339.parse("2025-01-02T03:04:05Z") == Date(timeIntervalSince1970: 1_735_787_045))
         #expect(RFC3339.parse("2025-01-02T03:04:05.123456789Z") != nil)
     }
+
+    @Test("RFC 3339: offsets, fractions, leap days; hostile dates are nil, never a crash (ICU trapped on 35+ fraction digits)")
+    func rfc3339Bounds() throws {
+        let base = 1_735_787_045.0
+        #expect(RFC3339.parse("2025-01-02T03:04:05.5Z")?.timeIntervalSince1970 == base + 0.5)
+        #expect(RFC3339.parse("2025-01-02t03:04:05z")?.timeIntervalSince1970 == base)
+        #expect(RFC3339.parse("2025-01-02T05:04:05+02:00")?.timeIntervalSince1970 == base)
+        #expect(RFC3339.parse("2025-01-01T22:34:05-04:30")?.timeIntervalSince1970 == base)
+        #expect(RFC3339.parse("2024-02-29T00:00:00Z")?.timeIntervalSince1970 == 1_709_164_800)
+        #expect(RFC3339.parse("1969-12-31T23:59:59Z")?.timeIntervalSince1970 == -1)
+        let long = try #require(RFC3339.parse("2025-01-02T03:04:05." + String(repeating: "9", count: 40) + "Z"))
+        #expect(abs(long.timeIntervalSince1970 - (base + 0.999999999)) < 0.000_01)
+        for bad in ["2025-01-02T03:04:05." + String(repeating: "1", count: 35) + "0000000000000000000000000000Z",
+                    "2025-01-02T03:04:05." + String(repeating: "7", count: 5_000) + "Z",
+                    "2023-02-29T00:00:00Z", "2025-13-01T00:00:00Z", "2025-01-02T24:00:00Z", "2025-01-02T03:04:05",
+                    "2025-01-02T03:04:05.Z", "2025-01-02T03:04:05+2:00", "2025-01-02T03:04:05Z ", "２０２５-01-02T03:04:05Z",
+                    "", "9999999999-01-01T00:00:00Z", "-025-01-02T03:04:05Z"] {
+            #expect(RFC3339.parse(bad) == nil, "\(bad.prefix(60))")
+        }
+    }
 }

@@ -28,12 +28,7 @@ extension AuditReport {
         return out
     }
 
-    static func csvRow(_ fields: [String]) -> String {
-        fields.map { field in
-            guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
-            return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }.joined(separator: ",") + "\r\n"
-    }
+    static func csvRow(_ fields: [String]) -> String { CSV.row(fields) }
 
     static func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()

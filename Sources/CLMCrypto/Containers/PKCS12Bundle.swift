@@ -25,7 +25,7 @@ public struct PKCS12Bundle: Sendable {
             case .noPasswordWorked(let count):
                 return "PKCS#12 is password protected and none of the \(count) password\(count == 1 ? "" : "s") in --pkcs12-password-file opened it"
             case .malformed(let error): return "not a readable PKCS#12 file: \(error)"
-            case .tooManyIterations(let count): return "PKCS#12 MAC asks for \(count) key-derivation iterations (over \(PKCS12Bundle.maxIterations)); not opened"
+            case .tooManyIterations(let count): return "PKCS#12 asks for \(count) key-derivation iterations (over \(PKCS12Bundle.maxIterations)); file skipped"
             }
         }
     }
@@ -46,12 +46,8 @@ public struct PKCS12Bundle: Sendable {
         defer { PKCS12_free(p12) }
         // Each password tried re-derives the MAC key with the file's own
         // iteration count: a hostile file could stall the scan for hours.
-        var iterations: UnsafePointer<ASN1_INTEGER>?
-        PKCS12_get0_mac(nil, nil, nil, &iterations, p12)
-        if let iterations {
-            let count = ASN1_INTEGER_get(iterations)
-            if count < 0 || count > maxIterations { throw .tooManyIterations(Int(count)) }
-        }
+        let macCost = clm_PKCS12_max_iterations(p12, nil, 0)
+        if macCost > maxIterations { throw .tooManyIterations(macCost) }
 
         var candidates: [String?] = [nil, ""]
         candidates.append(contentsOf: passwords.map { Optional($0) })
@@ -65,6 +61,10 @@ public struct PKCS12Bundle: Sendable {
                 verified = PKCS12_verify_mac(p12, nil, 0) == 1
             }
             guard verified else { continue }
+            // Without a MAC (or past it) the bags carry their own counts:
+            // check every one before PKCS12_parse derives any key.
+            let cost = clm_PKCS12_max_iterations(p12, password, maxIterations)
+            if cost > maxIterations { throw .tooManyIterations(cost) }
             var key: OpaquePointer?
             var certificate: OpaquePointer?
             var chain: OpaquePointer?

@@ -225,15 +225,35 @@ public enum SecretFile {
         }
     }
 
-    /// Creates a directory (and parents) with mode 0700 if missing.
+    /// Creates a directory (and missing parents) with mode 0700, or checks
+    /// the existing one. The last component is opened with O_NOFOLLOW and
+    /// checked on the open descriptor: a symlink or a directory owned by
+    /// another user (planted in a once-lax state dir) is refused, never
+    /// written through or chmod'ed. Callers create each level in turn.
     public static func makePrivateDirectory(_ path: String) throws(KeyError) {
-        do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } catch {
-            let code = (error as NSError).userInfo[NSUnderlyingErrorKey].flatMap { ($0 as? NSError)?.code }.map(Int32.init) ?? EACCES
-            throw .file(path: path, operation: "create directory", errno: code)
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path, !FileManager.default.fileExists(atPath: parent) {
+            do {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                let code = (error as NSError).userInfo[NSUnderlyingErrorKey].flatMap { ($0 as? NSError)?.code }.map(Int32.init) ?? EACCES
+                throw .file(path: parent, operation: "create directory", errno: code)
+            }
         }
-        guard chmod(path, 0o700) == 0 else { throw .file(path: path, operation: "make private (chmod 0700)", errno: errno) }
+        if mkdir(path, 0o700) != 0, errno != EEXIST { throw .file(path: path, operation: "create directory", errno: errno) }
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let code = errno
+            throw .file(path: path, operation: code == ELOOP || code == ENOTDIR ? "use (a symlink or not a directory; refused)" : "open directory",
+                        errno: code)
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw .file(path: path, operation: "stat", errno: errno) }
+        guard info.st_uid == geteuid() || info.st_uid == 0 else {
+            throw .file(path: path, operation: "use (owned by uid \(info.st_uid), not by this user or root; refused)", errno: EPERM)
+        }
+        guard fchmod(descriptor, 0o700) == 0 else { throw .file(path: path, operation: "make private (chmod 0700)", errno: errno) }
     }
 }

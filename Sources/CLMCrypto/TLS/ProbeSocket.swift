@@ -106,7 +106,7 @@ final class ProbeSocket {
     let fd: Int32
     let address: ResolvedAddress
 
-    private init(fd: Int32, address: ResolvedAddress) {
+    init(fd: Int32, address: ResolvedAddress) {  // internal: the STARTTLS fuzzer wraps a socketpair
         self.fd = fd
         self.address = address
     }

@@ -5,8 +5,15 @@ internal import Glibc
 
 /// File helpers shared by the config readers.
 enum ConfigFiles {
+    /// Far beyond any real config; a bigger "config" is not read.
+    static let maxFileSize = 16 << 20
+
+    /// Regular files only (symlinks followed), of a sane size: `include
+    /// /dev/zero` or a FIFO must not hang the reader.
     static func read(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= maxFileSize,
+              let data = FileManager.default.contents(atPath: path) else { return nil }
         return String(decoding: data, as: UTF8.self)
     }
 

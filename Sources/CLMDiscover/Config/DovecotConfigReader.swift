@@ -250,6 +250,18 @@ public struct DovecotConfigReader: Sendable {
             return nodes
         }
 
+        static let maxSectionNesting = 64
+
+        /// Moves past the section just opened, counting braces without recursion.
+        static func skipSection(_ lines: [String], _ index: inout Int) {
+            var level = 1
+            while index < lines.count, level > 0 {
+                let line = stripComment(lines[index].trimmingCharacters(in: .whitespaces))
+                index += 1
+                if line == "}" { level -= 1 } else if line.hasSuffix("{") { level += 1 }
+            }
+        }
+
         private mutating func parseBlock(_ lines: [String], _ index: inout Int, file: String, depth: Int,
                                          opened: inout [ConfigLocation]) -> [Node] {
             var nodes: [Node] = []
@@ -278,6 +290,12 @@ public struct DovecotConfigReader: Sendable {
                     continue
                 }
                 if line.hasSuffix("{") {
+                    // Recursion per section: a hostile file of nested braces must not exhaust the stack.
+                    if opened.count >= Self.maxSectionNesting {
+                        warnings.append(ConfigWarning(location, "sections nested deeper than \(Self.maxSectionNesting); this section is not read"))
+                        Self.skipSection(lines, &index)
+                        continue
+                    }
                     let head = line.dropLast().trimmingCharacters(in: .whitespaces)
                     let words = head.split(separator: " ", maxSplits: 1).map(String.init)
                     guard let type = words.first, !type.contains("=") else {

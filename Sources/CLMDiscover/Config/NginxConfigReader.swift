@@ -73,6 +73,10 @@ private struct ParseState {
     var warnings: [ConfigWarning] = []
     var files: [String] = []
     var stack: [String] = []
+    /// Blocks open right now, across includes: the parser recurses per
+    /// block, so a hostile file of nested braces must not reach the stack limit.
+    var openBlocks = 0
+    static let maxBlockNesting = 64
 
     init(confDir: String, maxDepth: Int) {
         self.confDir = confDir
@@ -125,6 +129,14 @@ private struct ParseState {
                 }
                 words = []
             case .open:
+                guard openBlocks < Self.maxBlockNesting else {
+                    warnings.append(ConfigWarning(token.location, "blocks nested deeper than \(Self.maxBlockNesting); this block is skipped"))
+                    Self.skipBlock(tokens, &index)
+                    words = []
+                    continue
+                }
+                openBlocks += 1
+                defer { openBlocks -= 1 }
                 guard let head = words.first else {
                     warnings.append(ConfigWarning(token.location, "'{' without a directive name"))
                     _ = parseBlock(tokens, &index, file: file, depth: depth, opener: token.location)
@@ -152,6 +164,19 @@ private struct ParseState {
             warnings.append(ConfigWarning(opener, "block opened here is never closed (unbalanced braces)"))
         }
         return directives
+    }
+
+    /// Moves past the block whose `{` was just read, without recursing.
+    static func skipBlock(_ tokens: [Token], _ index: inout Int) {
+        var open = 1
+        while index < tokens.count, open > 0 {
+            switch tokens[index].kind {
+            case .open: open += 1
+            case .close: open -= 1
+            default: break
+            }
+            index += 1
+        }
     }
 
     mutating func expandInclude(_ args: [String], at location: ConfigLocation, depth: Int) -> [NginxConfigReader.Directive] {

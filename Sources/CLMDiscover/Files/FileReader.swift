@@ -1,4 +1,5 @@
 public import CLMInventory
+internal import CLMCore
 internal import Foundation
 
 /// Reads a file the walker found, re-checking at open time that it is
@@ -23,7 +24,8 @@ public enum FileReader {
 
     public static func read(_ file: FileSnapshot, maxSize: Int64) throws(Failure) -> [UInt8] {
         // O_NONBLOCK: opening a FIFO that replaced the file must not block.
-        let fd = open(file.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY
+        let fd = FileSystemName.kernelBytes(file.path).map { open($0, flags) } ?? open(file.path, flags)
         guard fd >= 0 else {
             let error = errno
             throw .cannotOpen(error == EACCES ? "permission denied" : String(cString: strerror(error)))

@@ -166,7 +166,7 @@ public final class FileScanner {
                                 ownerUID: file.ownerUID, ownerGID: file.ownerGID, mode: file.permissions)
             }
             items.append(.file(file, certificates: certificates, keys: Array(keys),
-                               warning: problems.isEmpty ? nil : problems.joined(separator: "; ")))
+                               warning: ScanRecorder.fileWarning(problems)))
             if let note = result.parsed.note { items.append(.note(ref: file.path, reason: note)) }
         }
         return (items, certificateCount)

@@ -1,4 +1,5 @@
 public import CLMInventory
+internal import CLMCore
 internal import Foundation
 
 /// Walks directory trees the way a careful operator would: follows
@@ -61,16 +62,16 @@ public struct FileWalker: Sendable {
             if isExcluded(path) { continue }
             if !followingLinks, !rootSet.contains(path), knownNotLinks.remove(path) == nil {
                 var linkInfo = stat()
-                if lstat(path, &linkInfo) == 0, (linkInfo.st_mode & S_IFMT) == S_IFLNK {
+                if Self.lstatPath(path, &linkInfo) == 0, (linkInfo.st_mode & S_IFMT) == S_IFLNK {
                     deferredLinks.append(path)
                     continue
                 }
             }
             var info = stat()
-            if stat(path, &info) != 0 {
+            if Self.statPath(path, &info) != 0 {
                 let error = errno
                 var linkInfo = stat()
-                let isLink = lstat(path, &linkInfo) == 0 && (linkInfo.st_mode & S_IFMT) == S_IFLNK
+                let isLink = Self.lstatPath(path, &linkInfo) == 0 && (linkInfo.st_mode & S_IFMT) == S_IFLNK
                 let reason: String
                 switch error {
                 case ELOOP: reason = "symlink loop"
@@ -135,7 +136,7 @@ public struct FileWalker: Sendable {
     }
 
     private func listDirectory(_ path: String) -> Result<[DirectoryEntry], DirectoryFailure> {
-        guard let directory = opendir(path) else {
+        guard let directory = FileSystemName.kernelBytes(path).map({ opendir($0) }) ?? opendir(path) else {
             let error = errno
             return .failure(DirectoryFailure(error == EACCES ? "permission denied (directory not readable)" : String(cString: strerror(error))))
         }
@@ -143,7 +144,7 @@ public struct FileWalker: Sendable {
         var entries: [DirectoryEntry] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                FileSystemName.decode(raw.prefix { $0 != 0 })
             }
             let type = Int32(entry.pointee.d_type)
             if name != "." && name != ".." {
@@ -151,6 +152,17 @@ public struct FileWalker: Sendable {
             }
         }
         return .success(entries)
+    }
+
+    /// stat/lstat on the bytes the name really has (see ``FileSystemName``).
+    static func statPath(_ path: String, _ info: inout stat) -> Int32 {
+        if let bytes = FileSystemName.kernelBytes(path) { return stat(bytes, &info) }
+        return stat(path, &info)
+    }
+
+    static func lstatPath(_ path: String, _ info: inout stat) -> Int32 {
+        if let bytes = FileSystemName.kernelBytes(path) { return lstat(bytes, &info) }
+        return lstat(path, &info)
     }
 
     static func describe(bytes: Int64) -> String {

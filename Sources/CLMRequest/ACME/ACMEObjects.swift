@@ -120,21 +120,82 @@ extension ACME {
 }
 
 /// RFC 3339 timestamps as ACME servers write them (with or without fractions).
+///
+/// Parsed here rather than by Foundation: ICU crashed (SIGFPE) on a CA's
+/// date with 35 fraction digits. Bounded length, digits checked by hand,
+/// calendar arithmetic in integers; anything else is nil, never a trap.
 public enum RFC3339 {
+    /// Longest accepted text: a full date-time with nine fraction digits is 35 bytes.
+    static let maxLength = 64
+
     public static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = fractional.date(from: text) { return date }
-        // Go writes up to nine fraction digits; Foundation reads at most three.
-        if let dot = text.firstIndex(of: "."), let end = text[dot...].firstIndex(where: { !$0.isNumber && $0 != "." }) {
-            let fraction = text[text.index(after: dot)..<end]
-            let trimmed = text[..<dot] + "." + fraction.prefix(3) + text[end...]
-            return fractional.date(from: String(trimmed))
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.count <= maxLength else { return nil }
+        var cursor = 0
+        func number(_ width: Int) -> Int? {
+            guard cursor + width <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[cursor..<(cursor + width)] {
+                guard (0x30...0x39).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            cursor += width
+            return value
         }
-        return nil
+        func expect(_ allowed: String) -> Bool {
+            guard cursor < bytes.count, allowed.utf8.contains(bytes[cursor]) else { return false }
+            cursor += 1
+            return true
+        }
+        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
+              expect("Tt "), let hour = number(2), expect(":"), let minute = number(2), expect(":"), let second = number(2),
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day),
+              hour < 24, minute < 60, second <= 60 else { return nil }  // 60: a leap second
+        var nanoseconds = 0
+        if cursor < bytes.count, bytes[cursor] == UInt8(ascii: ".") {
+            cursor += 1
+            var digits = 0
+            while cursor < bytes.count, (0x30...0x39).contains(bytes[cursor]) {
+                if digits < 9 { nanoseconds = nanoseconds * 10 + Int(bytes[cursor] - 0x30) }
+                digits += 1
+                cursor += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 9) { nanoseconds *= 10 }
+        }
+        var offset = 0
+        if expect("Zz") {
+            offset = 0
+        } else if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "+") || bytes[cursor] == UInt8(ascii: "-") {
+            let sign = bytes[cursor] == UInt8(ascii: "-") ? -1 : 1
+            cursor += 1
+            guard let hours = number(2), expect(":"), let minutes = number(2), hours < 24, minutes < 60 else { return nil }
+            offset = sign * (hours * 3600 + minutes * 60)
+        } else {
+            return nil
+        }
+        guard cursor == bytes.count else { return nil }
+        let days = daysSinceEpoch(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1_000_000_000)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     public static func format(_ date: Date) -> String {

@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/pkcs7.h>
+#include <openssl/pkcs12.h>
 #include <openssl/evp.h>
 #include <curl/curl.h>
 
@@ -38,6 +39,27 @@ int clm_ERR_GET_REASON(unsigned long e);
 /// The certificates carried by a PKCS#7 SignedData (or SignedAndEnveloped)
 /// structure; owned by `p7`, NULL when it carries none.
 STACK_OF(X509) *clm_PKCS7_certificates(PKCS7 *p7);
+
+/// The largest key-derivation cost a PKCS#12 file asks for, wherever it is
+/// written: the MAC, each encrypted authenticated-safe (PBES2/PBKDF2,
+/// scrypt N*r*p, legacy PKCS#12 PBE) and each shrouded key bag, nested bags
+/// included. Encrypted safes are opened with `pass` only when their own cost
+/// is within `cap`, so the bags inside are checked before PKCS12_parse ever
+/// derives their keys. Stops early and returns the first cost over `cap`;
+/// LONG_MAX for a count too large to read. A safe that does not decrypt with
+/// `pass` is skipped (PKCS12_parse fails on it the same way).
+long clm_PKCS12_max_iterations(PKCS12 *p12, const char *pass, long cap);
+
+/// For the differential fuzzer: OpenSSL's view of a certificate's facts.
+/// notAfter as seconds since the epoch (0 and *ok = 0 when unreadable).
+long long clm_X509_not_after_epoch(const X509 *x, int *ok);
+/// The serial's content octets (what follows tag and length), into `out`
+/// (up to `capacity` bytes); returns the full length, or -1.
+int clm_X509_serial_content(const X509 *x, unsigned char *out, int capacity);
+/// DNS names of the subjectAltName, each as a 2-byte big-endian length and
+/// its bytes, into `out`; returns the bytes needed, or -1 when the extension
+/// is present but unreadable.
+int clm_X509_dns_names(X509 *x, unsigned char *out, int capacity);
 
 /// EVP_PKEY_Q_keygen is variadic.
 EVP_PKEY *clm_keygen_ec(const char *curve);

@@ -32,7 +32,7 @@ struct ACMEServerOptions: ParsableArguments {
     /// The state dir (0700) used for keys and account data.
     func stateDirectory() throws -> RequestStore {
         let state = StateDirectory.current()
-        do { try state.create() } catch { throw CommandFailure.failed(error.description) }
+        do { try state.create() } catch { throw CommandFailure.state(error) }
         return RequestStore(root: state.path)
     }
 
@@ -121,28 +121,59 @@ extension AccountCommand {
         @Option(name: .customLong("eab-kid"), help: ArgumentHelp("External account binding key ID from the CA.", valueName: "id"))
         var eabKeyID: String?
 
-        @Option(name: .customLong("eab-hmac-key"), help: ArgumentHelp("External account binding HMAC key (base64url) from the CA.", valueName: "b64"))
+        @Option(name: .customLong("eab-hmac-key"),
+                help: ArgumentHelp("External account binding HMAC key (base64url). Visible in `ps` to every user: prefer --eab-hmac-key-file or CLM_EAB_HMAC_KEY.",
+                                   valueName: "b64"))
         var eabHMACKey: String?
+
+        @Option(name: .customLong("eab-hmac-key-file"),
+                help: ArgumentHelp("File holding the external account binding HMAC key (base64url).", valueName: "file"), completion: .file())
+        var eabHMACKeyFile: String?
+
+        /// The HMAC key from the file, CLM_EAB_HMAC_KEY or the argument
+        /// (exactly one), and where it came from for messages.
+        func eabKey(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (key: String, source: String)? {
+            var sources: [(String, String)] = []
+            if let eabHMACKeyFile {
+                guard let text = try? String(contentsOfFile: eabHMACKeyFile, encoding: .utf8) else {
+                    throw ValidationError("--eab-hmac-key-file \(eabHMACKeyFile): cannot read it")
+                }
+                sources.append((text.trimmingCharacters(in: .whitespacesAndNewlines), "--eab-hmac-key-file \(eabHMACKeyFile)"))
+            }
+            if let value = environment["CLM_EAB_HMAC_KEY"], !value.isEmpty { sources.append((value, "CLM_EAB_HMAC_KEY")) }
+            if let eabHMACKey { sources.append((eabHMACKey, "--eab-hmac-key")) }
+            guard sources.count <= 1 else {
+                throw ValidationError("the EAB HMAC key is given twice (\(sources.map(\.1).joined(separator: ", "))): give it once")
+            }
+            return sources.first.map { (key: $0.0, source: $0.1) }
+        }
 
         @Option(name: .long, help: ArgumentHelp("Account key. " + keyTypeHelp, valueName: "type"), transform: parseKeyType)
         var key: KeyType = .ecP256
 
         func validate() throws {
             if acme.server == nil { throw ValidationError("--server URL is required to register (the CA's ACME directory URL)") }
-            if (eabKeyID == nil) != (eabHMACKey == nil) { throw ValidationError("--eab-kid and --eab-hmac-key go together") }
-            if let eabHMACKey, Base64URL.decode(eabHMACKey) == nil { throw ValidationError("--eab-hmac-key is not base64url") }
+            let eabKey = try eabKey()
+            if (eabKeyID == nil) != (eabKey == nil) {
+                throw ValidationError("--eab-kid and the EAB HMAC key (--eab-hmac-key-file, CLM_EAB_HMAC_KEY or --eab-hmac-key) go together")
+            }
+            if let eabKey, Base64URL.decode(eabKey.key) == nil { throw ValidationError("\(eabKey.source): the EAB HMAC key is not base64url") }
             for address in email where !address.contains("@") { throw ValidationError("--email \(address) is not an e-mail address") }
         }
 
         func run() async throws {
+            if eabHMACKey != nil {
+                Terminal.standardError("clm: warning: --eab-hmac-key shows the key to every user of this machine (ps, /proc); use --eab-hmac-key-file or CLM_EAB_HMAC_KEY\n")
+            }
             let store = try acme.stateDirectory()
             let url = try acme.serverURL(in: store)
             let client = try await acme.connect(url)
             let recorder = try await openRecorder(global, store: store)
             var eab: ExternalAccountBinding?
-            if let eabKeyID, let eabHMACKey { eab = ExternalAccountBinding(keyID: eabKeyID, macKeyBase64: eabHMACKey) }
+            let eabKey = try eabKey()
+            if let eabKeyID, let eabKey { eab = ExternalAccountBinding(keyID: eabKeyID, macKeyBase64: eabKey.key) }
             if client.directory.meta?.externalAccountRequired == true && eab == nil {
-                throw CommandFailure.usage("\(url) requires external account binding: pass --eab-kid and --eab-hmac-key from the CA")
+                throw CommandFailure.usage("\(url) requires external account binding: pass --eab-kid and --eab-hmac-key-file (or CLM_EAB_HMAC_KEY) from the CA")
             }
             let manager = AccountManager(client: client, state: store, recorder: recorder)
             do {

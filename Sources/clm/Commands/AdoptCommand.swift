@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLMCore
 import CLMRequest
 import CLMCrypto
 import CLMDeploy

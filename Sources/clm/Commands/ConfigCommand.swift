@@ -75,7 +75,10 @@ struct ConfigCommand: ParsableCommand {
 /// State dir and inventory path for the deploy-stage commands.
 func deployState(_ global: GlobalOptions) throws -> (root: String, inventory: String) {
     let state = StateDirectory.current()
-    do { try state.create() } catch { throw CommandFailure.failed(error.description) }
+    do { try state.create() } catch { throw CommandFailure.state(error) }
+    if let db = global.db {
+        do { try StateDirectory.verifyTrustedFile(db) } catch { throw CommandFailure.state(error) }
+    }
     return (state.path, global.db ?? state.inventoryPath)
 }
 

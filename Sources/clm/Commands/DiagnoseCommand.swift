@@ -155,11 +155,11 @@ enum StartTLSArgument: String, ExpressibleByArgument, CaseIterable {
 enum DiagnosisText {
     static func render(_ diagnosis: Diagnosis, target: TLSTarget) -> String {
         let palette = Palette(enabled: Terminal.useColor)
-        var out = "\(palette.bold(diagnosis.endpoint))"
-        if let name = target.serverName { out += " (SNI \(name))" }
+        var out = "\(palette.bold(diagnosis.endpoint.displaySafe))"
+        if let name = target.serverName { out += " (SNI \(name.displaySafe))" }
         if target.starttls != .none { out += " via STARTTLS \(target.starttls.rawValue)" }
         else if let proto = target.sessionProtocol { out += " (\(proto.rawValue) over TLS)" }
-        if let version = diagnosis.protocolVersion { out += ": \(version)\(diagnosis.cipher.map { ", \($0)" } ?? "")" }
+        if let version = diagnosis.protocolVersion { out += ": \(version.displaySafe)\(diagnosis.cipher.map { ", \($0.displaySafe)" } ?? "")" }
         out += "\n"
         if !diagnosis.connected {
             out += palette.red("Could not connect.") + "\n"
@@ -171,15 +171,15 @@ enum DiagnosisText {
         for finding in diagnosis.findings {
             let label = "[\(finding.severity.rawValue.uppercased())]"
             let colored = finding.severity >= .high ? palette.red(label) : finding.severity >= .medium ? palette.yellow(label) : label
-            out += "\n\(colored) \(finding.code.rawValue): \(finding.title)\n"
-            for line in finding.evidence { out += "    \(line)\n" }
-            out += "    fix: \(finding.fix)\n"
+            out += "\n\(colored) \(finding.code.rawValue): \(finding.title.displaySafe)\n"
+            for line in finding.evidence { out += "    \(line.displaySafe)\n" }
+            out += "    fix: \(finding.fix.displaySafe)\n"
         }
         if !diagnosis.chain.isEmpty {
             out += "\nChain as sent:\n"
             for certificate in diagnosis.chain {
                 let expires = ISO8601DateFormatter().string(from: certificate.notAfter).prefix(10)
-                out += "  \(certificate.position): \(certificate.subject)\n     issuer \(certificate.issuer); \(certificate.key); expires \(expires)\n"
+                out += "  \(certificate.position): \(certificate.subject.displaySafe)\n     issuer \(certificate.issuer.displaySafe); \(certificate.key.displaySafe); expires \(expires)\n"
             }
         }
         return out

@@ -177,7 +177,7 @@ struct HooksCommand: ParsableCommand {
             }
             let verdict = result.timed_out ? "TIMED OUT" : result.status == 0 ? "ok" : "FAILED (status \(result.status ?? -1))"
             print("\(result.phase): \(command): \(verdict) in \(String(format: "%.2f", result.seconds ?? 0)) s")
-            for line in (result.output ?? "").split(separator: "\n").suffix(20) { print("  | \(line)") }
+            for line in (result.output ?? "").split(separator: "\n").suffix(20) { print("  | \(String(line).displaySafe)") }
         }
     }
 }

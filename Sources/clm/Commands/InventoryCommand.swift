@@ -127,11 +127,11 @@ extension InventoryCommand {
             lines.append(("First seen", Timestamp.rfc3339(certificate.firstSeen)))
             lines.append(("Last seen", Timestamp.rfc3339(certificate.lastSeen)))
             let width = lines.map(\.0.count).max() ?? 0
-            for (label, value) in lines { print("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(value)") }
+            for (label, value) in lines { print("\(label.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.displaySafe)") }
             print("\nLocations (\(certificate.activeLocationCount) present):")
             for location in certificate.locations {
                 let state = location.goneSince.map { "gone since \(Timestamp.rfc3339($0))" } ?? "last seen \(Timestamp.rfc3339(location.lastSeen))"
-                print("  \(location.kind.rawValue) \(location.ref) [\(location.position)] \(state)")
+                print("  \(location.kind.rawValue) \(location.ref.displaySafe) [\(location.position)] \(state)")
             }
             if !sites.isEmpty {
                 print("\nUsed by (\(sites.count) config sites):")
@@ -146,7 +146,7 @@ extension InventoryCommand {
             print("\nPrivate keys (\(certificate.privateKeys.count)):")
             for key in certificate.privateKeys {
                 let mode = String(format: "%04o", key.mode)
-                print("  \(key.path) \(key.format)\(key.encrypted ? " encrypted" : "") owner \(key.ownerUID):\(key.ownerGID) mode \(mode)")
+                print("  \(key.path.displaySafe) \(key.format)\(key.encrypted ? " encrypted" : "") owner \(key.ownerUID):\(key.ownerGID) mode \(mode)")
             }
         }
     }

@@ -111,7 +111,7 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
         if options.planOnly || options.dryRun || !quiet {
             print("plan: \(due.count) of \(summary.plan.count) certificate(s) to act on (\(String(format: "%.3f", elapsed)) s)")
             for item in summary.plan where item.action != .none || summary.plan.count <= 50 {
-                print("  \(item.name)  \(item.action.rawValue)  \(item.reason)")
+                print("  \(item.name)  \(item.action.rawValue)  \(item.reason.displaySafe)")
             }
         }
         for outcome in summary.outcomes where outcome.action != .none {
@@ -121,7 +121,7 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
             }
             if outcome.deployed { parts.append("deployed") }
             parts += outcome.notes
-            if let error = outcome.error { print("\(outcome.name): FAILED: \(error)" + (parts.isEmpty ? "" : " [\(parts.joined(separator: "; "))]")) }
+            if let error = outcome.error { print("\(outcome.name): FAILED: \(String(describing: error).displaySafe)" + (parts.isEmpty ? "" : " [\(parts.joined(separator: "; ").displaySafe)]")) }
             else if !quiet { print("\(outcome.name): " + (parts.isEmpty ? "ok" : parts.joined(separator: "; "))) }
         }
     }

@@ -163,7 +163,7 @@ struct ScanCommand: AsyncParsableCommand {
         if !global.quiet {
             print("Read \(config.configFiles.count) config files: \(config.sites.count) TLS sites.")
             for site in config.sites {
-                print("  \(site.server.rawValue) \(site.location): \(Self.describe(site)) -> \(site.certPath)")
+                print("  \(site.server.rawValue) \(String(describing: site.location).displaySafe): \(Self.describe(site).displaySafe) -> \(site.certPath.displaySafe)")
             }
         }
         let log = global.log
@@ -197,10 +197,10 @@ struct ScanCommand: AsyncParsableCommand {
         for outcome in outcomes {
             let record = outcome.record
             if let code = record.errorCode {
-                print("  \(palette.red(record.ref)): \(code): \(record.error ?? "")")
+                print("  \(palette.red(record.ref.displaySafe)): \(code): \((record.error ?? "").displaySafe)")
             } else if !global.quiet {
-                var line = "  \(record.ref): \(record.protocolVersion ?? "?"), chain of \(record.chainFingerprints.count)"
-                if record.verifyCode != 0 { line += ", verify: \(record.verifyMessage ?? "failed")" }
+                var line = "  \(record.ref.displaySafe): \((record.protocolVersion ?? "?").displaySafe), chain of \(record.chainFingerprints.count)"
+                if record.verifyCode != 0 { line += ", verify: \((record.verifyMessage ?? "failed").displaySafe)" }
                 if record.hostnameMatches == false { line += ", name mismatch" }
                 if record.clientCertificate == "required" { line += ", client certificate required" }
                 print(line)

@@ -1,3 +1,4 @@
+import CLMCore
 import Foundation
 
 /// Left-aligned text columns, sized to their widest cell.
@@ -16,7 +17,7 @@ struct TextTable {
 
     func render(maxWidth: [Int: Int] = [:]) -> String {
         let clipped = rows.map { row in
-            row.enumerated().map { index, cell in
+            row.map(\.displaySafe).enumerated().map { index, cell in
                 guard let limit = maxWidth[index], cell.count > limit else { return cell }
                 return String(cell.prefix(limit - 1)) + "…"
             }
@@ -34,17 +35,5 @@ struct TextTable {
             out += (decorate[index]?(text) ?? text) + "\n"
         }
         return out
-    }
-}
-
-/// RFC 4180 CSV.
-enum CSV {
-    static func row(_ fields: [String]) -> String {
-        fields.map { field in
-            if field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-                return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-            }
-            return field
-        }.joined(separator: ",") + "\r\n"
     }
 }

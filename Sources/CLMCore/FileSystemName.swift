@@ -1,0 +1,53 @@
+/// File names are bytes; Swift strings are Unicode. A name that is not
+/// valid UTF-8 is carried in a `String` with each invalid byte 0x80-0xFF
+/// mapped to U+F780-U+F7FF (private use), and mapped back to the same
+/// bytes when the path goes to the kernel, so such files are walked,
+/// opened and recorded instead of being reported as missing.
+/// ``SafeText`` shows the mapped characters as `\xNN`.
+public enum FileSystemName {
+    static let base: UInt32 = 0xF700
+
+    /// A directory entry's name from its raw bytes.
+    public static func decode(_ bytes: some Collection<UInt8>) -> String {
+        if let text = String(validating: bytes, as: UTF8.self), !text.unicodeScalars.contains(where: isMapped) { return text }
+        let raw = Array(bytes)
+        var out = String.UnicodeScalarView()
+        var index = 0
+        while index < raw.count {
+            let length = SafeText.sequenceLength(raw, at: index)
+            if length > 0 {
+                let scalars = String(decoding: raw[index..<(index + length)], as: UTF8.self).unicodeScalars
+                // A genuine U+F780-U+F7FF in a name is mapped too, byte by byte, so decoding is reversible.
+                if let scalar = scalars.first, isMapped(scalar) {
+                    for byte in raw[index..<(index + length)] { out.append(Unicode.Scalar(base + UInt32(byte))!) }
+                } else {
+                    out.append(contentsOf: scalars)
+                }
+                index += length
+            } else {
+                out.append(Unicode.Scalar(base + UInt32(raw[index]))!)
+                index += 1
+            }
+        }
+        return String(out)
+    }
+
+    /// The bytes the kernel should see for `path` (NUL-terminated), or nil
+    /// when the path carries no mapped bytes and can be passed as it is.
+    public static func kernelBytes(_ path: String) -> [CChar]? {
+        // U+F780-U+F7FF encode as EF 9E/9F xx: skip the work for every other path.
+        guard path.utf8.contains(0xEF), path.unicodeScalars.contains(where: isMapped) else { return nil }
+        var bytes: [CChar] = []
+        for scalar in path.unicodeScalars {
+            if isMapped(scalar) {
+                bytes.append(CChar(bitPattern: UInt8(scalar.value - base)))
+            } else {
+                bytes.append(contentsOf: String(scalar).utf8.map { CChar(bitPattern: $0) })
+            }
+        }
+        bytes.append(0)
+        return bytes
+    }
+
+    static func isMapped(_ scalar: Unicode.Scalar) -> Bool { (0xF780...0xF7FF).contains(scalar.value) }
+}

@@ -1,0 +1,32 @@
+import CLMCore
+import Testing
+
+struct SafeTextTests {
+    @Test func controlCharactersC0C1AndDELBecomeVisible() {
+        #expect(SafeText.escaped("plain é ✓") == "plain é ✓")
+        #expect(SafeText.escaped("a\u{1B}[2J\nb\tc\r\u{7F}\u{85}\u{9B}\u{00}") == #"a\x1B[2J\nb\tc\r\x7F\x85\x9B\x00"#)
+        #expect("x\u{07}".displaySafe == #"x\x07"#)
+    }
+
+    @Test func fileNameBytesThatAreNotUTF8AreShownAsHex() {
+        #expect(SafeText.escaped(bytes: Array("ok-é.pem".utf8)) == "ok-é.pem")
+        #expect(SafeText.escaped(bytes: [0x61, 0xFF, 0xC3, 0x28, 0xE2, 0x82, 0x1B]) == #"a\xFF\xC3(\xE2\x82\x1B"#)
+        #expect(SafeText.escaped(bytes: [0xED, 0xA0, 0x80]) == #"\xED\xA0\x80"#)  // a UTF-16 surrogate is not UTF-8
+    }
+
+    @Test func csvFieldsAreEscapedThenQuoted() {
+        #expect(CSV.row(["a", "b,c", "say \"hi\"", "line\nbreak\u{1B}"]) == "a,\"b,c\",\"say \"\"hi\"\"\",line\\nbreak\\x1B\r\n")
+    }
+}
+
+struct FileSystemNameTests {
+    @Test func namesThatAreNotUTF8RoundTripThroughAString() {
+        for bytes: [UInt8] in [Array("plain-é.pem".utf8), [0x61, 0xFF, 0xC3, 0x28], [0xEF, 0x9F, 0xBF, 0x62], [0x80]] {
+            let name = FileSystemName.decode(bytes)
+            let back = FileSystemName.kernelBytes(name).map { Array($0.dropLast()).map { UInt8(bitPattern: $0) } } ?? Array(name.utf8)
+            #expect(back == bytes)
+        }
+        #expect(FileSystemName.kernelBytes("plain/path.pem") == nil)
+        #expect(SafeText.escaped(FileSystemName.decode([0x61, 0xFF])) == #"a\xFF"#)
+    }
+}
