@@ -61,7 +61,7 @@ public struct Deployer: Sendable {
             let thread = Thread {
                 var recorder: InventoryDeployRecorder?
                 if let inventoryPath {
-                    do { recorder = InventoryDeployRecorder(inventory: try Inventory(path: inventoryPath), log: deployer.log, now: deployer.now) } catch {
+                    do { recorder = InventoryDeployRecorder(inventory: try Inventory(path: inventoryPath), store: CertificateStore(stateRoot: deployer.stateRoot), log: deployer.log, now: deployer.now) } catch {
                         deployer.log("the inventory \(inventoryPath) cannot be opened; deploys are not recorded: \(error)")
                     }
                 }
@@ -289,7 +289,7 @@ public struct Deployer: Sendable {
                                                     message: error.description, startedAt: state.started, finishedAt: finished))
             }
             if state.ok {
-                recorder?.recordDeployed(name: state.name, deployHash: state.job.certificate.deployFingerprint, fingerprint: state.job.material.fingerprint)
+                recorder?.recordDeployed(state.job)
             }
         }
         return states.map { state in
@@ -385,8 +385,8 @@ public struct Deployer: Sendable {
             "CLM_PHASE": phase,
             "CLM_TARGETS": certificate.targets.map(\.path).joined(separator: " "),
         ]
-        let stored = stateRoot + "/certificates/" + certificate.name
-        var base = (cert: stored + "/cert.pem", key: stored + "/privkey.pem", fullchain: stored + "/fullchain.pem", chain: stored + "/chain.pem")
+        let stored = CertificateStore(stateRoot: stateRoot).paths(certificate.name)
+        var base = (cert: stored.certificate, key: stored.key, fullchain: stored.fullchain, chain: stored.chain)
         if let directory = certificate.targets.first(where: { if case .directory = $0.kind { return true } else { return false } }) {
             let d = directory.path
             base = (d + "/cert.pem", d + "/privkey.pem", d + "/fullchain.pem", d + "/chain.pem")

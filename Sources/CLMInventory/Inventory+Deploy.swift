@@ -129,11 +129,19 @@ extension Inventory {
         }
     }
 
-    /// Marks what was deployed successfully for `name`.
-    public func recordManagedDeploy(name: String, deployHash: String, fingerprint: String, now: Date) throws(InventoryError) {
+    /// Marks what was deployed successfully for `row.name` (its `deployHash`
+    /// and `deployedFingerprint`); a name with no row yet (adopted, or issued
+    /// by `clm request`) gets one.
+    public func recordManagedDeploy(_ row: ManagedCertificateRow) throws(InventoryError) {
         try write {
-            try database.cached("UPDATE managed_certificate SET deploy_hash = ?, deployed_fingerprint = ?, updated_at = ? WHERE name = ?")
-                .run([deployHash, fingerprint, Int64(now.timeIntervalSince1970), name])
+            try database.cached("""
+                INSERT INTO managed_certificate (name, domains, key_type, issuance_hash, fingerprint_sha256, not_before, not_after,
+                    ari_cert_id, deploy_hash, deployed_fingerprint, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET deploy_hash = excluded.deploy_hash, deployed_fingerprint = excluded.deployed_fingerprint,
+                    updated_at = excluded.updated_at
+                """).run([row.name, row.domainsJSON, row.keyType, row.issuanceHash, row.fingerprintSHA256, row.notBefore, row.notAfter,
+                          row.ariCertID, row.deployHash, row.deployedFingerprint, row.updatedAt])
         }
     }
 

@@ -58,7 +58,7 @@ struct ServerHookTests {
 
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
+        let material = try CertificateStore(stateRoot: state).material(name: "www")
         let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil)
         #expect(first.first?.succeeded == true, "\(first.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
@@ -68,7 +68,7 @@ struct ServerHookTests {
         try good.replacingOccurrences(of: "access_log off;", with: "access_log off; not_a_directive;")
             .write(toFile: nginx.config, atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["www.example.test"], name: "www", stateRoot: state)
-        let newer = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
+        let newer = try CertificateStore(stateRoot: state).material(name: "www")
         let second = await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventoryPath: nil)
         let report = try #require(second.first)
         guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }
@@ -106,7 +106,7 @@ struct ServerHookTests {
         #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
 
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let material = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
+        let material = try CertificateStore(stateRoot: state).material(name: "www")
         let reports = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil)
         #expect(reports.first?.succeeded == true, "\(reports.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
@@ -116,7 +116,7 @@ struct ServerHookTests {
         let good = try String(contentsOfFile: haproxy.config, encoding: .utf8)
         try (good + "frontend broken\n    not_a_keyword\n").write(toFile: haproxy.config, atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["www.example.test"], name: "www", stateRoot: state)
-        let newer = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
+        let newer = try CertificateStore(stateRoot: state).material(name: "www")
         let failed = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: newer)], inventoryPath: nil)
         let report = try #require(failed.first)
         guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }

@@ -202,7 +202,7 @@ public struct Renewer: Sendable {
             guard !certificate.targets.isEmpty else { continue }
             do {
                 jobs.append(Deployer.Job(certificate: certificate,
-                                         material: try CertificateMaterial.load(name: certificate.name, directory: store.certificateDirectory(certificate.name))))
+                                         material: try CertificateStore(stateRoot: stateRoot).material(name: certificate.name)))
                 jobIndices.append(index)
             } catch {
                 outcomes[index].error = error.description
@@ -387,16 +387,11 @@ public struct Renewer: Sendable {
     }
 
     func recordIssued(_ certificate: ManagedCertificate, _ issued: IssuanceResult) async {
-        let domains = (try? JSONEncoder().encode(certificate.domains)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        let row = ManagedCertificateRow(
-            name: certificate.name, domainsJSON: domains, keyType: certificate.keyType.rawValue, issuanceHash: certificate.issuanceFingerprint,
-            fingerprintSHA256: issued.certificate.sha256Hex, notBefore: Int64(issued.certificate.notBefore.timeIntervalSince1970),
-            notAfter: Int64(issued.certificate.notAfter.timeIntervalSince1970), ariCertID: RenewalInfoID.certID(for: issued.certificate),
-            deployHash: nil, deployedFingerprint: nil, updatedAt: Int64(now().timeIntervalSince1970))
-        let log = self.log
-        if case .failure(let error) = await InventoryThread.run(inventoryPath, { try $0.recordManagedCertificate(row) }) {
-            log("\(certificate.name): could not record the new certificate in \(inventoryPath): \(error)")
+        let (store, log, time) = (CertificateStore(stateRoot: stateRoot), log, now())
+        let result = await InventoryThread.run(inventoryPath) {
+            try store.recordStored(issued.certificate, name: certificate.name, managed: certificate, inventory: $0, now: time)
         }
+        if case .failure(let error) = result { log("\(certificate.name): could not record the new certificate in \(inventoryPath): \(error)") }
     }
 }
 
