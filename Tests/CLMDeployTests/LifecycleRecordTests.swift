@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 import CLMCrypto
+import CLMInventory
 @testable import CLMDeploy
 
 /// What `clm renew`, `clm adopt` and `clm deploy` record through ``CertificateStore``:
@@ -88,5 +89,74 @@ struct LifecycleRecordTests {
         #expect(try await Self.presentFiles(latest, clm).contains(target + "/fullchain.pem"))
         #expect(try await !Self.presentFiles(issued, clm).contains(target + "/fullchain.pem"))
         #expect(try await Self.metricSerials(target + "/cert.pem", clm) == [Self.decimal(hex: try Self.serial(in: target))])
+    }
+
+    @Test("adopt of a site found through `scan --nginx FILE` checks and reloads FILE; `hooks test` tests it; `clm deploy` and `renew --force` leave deploy records")
+    func adoptCustomNginxThenDeployAndRenew() async throws {
+        let pebble = try await Pebble.start()
+        defer { pebble.stop() }
+        let temp = try TemporaryDirectory(prefix: "clm-adopt-deploy")
+        let sets = try await SetFactory.make(temp)
+        let tls = temp.path + "/tls/www"
+        let adopted = try await sets.plainFiles("www", names: ["www.example.test"], in: tls)
+        let nginx = try LocalNginx.start(certificateDirectory: tls)
+        defer { nginx.stop() }
+        let configPath = temp.path + "/clm.yaml"
+        try "acme: { server: \(pebble.directoryURL), ca_file: \(pebble.caFile), email: ops@example.test }\n"
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        let state = temp.path + "/state"
+        let clm = try Clm(state: state)
+
+        #expect(try await clm("scan", "--nginx", nginx.config).status == 0)
+        let adopt = try await clm("adopt", adopted, "--standalone-port", "\(pebble.httpPort)", "--config", configPath)
+        #expect(adopt.status == 0, "\(adopt.stdoutText)\(adopt.stderrText)")
+        let entry = try String(contentsOfFile: temp.path + "/conf.d/www.example.test.yaml", encoding: .utf8)
+        #expect(entry.contains("check: [\"nginx\", \"-c\", \"\(nginx.config)\", \"-t\"]"), "\(entry)")
+        #expect(entry.contains("reload: [\"nginx\", \"-c\", \"\(nginx.config)\", \"-s\", \"reload\"]"), "\(entry)")
+
+        // `hooks test` tests the config the site came from: a broken one fails it.
+        let good = try String(contentsOfFile: nginx.config, encoding: .utf8)
+        let passing = try await clm("hooks", "test", "www.example.test", "--config", configPath)
+        #expect(passing.status == 0, "\(passing.stdoutText)\(passing.stderrText)")
+        try good.replacingOccurrences(of: "access_log off;", with: "access_log off; not_a_directive;")
+            .write(toFile: nginx.config, atomically: true, encoding: .utf8)
+        let failing = try await clm("hooks", "test", "www.example.test", "--config", configPath)
+        #expect(failing.status != 0, "\(failing.stdoutText)")
+        try good.write(toFile: nginx.config, atomically: true, encoding: .utf8)
+
+        // Deploying the adopted certificate records it, though no issuance made a managed row.
+        let deploy = try await clm("deploy", "www.example.test", "--config", configPath)
+        #expect(deploy.status == 0, "\(deploy.stdoutText)\(deploy.stderrText)")
+        let inventory = try Inventory(path: state + "/inventory.sqlite")
+        #expect(try inventory.managedCertificates()["www.example.test"]?.deployedFingerprint == adopted)
+        #expect(try inventory.deployRuns(certificateName: "www.example.test").first?.outcome == "ok")
+
+        let renew = try await clm("renew", "--force", "--config", configPath)
+        #expect(renew.status == 0, "\(renew.stdoutText)\(renew.stderrText)")
+        let issued = try servedDirectorySet(tls)
+        #expect(issued != adopted)
+        #expect(try inventory.managedCertificates()["www.example.test"]?.deployedFingerprint == issued)
+        #expect(try await Self.presentFiles(issued, clm).contains(tls + "/fullchain.pem"))
+        let probe = TLSEndpointProbe()
+        let endpoint = VerifyEndpoint(host: "127.0.0.1", port: nginx.port, serverName: "www.example.test")
+        #expect(try probe.settledFingerprint(endpoint, expecting: issued) == issued)
+    }
+}
+
+@Suite("Adopted targets name the config their site came from")
+struct AdoptedTargetCommandTests {
+    func site(_ source: String, main: String?) -> SiteRecord {
+        SiteRecord(source: source, configFile: "/srv/conf.d/site.conf", configLine: 3, serverNames: [], listen: ["443"],
+                   certificatePath: "/srv/tls/www/fullchain.pem", keyPath: nil, mainConfig: main)
+    }
+
+    @Test("a custom nginx or HAProxy main config becomes the target's check (and nginx's reload); the defaults stay implicit")
+    func commandsFollowTheMainConfig() {
+        #expect(Adopter.commands(site("nginx", main: "/srv/nginx.conf"))
+                == "\n        check: [\"nginx\", \"-c\", \"/srv/nginx.conf\", \"-t\"]\n        reload: [\"nginx\", \"-c\", \"/srv/nginx.conf\", \"-s\", \"reload\"]")
+        #expect(Adopter.commands(site("haproxy", main: "/srv/haproxy.cfg")) == "\n        check: [\"haproxy\", \"-c\", \"-f\", \"/srv/haproxy.cfg\"]")
+        #expect(Adopter.commands(site("nginx", main: "/etc/nginx/nginx.conf")) == "")
+        #expect(Adopter.commands(site("haproxy", main: "/etc/haproxy/haproxy.cfg")) == "")
+        #expect(Adopter.commands(site("nginx", main: nil)) == "")
     }
 }
