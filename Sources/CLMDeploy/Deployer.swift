@@ -1,5 +1,5 @@
 public import Foundation
-internal import CLMInventory
+public import CLMInventory
 internal import CLMCore
 
 /// Deploys certificate sets to their targets as one batch: write every
@@ -54,16 +54,13 @@ public struct Deployer: Sendable {
         self.now = now
     }
 
-    /// Runs ``deploy(_:recorder:)`` on a new thread, recording into the inventory at `inventoryPath`.
-    public func deployOnThread(_ jobs: [Job], inventoryPath: String?) async -> [Report] {
+    /// Runs ``deploy(_:recorder:)`` on a new thread, recording through `inventory`.
+    public func deployOnThread(_ jobs: [Job], inventory: InventoryConnection?) async -> [Report] {
         let deployer = self
         return await withCheckedContinuation { continuation in
             let thread = Thread {
-                var recorder: InventoryDeployRecorder?
-                if let inventoryPath {
-                    do { recorder = InventoryDeployRecorder(inventory: try Inventory(path: inventoryPath), store: CertificateStore(stateRoot: deployer.stateRoot), log: deployer.log, now: deployer.now) } catch {
-                        deployer.log("the inventory \(inventoryPath) cannot be opened; deploys are not recorded: \(error)")
-                    }
+                let recorder = inventory.map {
+                    InventoryDeployRecorder(inventory: $0, store: CertificateStore(stateRoot: deployer.stateRoot), log: deployer.log, now: deployer.now)
                 }
                 continuation.resume(returning: deployer.deploy(jobs, recorder: recorder))
             }

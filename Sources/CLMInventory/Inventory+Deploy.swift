@@ -1,5 +1,5 @@
 internal import CLMSQLite
-public import Foundation
+internal import Foundation
 
 /// A certificate under management, as the deploy stage last left it.
 public struct ManagedCertificateRow: Sendable, Hashable, Codable {

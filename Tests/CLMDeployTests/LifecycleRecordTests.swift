@@ -30,6 +30,18 @@ struct LifecycleRecordTests {
         })
     }
 
+    /// Runs clm and returns how often it opened the inventory (`CLM_DEBUG_INVENTORY_OPENS`).
+    static func countingOpens(_ clm: Clm, _ arguments: String...) async throws -> (result: CommandResult, opens: Int) {
+        let directory = try TemporaryDirectory(prefix: "clm-opens")
+        let counter = directory.path + "/opens"
+        FileManager.default.createFile(atPath: counter, contents: nil)
+        defer { withExtendedLifetime(directory) {} }
+        var environment = clm.environment
+        environment["CLM_DEBUG_INVENTORY_OPENS"] = counter
+        let result = try await TestSupport.run(clm.binary, arguments, aptPackage: "none", environment: environment)
+        return (result, try String(contentsOfFile: counter, encoding: .utf8).split(separator: "\n").count)
+    }
+
     /// A hex serial in decimal, as the metrics write it.
     static func decimal(hex: String) -> String {
         var digits: [Int] = [0]   // little-endian base 10
@@ -82,8 +94,10 @@ struct LifecycleRecordTests {
         #expect(fullchain.contains(Self.decimal(hex: try Self.serial(in: target))) && !fullchain.contains(bootstrapSerial))
         #expect(fullchain.count == 1 + (try String(contentsOfFile: target + "/chain.pem", encoding: .utf8)).components(separatedBy: "BEGIN CERTIFICATE").count - 1)
 
-        let forced = try await clm("renew", "--force", "--config", configPath)
+        // One connection for the whole run: plan, ACME records, issuance, deploy records, outcomes.
+        let (forced, opens) = try await Self.countingOpens(clm, "renew", "--force", "--config", configPath)
         #expect(forced.status == 0, "\(forced.stdoutText)\(forced.stderrText)")
+        #expect(opens == 1)
         let latest = try servedDirectorySet(target)
         #expect(latest != issued)
         #expect(try await Self.presentFiles(latest, clm).contains(target + "/fullchain.pem"))
@@ -125,8 +139,9 @@ struct LifecycleRecordTests {
         try good.write(toFile: nginx.config, atomically: true, encoding: .utf8)
 
         // Deploying the adopted certificate records it, though no issuance made a managed row.
-        let deploy = try await clm("deploy", "www.example.test", "--config", configPath)
+        let (deploy, opens) = try await Self.countingOpens(clm, "deploy", "www.example.test", "--config", configPath)
         #expect(deploy.status == 0, "\(deploy.stdoutText)\(deploy.stderrText)")
+        #expect(opens == 1)
         let inventory = try Inventory(path: state + "/inventory.sqlite")
         #expect(try inventory.managedCertificates()["www.example.test"]?.deployedFingerprint == adopted)
         #expect(try inventory.deployRuns(certificateName: "www.example.test").first?.outcome == "ok")
