@@ -34,7 +34,7 @@ struct LifecycleRecordTests {
     static func countingOpens(_ clm: Clm, _ arguments: String...) async throws -> (result: CommandResult, opens: Int) {
         let directory = try TemporaryDirectory(prefix: "clm-opens")
         let counter = directory.path + "/opens"
-        FileManager.default.createFile(atPath: counter, contents: nil)
+        _ = FileManager.default.createFile(atPath: counter, contents: nil)
         defer { withExtendedLifetime(directory) {} }
         var environment = clm.environment
         environment["CLM_DEBUG_INVENTORY_OPENS"] = counter

@@ -16,7 +16,7 @@ struct RequestCommandTests {
 
         // CLM_DEBUG_INVENTORY_OPENS gets a line per inventory open: the command opens it once.
         let opens = clm.home.url.appendingPathComponent("opens").path
-        FileManager.default.createFile(atPath: opens, contents: nil)
+        _ = FileManager.default.createFile(atPath: opens, contents: nil)
         let request = try await clm.run(["request", "www", "--domains", "www.example.test,example.test", "--key", "ec-p256",
                                          "--challenge", "http-01", "--standalone", "--http-port", String(pebble.httpPort)] + acme,
                                         environment: ["CLM_DEBUG_INVENTORY_OPENS": opens])
