@@ -61,18 +61,40 @@ struct LifecycleRecordTests {
         try IssuedCertificate(der: try requireDERImpl(try String(contentsOfFile: directory + "/cert.pem", encoding: .utf8))).serialHex
     }
 
+    /// pebble, and a private nginx serving a certificate clm does not manage yet from TEMP/tls/www.
+    struct Stage {
+        let pebble: Pebble
+        let temp: TemporaryDirectory
+        let tls: String
+        let served: String
+        let nginx: LocalNginx
+        var configPath: String { temp.path + "/clm.yaml" }
+
+        static func start() async throws -> Stage {
+            let pebble = try await Pebble.start()
+            do {
+                let temp = try TemporaryDirectory(prefix: "clm-lifecycle")
+                let tls = temp.path + "/tls/www"
+                let served = try await SetFactory.make(temp).plainFiles("www", names: ["www.example.test"], in: tls)
+                return Stage(pebble: pebble, temp: temp, tls: tls, served: served, nginx: try LocalNginx.start(certificateDirectory: tls))
+            } catch {
+                pebble.stop()
+                throw error
+            }
+        }
+
+        func stop() {
+            nginx.stop()
+            pebble.stop()
+        }
+    }
+
     @Test("right after `clm renew` deploys, the inventory shows the new certificate at the deployed paths and metrics its serial; so after `renew --force`")
     func renewUpdatesInventoryAndMetrics() async throws {
-        let pebble = try await Pebble.start()
-        defer { pebble.stop() }
-        let temp = try TemporaryDirectory(prefix: "clm-lifecycle")
-        let sets = try await SetFactory.make(temp)
-        let target = temp.path + "/tls/www"
-        let bootstrap = try await sets.plainFiles("bootstrap", names: ["www.example.test"], in: target)
-        let nginx = try LocalNginx.start(certificateDirectory: target)
-        defer { nginx.stop() }
-        let configPath = temp.path + "/clm.yaml"
-        try NginxPebbleTests().config(pebble: pebble, nginx: nginx, target: target).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let stage = try await Stage.start()
+        defer { stage.stop() }
+        let (temp, target, bootstrap, nginx, configPath) = (stage.temp, stage.tls, stage.served, stage.nginx, stage.configPath)
+        try NginxPebbleTests().config(pebble: stage.pebble, nginx: nginx, target: target).write(toFile: configPath, atomically: true, encoding: .utf8)
         let clm = try Clm(state: temp.path + "/state")
         let bootstrapSerial = Self.decimal(hex: try Self.serial(in: target))
 
@@ -107,15 +129,9 @@ struct LifecycleRecordTests {
 
     @Test("adopt of a site found through `scan --nginx FILE` checks and reloads FILE; `hooks test` tests it; `clm deploy` and `renew --force` leave deploy records")
     func adoptCustomNginxThenDeployAndRenew() async throws {
-        let pebble = try await Pebble.start()
-        defer { pebble.stop() }
-        let temp = try TemporaryDirectory(prefix: "clm-adopt-deploy")
-        let sets = try await SetFactory.make(temp)
-        let tls = temp.path + "/tls/www"
-        let adopted = try await sets.plainFiles("www", names: ["www.example.test"], in: tls)
-        let nginx = try LocalNginx.start(certificateDirectory: tls)
-        defer { nginx.stop() }
-        let configPath = temp.path + "/clm.yaml"
+        let stage = try await Stage.start()
+        defer { stage.stop() }
+        let (temp, tls, adopted, nginx, configPath, pebble) = (stage.temp, stage.tls, stage.served, stage.nginx, stage.configPath, stage.pebble)
         try "acme: { server: \(pebble.directoryURL), ca_file: \(pebble.caFile), email: ops@example.test }\n"
             .write(toFile: configPath, atomically: true, encoding: .utf8)
         let state = temp.path + "/state"
