@@ -115,6 +115,12 @@ struct LifecycleRecordTests {
         let fullchain = try await Self.metricSerials(target + "/fullchain.pem", clm)
         #expect(fullchain.contains(Self.decimal(hex: try Self.serial(in: target))) && !fullchain.contains(bootstrapSerial))
         #expect(fullchain.count == 1 + (try String(contentsOfFile: target + "/chain.pem", encoding: .utf8)).components(separatedBy: "BEGIN CERTIFICATE").count - 1)
+        // The HTML report: the new certificate's row names the deployed file; the old one's does not.
+        let html = temp.path + "/report.html"
+        #expect(try await clm("report", "--html", html).status == 0)
+        let rows = try String(contentsOfFile: html, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first { $0.contains("title=\"\(issued)\"") }?.contains("file: \(target)/fullchain.pem") == true)
+        #expect(rows.first { $0.contains("title=\"\(bootstrap)\"") }?.contains("file: \(target)/fullchain.pem") != true)
 
         // One connection for the whole run: plan, ACME records, issuance, deploy records, outcomes.
         let (forced, opens) = try await Self.countingOpens(clm, "renew", "--force", "--config", configPath)
