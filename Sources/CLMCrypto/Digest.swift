@@ -35,4 +35,11 @@ public enum Hex {
         }
         return String(decoding: out, as: UTF8.self)
     }
+
+    /// The bytes of hex text (either case); nil for an odd length or a non-hex character.
+    public static func decode(_ text: String) -> [UInt8]? {
+        let values = text.utf8.map { Character(Unicode.Scalar($0)).hexDigitValue }
+        guard values.count % 2 == 0, !values.contains(nil) else { return nil }
+        return stride(from: 0, to: values.count, by: 2).map { UInt8(values[$0]! << 4 | values[$0 + 1]!) }
+    }
 }

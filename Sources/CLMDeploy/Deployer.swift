@@ -1,5 +1,5 @@
 public import Foundation
-internal import CLMInventory
+public import CLMInventory
 internal import CLMCore
 
 /// Deploys certificate sets to their targets as one batch: write every
@@ -54,16 +54,13 @@ public struct Deployer: Sendable {
         self.now = now
     }
 
-    /// Runs ``deploy(_:recorder:)`` on a new thread, recording into the inventory at `inventoryPath`.
-    public func deployOnThread(_ jobs: [Job], inventoryPath: String?) async -> [Report] {
+    /// Runs ``deploy(_:recorder:)`` on a new thread, recording through `inventory`.
+    public func deployOnThread(_ jobs: [Job], inventory: InventoryConnection?) async -> [Report] {
         let deployer = self
         return await withCheckedContinuation { continuation in
             let thread = Thread {
-                var recorder: InventoryDeployRecorder?
-                if let inventoryPath {
-                    do { recorder = InventoryDeployRecorder(inventory: try Inventory(path: inventoryPath), log: deployer.log, now: deployer.now) } catch {
-                        deployer.log("the inventory \(inventoryPath) cannot be opened; deploys are not recorded: \(error)")
-                    }
+                let recorder = inventory.map {
+                    InventoryDeployRecorder(inventory: $0, store: CertificateStore(stateRoot: deployer.stateRoot), log: deployer.log, now: deployer.now)
                 }
                 continuation.resume(returning: deployer.deploy(jobs, recorder: recorder))
             }
@@ -292,7 +289,7 @@ public struct Deployer: Sendable {
                                                     message: error.description, startedAt: state.started, finishedAt: finished))
             }
             if state.ok {
-                recorder?.recordDeployed(name: state.name, deployHash: state.job.certificate.deployFingerprint, fingerprint: state.job.material.fingerprint)
+                recorder?.recordDeployed(state.job)
             }
         }
         return states.map { state in
@@ -388,8 +385,8 @@ public struct Deployer: Sendable {
             "CLM_PHASE": phase,
             "CLM_TARGETS": certificate.targets.map(\.path).joined(separator: " "),
         ]
-        let stored = stateRoot + "/certificates/" + certificate.name
-        var base = (cert: stored + "/cert.pem", key: stored + "/privkey.pem", fullchain: stored + "/fullchain.pem", chain: stored + "/chain.pem")
+        let stored = CertificateStore(stateRoot: stateRoot).paths(certificate.name)
+        var base = (cert: stored.certificate, key: stored.key, fullchain: stored.fullchain, chain: stored.chain)
         if let directory = certificate.targets.first(where: { if case .directory = $0.kind { return true } else { return false } }) {
             let d = directory.path
             base = (d + "/cert.pem", d + "/privkey.pem", d + "/fullchain.pem", d + "/chain.pem")

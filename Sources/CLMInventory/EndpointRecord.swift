@@ -71,9 +71,11 @@ public struct SiteRecord: Sendable, Hashable, Codable {
     public var role: String
     /// For whom, in words (`backend app server s1 10.0.0.1:8443`).
     public var roleDetail: String?
+    /// The main file the site was read through (`configFile` may be an included one).
+    public var mainConfig: String?
 
     public init(source: String, configFile: String, configLine: Int, serverNames: [String], listen: [String],
-                certificatePath: String?, keyPath: String?, role: String = "server", roleDetail: String? = nil) {
+                certificatePath: String?, keyPath: String?, role: String = "server", roleDetail: String? = nil, mainConfig: String? = nil) {
         self.source = source
         self.configFile = configFile
         self.configLine = configLine
@@ -83,5 +85,6 @@ public struct SiteRecord: Sendable, Hashable, Codable {
         self.keyPath = keyPath
         self.role = role
         self.roleDetail = roleDetail
+        self.mainConfig = mainConfig
     }
 }

@@ -1,5 +1,5 @@
 internal import CLMSQLite
-public import Foundation
+internal import Foundation
 
 /// A certificate under management, as the deploy stage last left it.
 public struct ManagedCertificateRow: Sendable, Hashable, Codable {
@@ -115,25 +115,29 @@ extension Inventory {
 
     /// Records a newly issued (or first seen) certificate of a managed name.
     public func recordManagedCertificate(_ row: ManagedCertificateRow) throws(InventoryError) {
+        try upsertManaged(row, onConflict: """
+            domains = excluded.domains, key_type = excluded.key_type, issuance_hash = excluded.issuance_hash,
+            fingerprint_sha256 = excluded.fingerprint_sha256, not_before = excluded.not_before, not_after = excluded.not_after,
+            ari_cert_id = excluded.ari_cert_id, updated_at = excluded.updated_at
+            """)
+    }
+
+    /// Marks what was deployed successfully for `row.name` (its `deployHash`
+    /// and `deployedFingerprint`); a name with no row yet (adopted, or issued
+    /// by `clm request`) gets one.
+    public func recordManagedDeploy(_ row: ManagedCertificateRow) throws(InventoryError) {
+        try upsertManaged(row, onConflict: "deploy_hash = excluded.deploy_hash, deployed_fingerprint = excluded.deployed_fingerprint, updated_at = excluded.updated_at")
+    }
+
+    private func upsertManaged(_ row: ManagedCertificateRow, onConflict assignments: String) throws(InventoryError) {
         try write {
             try database.cached("""
                 INSERT INTO managed_certificate (name, domains, key_type, issuance_hash, fingerprint_sha256, not_before, not_after,
                     ari_cert_id, deploy_hash, deployed_fingerprint, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(name) DO UPDATE SET domains = excluded.domains, key_type = excluded.key_type,
-                    issuance_hash = excluded.issuance_hash, fingerprint_sha256 = excluded.fingerprint_sha256,
-                    not_before = excluded.not_before, not_after = excluded.not_after, ari_cert_id = excluded.ari_cert_id,
-                    updated_at = excluded.updated_at
+                ON CONFLICT(name) DO UPDATE SET \(assignments)
                 """).run([row.name, row.domainsJSON, row.keyType, row.issuanceHash, row.fingerprintSHA256, row.notBefore, row.notAfter,
                           row.ariCertID, row.deployHash, row.deployedFingerprint, row.updatedAt])
-        }
-    }
-
-    /// Marks what was deployed successfully for `name`.
-    public func recordManagedDeploy(name: String, deployHash: String, fingerprint: String, now: Date) throws(InventoryError) {
-        try write {
-            try database.cached("UPDATE managed_certificate SET deploy_hash = ?, deployed_fingerprint = ?, updated_at = ? WHERE name = ?")
-                .run([deployHash, fingerprint, Int64(now.timeIntervalSince1970), name])
         }
     }
 

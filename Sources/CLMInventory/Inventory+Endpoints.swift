@@ -67,16 +67,16 @@ extension Inventory {
             for site in sites {
                 try database.cached("""
                     INSERT INTO site (source, config_file, config_line, server_names, listen, certificate_path, key_path,
-                        role, role_detail, first_seen, last_seen)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        role, role_detail, main_config, first_seen, last_seen)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (source, config_file, config_line, certificate_path) DO UPDATE SET
                         server_names = excluded.server_names, listen = excluded.listen, key_path = excluded.key_path,
-                        role = excluded.role, role_detail = excluded.role_detail,
+                        role = excluded.role, role_detail = excluded.role_detail, main_config = excluded.main_config,
                         last_seen = excluded.last_seen, gone_since = NULL
                     """).run([site.source, site.configFile, site.configLine,
                               String(decoding: try encoder.encode(site.serverNames), as: UTF8.self),
                               String(decoding: try encoder.encode(site.listen), as: UTF8.self),
-                              site.certificatePath, site.keyPath, site.role, site.roleDetail, nowValue, nowValue])
+                              site.certificatePath, site.keyPath, site.role, site.roleDetail, site.mainConfig, nowValue, nowValue])
             }
             for file in configFiles {
                 try database.prepare("UPDATE site SET gone_since = ? WHERE config_file = ? AND last_seen < ? AND gone_since IS NULL")
@@ -123,14 +123,14 @@ extension Inventory {
             var sites: [SiteRecord] = []
             let decoder = JSONDecoder()
             try database.prepare("""
-                SELECT source, config_file, config_line, server_names, listen, certificate_path, key_path, role, role_detail
+                SELECT source, config_file, config_line, server_names, listen, certificate_path, key_path, role, role_detail, main_config
                 FROM site WHERE gone_since IS NULL ORDER BY config_file, config_line
                 """).query { row in
                 sites.append(SiteRecord(source: row.string(0), configFile: row.string(1), configLine: row.int(2),
                                         serverNames: (try? decoder.decode([String].self, from: Data(row.string(3).utf8))) ?? [],
                                         listen: (try? decoder.decode([String].self, from: Data(row.string(4).utf8))) ?? [],
                                         certificatePath: row.text(5), keyPath: row.text(6), role: row.string(7),
-                                        roleDetail: row.text(8)))
+                                        roleDetail: row.text(8), mainConfig: row.text(9)))
             }
             return sites
         }

@@ -27,11 +27,22 @@ public final class Inventory {
             throw .database(error)
         }
         try migrations.migrate(database)
+        Self.countOpen(path)
         // SQLite gives its WAL and shared-memory files the database's mode;
         // make sure a pre-existing database is private too.
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
             chmod(path + suffix, 0o600)
         }
+    }
+
+    /// Tests count how often one command opens the inventory:
+    /// `CLM_DEBUG_INVENTORY_OPENS=FILE` (an existing file) gets a line per open.
+    private static func countOpen(_ path: String) {
+        guard let file = ProcessInfo.processInfo.environment["CLM_DEBUG_INVENTORY_OPENS"],
+              let handle = FileHandle(forWritingAtPath: file) else { return }
+        handle.seekToEndOfFile()
+        handle.write(Data("open \(path)\n".utf8))
+        handle.closeFile()
     }
 
     /// Runs `body` in one transaction, turning failures into inventory errors.

@@ -13,7 +13,7 @@ struct AtomicDeployTests {
         let old = try await sets.plainFiles("old", names: ["www.example.test"], in: target)
         let state = temp.path + "/state"
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let material = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
+        let material = try CertificateStore(stateRoot: state).material(name: "www")
         let set = DirectorySet(directory: target, keep: 2, ownership: .unchanged, crash: .disabled)
         let (previous, installed) = try set.install(material)
         #expect(previous == "v0")
@@ -38,7 +38,7 @@ struct AtomicDeployTests {
         let state = temp.path + "/state"
         let new = try await sets.store("new", names: ["a.example.test"], name: "a", stateRoot: state)
         let set = DirectorySet(directory: target, keep: 2, ownership: .unchanged, crash: .disabled)
-        _ = try set.install(try CertificateMaterial.load(name: "a", directory: state + "/certificates/a"))
+        _ = try set.install(try CertificateStore(stateRoot: state).material(name: "a"))
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n")
         #expect(try servedDirectorySet(target) == new)
     }
@@ -49,9 +49,9 @@ struct AtomicDeployTests {
         let sets = try await SetFactory.make(temp)
         let state = temp.path + "/state"
         _ = try await sets.store("c", names: ["c.example.test"], name: "c", stateRoot: state)
-        let first = try CertificateMaterial.load(name: "c", directory: state + "/certificates/c")
+        let first = try CertificateStore(stateRoot: state).material(name: "c")
         _ = try await sets.store("d", names: ["c.example.test"], name: "c", stateRoot: state)
-        let second = try CertificateMaterial.load(name: "c", directory: state + "/certificates/c")
+        let second = try CertificateStore(stateRoot: state).material(name: "c")
         let set = DirectorySet(directory: temp.path + "/t", keep: 2, ownership: .unchanged, crash: .disabled)
         // Alternating sets: installing the set that is already live writes no new version.
         for round in 0..<6 { _ = try set.install(round % 2 == 0 ? first : second) }

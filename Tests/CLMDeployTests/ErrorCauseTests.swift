@@ -32,7 +32,7 @@ struct ErrorCauseTests {
         let key = try Data(contentsOf: URL(fileURLWithPath: directory + "/privkey.pem"))
         try "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n".write(toFile: directory + "/privkey.pem", atomically: true, encoding: .utf8)
         #expect {
-            _ = try CertificateMaterial.load(name: "www", directory: directory)
+            _ = try CertificateStore(stateRoot: state).material(name: "www")
         } throws: { error in
             if case .unusableKey = error as? DeployError { return true } else { return false }
         }
@@ -42,13 +42,13 @@ struct ErrorCauseTests {
         unlink(directory + "/cert.pem")
         try FileManager.default.createDirectory(atPath: directory + "/cert.pem", withIntermediateDirectories: false)
         #expect {
-            _ = try CertificateMaterial.load(name: "www", directory: directory)
+            _ = try CertificateStore(stateRoot: state).material(name: "www")
         } throws: { error in
             if case .unreadable = error as? DeployError { return true } else { return false }
         }
         try FileManager.default.removeItem(atPath: directory + "/cert.pem")
         try certificate.write(to: URL(fileURLWithPath: directory + "/cert.pem"))
-        _ = try CertificateMaterial.load(name: "www", directory: directory)
+        _ = try CertificateStore(stateRoot: state).material(name: "www")
     }
 
     @Test("an unreadable inventory does not make every stored certificate 'not deployed by clm yet'")

@@ -40,7 +40,7 @@ struct FileSafetyTests {
 
         let state = temp.path + "/state"
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let material = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
+        let material = try CertificateStore(stateRoot: state).material(name: "www")
         let set = DirectorySet(directory: target, keep: 3, ownership: .unchanged, crash: .disabled)
         let installed = Self.finishes(within: 10) { () -> String in
             do { return try set.install(material).installed } catch { return "failed: \(error)" }

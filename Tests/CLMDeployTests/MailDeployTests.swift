@@ -77,8 +77,8 @@ struct MailDeployTests {
 
         let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateMaterial.load(name: "mail", directory: state + "/certificates/mail")
-        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil).first)
+        let material = try CertificateStore(stateRoot: state).material(name: "mail")
+        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(postfix.log.suffix(2000))")
         // Verification probed each port with its own STARTTLS / implicit TLS and an EHLO after the handshake.
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 2, "\(first.notes)")
@@ -89,8 +89,8 @@ struct MailDeployTests {
         let good = try String(contentsOfFile: mainCF, encoding: .utf8)
         try (good + "this line is not a parameter\n").write(toFile: mainCF, atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["mail.example.test"], name: "mail", stateRoot: state)
-        let newer = try CertificateMaterial.load(name: "mail", directory: state + "/certificates/mail")
-        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventoryPath: nil).first)
+        let newer = try CertificateStore(stateRoot: state).material(name: "mail")
+        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil).first)
         guard case .checkFailed = second.error else { Issue.record("expected a failed check, got \(String(describing: second.error))"); return }
         #expect(second.rolledBack)
         #expect(try servedDirectorySet(target) == new)
@@ -124,8 +124,8 @@ struct MailDeployTests {
             """
         let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "mail"))
         let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
-        let material = try CertificateMaterial.load(name: "mail", directory: state + "/certificates/mail")
-        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil).first)
+        let material = try CertificateStore(stateRoot: state).material(name: "mail")
+        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
         #expect(report.succeeded, "\(report.error?.description ?? "")")
         let text = try String(contentsOfFile: combined, encoding: .utf8)
         #expect(text.hasPrefix("-----BEGIN PRIVATE KEY-----") || text.hasPrefix("-----BEGIN EC PRIVATE KEY-----"), "key first, as smtpd_tls_chain_files wants")
@@ -163,8 +163,8 @@ struct MailDeployTests {
 
         let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateMaterial.load(name: "mail", directory: state + "/certificates/mail")
-        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil).first)
+        let material = try CertificateStore(stateRoot: state).material(name: "mail")
+        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(dovecot.log.suffix(2000))")
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 4, "\(first.notes)")
         for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
@@ -172,8 +172,8 @@ struct MailDeployTests {
         // A syntax error in a conf.d file: `doveconf -n` fails, the set goes back, the served certificate stays.
         try "service imap-login {\n".write(toFile: dovecot.directory + "/conf.d/99-broken.conf", atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["mail.example.test"], name: "mail", stateRoot: state)
-        let newer = try CertificateMaterial.load(name: "mail", directory: state + "/certificates/mail")
-        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventoryPath: nil).first)
+        let newer = try CertificateStore(stateRoot: state).material(name: "mail")
+        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil).first)
         guard case .checkFailed = second.error else { Issue.record("expected a failed check, got \(String(describing: second.error))"); return }
         #expect(second.rolledBack)
         #expect(try servedDirectorySet(target) == new)
@@ -243,8 +243,8 @@ struct MailDeployTests {
         // The adopted entry deploys: a new set, reloaded with its check/reload, served on both ports.
         let state = temp.path + "/state"
         let new = try await sets.store("new", names: ["mail.example.test"], name: certificate.name, stateRoot: state)
-        let material = try CertificateMaterial.load(name: certificate.name, directory: state + "/certificates/" + certificate.name)
-        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil).first)
+        let material = try CertificateStore(stateRoot: state).material(name: certificate.name)
+        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
         #expect(report.succeeded, "\(report.error?.description ?? "")")
         for endpoint in target.verifyEndpoints { #expect(try TLSEndpointProbe().settledFingerprint(endpoint, expecting: new) == new) }
     }

@@ -66,7 +66,7 @@ struct NotifierTests {
         let hook = temp.url.appendingPathComponent("notify.sh")
         try Data("#!/bin/sh\necho \"$CLM_NOTIFY_EVENT $CLM_CERT_NAME $1\" >> \"\(commandLog.path)\"\n".utf8).write(to: hook)
         chmod(hook.path, 0o755)
-        let inventory = try Inventory(path: temp.url.appendingPathComponent("inventory.sqlite").path)
+        let inventory = InventoryConnection(path: temp.url.appendingPathComponent("inventory.sqlite").path)
         let notifier = Notifier(settings: NotifySettings(webhook: "http://127.0.0.1:\(server.port)/hook", command: [hook.path, "$(id)"], timeoutSeconds: 10))
 
         let failed = [Notifier.Result(name: "www", failed: true, message: "validation failed")]
@@ -89,11 +89,11 @@ struct NotifierTests {
 
     @Test func anUnreachableWebhookIsRetriedOnTheNextRun() async throws {
         let temp = try TemporaryDirectory(prefix: "clm-notify")
-        let inventory = try Inventory(path: temp.url.appendingPathComponent("inventory.sqlite").path)
+        let inventory = InventoryConnection(path: temp.url.appendingPathComponent("inventory.sqlite").path)
         let notifier = Notifier(settings: NotifySettings(webhook: "http://127.0.0.1:\(try closedLocalPort())/hook", timeoutSeconds: 5))
         let failed = [Notifier.Result(name: "www", failed: true, message: "x")]
         #expect(await notifier.process(failed, inventory: inventory, now: t0).isEmpty)
-        let state = try inventory.notificationStates()["www"]
+        let state = try await inventory.run { try $0.notificationStates() }["www"]
         #expect(state?.failing == false)                       // not announced yet, so the next run tries again
         #expect(state?.pendingChannels == ["webhook"])
     }
@@ -108,7 +108,7 @@ struct NotifierTests {
         let hook = temp.url.appendingPathComponent("notify.sh")
         try Data("#!/bin/sh\n[ -e \"\(flag.path)\" ] || exit 1\necho \"$CLM_NOTIFY_EVENT\" >> \"\(log.path)\"\n".utf8).write(to: hook)
         chmod(hook.path, 0o755)
-        let inventory = try Inventory(path: temp.url.appendingPathComponent("inventory.sqlite").path)
+        let inventory = InventoryConnection(path: temp.url.appendingPathComponent("inventory.sqlite").path)
         let notifier = Notifier(settings: NotifySettings(webhook: "http://127.0.0.1:\(server.port)/secret-token", command: [hook.path], timeoutSeconds: 10))
         let failed = [Notifier.Result(name: "www", failed: true, message: "x")]
         #expect(await notifier.process(failed, inventory: inventory, now: t0).isEmpty)   // command failed

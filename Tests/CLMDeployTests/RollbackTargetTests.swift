@@ -16,7 +16,7 @@ struct RollbackTargetTests {
         let old = try await sets.plainFiles("old", names: ["www.example.test"], in: target)
         let state = temp.path + "/state"
         _ = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let material = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
+        let material = try CertificateStore(stateRoot: state).material(name: "www")
         let set = DirectorySet(directory: target, keep: 3, ownership: .unchanged, crash: .disabled)
         _ = try set.install(material)
         let (previous, installed) = try set.install(material)
@@ -89,7 +89,7 @@ struct RollbackTargetTests {
         let state = temp.path + "/state"
         _ = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let set = DirectorySet(directory: target, keep: 3, ownership: .unchanged, crash: .disabled)
-        let (previous, _) = try set.install(try CertificateMaterial.load(name: "www", directory: state + "/certificates/www"))
+        let (previous, _) = try set.install(try CertificateStore(stateRoot: state).material(name: "www"))
         #expect(previous == "v0")
         #expect(FileOps.kind(target + "/.clm/v0/fullchain.pem") == .file)
         var info = stat()
@@ -110,7 +110,7 @@ struct RollbackTargetTests {
         let state = temp.path + "/state"
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let set = DirectorySet(directory: target, keep: 3, ownership: .unchanged, crash: .disabled)
-        _ = try set.install(try CertificateMaterial.load(name: "www", directory: state + "/certificates/www"))
+        _ = try set.install(try CertificateStore(stateRoot: state).material(name: "www"))
         // A v0 as an earlier clm built it over a linked fullchain.pem: the key only.
         unlink(target + "/.clm/v0/fullchain.pem")
         #expect(throws: DeployError.self) { try set.activate("v0") }
@@ -130,7 +130,7 @@ struct RollbackTargetTests {
         let state = temp.path + "/state"
         _ = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let set = DirectorySet(directory: target, keep: 3, ownership: .unchanged, crash: .disabled)
-        #expect(throws: DeployError.self) { _ = try set.install(try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")) }
+        #expect(throws: DeployError.self) { _ = try set.install(try CertificateStore(stateRoot: state).material(name: "www")) }
         #expect(set.currentVersion() == "v0")
         #expect(CertificateMaterial.fingerprint(ofPEM: FileOps.read(target + "/cert.pem")) == old)
         #expect(CertificateMaterial.fingerprint(ofPEM: FileOps.read(target + "/fullchain.pem")) == old)

@@ -58,8 +58,8 @@ struct ServerHookTests {
 
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
-        let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil)
+        let material = try CertificateStore(stateRoot: state).material(name: "www")
+        let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil)
         #expect(first.first?.succeeded == true, "\(first.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
 
@@ -68,8 +68,8 @@ struct ServerHookTests {
         try good.replacingOccurrences(of: "access_log off;", with: "access_log off; not_a_directive;")
             .write(toFile: nginx.config, atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["www.example.test"], name: "www", stateRoot: state)
-        let newer = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
-        let second = await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventoryPath: nil)
+        let newer = try CertificateStore(stateRoot: state).material(name: "www")
+        let second = await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil)
         let report = try #require(second.first)
         guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }
         #expect(report.rolledBack)
@@ -106,8 +106,8 @@ struct ServerHookTests {
         #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
 
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let material = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
-        let reports = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventoryPath: nil)
+        let material = try CertificateStore(stateRoot: state).material(name: "www")
+        let reports = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil)
         #expect(reports.first?.succeeded == true, "\(reports.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
         #expect(kill(haproxy.pid, 0) == 0, "the master keeps running across the reload")
@@ -116,8 +116,8 @@ struct ServerHookTests {
         let good = try String(contentsOfFile: haproxy.config, encoding: .utf8)
         try (good + "frontend broken\n    not_a_keyword\n").write(toFile: haproxy.config, atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["www.example.test"], name: "www", stateRoot: state)
-        let newer = try CertificateMaterial.load(name: "www", directory: state + "/certificates/www")
-        let failed = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: newer)], inventoryPath: nil)
+        let newer = try CertificateStore(stateRoot: state).material(name: "www")
+        let failed = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil)
         let report = try #require(failed.first)
         guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }
         #expect(report.rolledBack)

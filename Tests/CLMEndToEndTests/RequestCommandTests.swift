@@ -14,10 +14,15 @@ struct RequestCommandTests {
         let register = try await clm.run(["account", "register", "--email", "ops@example.test"] + acme)
         #expect(register.status == 0, "\(register.stderrText)")
 
+        // CLM_DEBUG_INVENTORY_OPENS gets a line per inventory open: the command opens it once.
+        let opens = clm.home.url.appendingPathComponent("opens").path
+        _ = FileManager.default.createFile(atPath: opens, contents: nil)
         let request = try await clm.run(["request", "www", "--domains", "www.example.test,example.test", "--key", "ec-p256",
-                                         "--challenge", "http-01", "--standalone", "--http-port", String(pebble.httpPort)] + acme)
+                                         "--challenge", "http-01", "--standalone", "--http-port", String(pebble.httpPort)] + acme,
+                                        environment: ["CLM_DEBUG_INVENTORY_OPENS": opens])
         #expect(request.status == 0, "\(request.stderrText)")
         #expect(request.stdoutText.contains("www: issued"))
+        #expect(try String(contentsOfFile: opens, encoding: .utf8).split(separator: "\n").count == 1)
 
         // The issued certificate is in the inventory, located in the state dir, with its key beside it.
         let listing = try #require(try await clm.json(["inventory", "list", "--format", "json"]) as? [[String: Any]])

@@ -40,13 +40,13 @@ public struct Adopter: Sendable {
             switch site.source {
             case "nginx":
                 let directory = (certificatePath as NSString).deletingLastPathComponent
-                targets.append("      - target: nginx\n        dir: \(Self.quote(directory))\(verifyLine)")
+                targets.append("      - target: nginx\n        dir: \(Self.quote(directory))\(verifyLine)" + Self.commands(site))
                 let name = (certificatePath as NSString).lastPathComponent
                 if name != "fullchain.pem" || (site.keyPath.map { ($0 as NSString).lastPathComponent != "privkey.pem" } ?? false) {
                     warnings.append("\(site.configFile):\(site.configLine) uses \(certificatePath)\(site.keyPath.map { " and " + $0 } ?? ""); clm writes \(directory)/fullchain.pem and privkey.pem: point ssl_certificate / ssl_certificate_key there before the first deploy")
                 }
             case "haproxy":
-                targets.append("      - target: haproxy\n        path: \(Self.quote(certificatePath))\n        reload: command\(verifyLine)")
+                targets.append("      - target: haproxy\n        path: \(Self.quote(certificatePath))\n        reload: command\(verifyLine)" + Self.commands(site))
             case "postfix", "dovecot":
                 let (target, warning) = Self.mailTarget(site, certificatePath: certificatePath)
                 targets.append(target)
@@ -129,6 +129,22 @@ public struct Adopter: Sendable {
             lines += endpoints.map { "          - \(quote($0))" }
         }
         return (lines.joined(separator: "\n"), warning)
+    }
+
+    /// check / reload lines naming the main config the site was found
+    /// through, when that is not the server's default (which the target's
+    /// defaults already use): `nginx -c FILE -t`, `haproxy -c -f FILE`.
+    static func commands(_ site: SiteRecord) -> String {
+        guard let main = site.mainConfig else { return "" }
+        func list(_ argv: [String]) -> String { "[" + argv.map(quote).joined(separator: ", ") + "]" }
+        switch site.source {
+        case "nginx" where main != "/etc/nginx/nginx.conf":
+            return "\n        check: \(list(["nginx", "-c", main, "-t"]))\n        reload: \(list(["nginx", "-c", main, "-s", "reload"]))"
+        case "haproxy" where main != "/etc/haproxy/haproxy.cfg":
+            return "\n        check: \(list(["haproxy", "-c", "-f", main]))"
+        default:
+            return ""
+        }
     }
 
     /// Where to verify a site listening on `listen` ("443", "10.0.0.5:443", "[::1]:443", "*:443"):

@@ -6,33 +6,37 @@ public import CLMInventory
 public protocol DeployRecording: AnyObject {
     func recordDeploy(_ row: DeployRunRow)
     func recordHook(_ row: HookRunRow)
-    func recordDeployed(name: String, deployHash: String, fingerprint: String)
+    /// `job` went live on all its targets.
+    func recordDeployed(_ job: Deployer.Job)
 }
 
-/// Records into the SQLite inventory. Not Sendable: create it on the
-/// thread that deploys (SQLite calls block).
+/// Records into the SQLite inventory through the command's connection,
+/// waiting for each call: use it on the thread that deploys (never the cooperative pool).
 public final class InventoryDeployRecorder: DeployRecording {
-    public let inventory: Inventory
+    public let inventory: InventoryConnection
+    let store: CertificateStore
     let log: @Sendable (String) -> Void
     let now: @Sendable () -> Date
 
-    public init(inventory: Inventory, log: @escaping @Sendable (String) -> Void, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(inventory: InventoryConnection, store: CertificateStore, log: @escaping @Sendable (String) -> Void,
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.inventory = inventory
+        self.store = store
         self.log = log
         self.now = now
     }
 
     public func recordDeploy(_ row: DeployRunRow) {
-        do { try inventory.recordDeployRun(row) } catch { log("recording the deploy of \(row.certificateName) failed: \(error)") }
+        do { try inventory.runBlocking { try $0.recordDeployRun(row) } } catch { log("recording the deploy of \(row.certificateName) failed: \(error)") }
     }
 
     public func recordHook(_ row: HookRunRow) {
-        do { try inventory.recordHookRun(row) } catch { log("recording a hook run failed: \(error)") }
+        do { try inventory.runBlocking { try $0.recordHookRun(row) } } catch { log("recording a hook run failed: \(error)") }
     }
 
-    public func recordDeployed(name: String, deployHash: String, fingerprint: String) {
-        do { try inventory.recordManagedDeploy(name: name, deployHash: deployHash, fingerprint: fingerprint, now: now()) } catch {
-            log("recording the deploy state of \(name) failed: \(error)")
+    public func recordDeployed(_ job: Deployer.Job) {
+        do { try inventory.runBlocking { try store.recordDeployed(job, inventory: $0, now: now()) } } catch {
+            log("recording the deploy state of \(job.certificate.name) failed: \(error)")
         }
     }
 }
@@ -48,7 +52,7 @@ public final class MemoryDeployRecorder: DeployRecording, @unchecked Sendable {
 
     public func recordDeploy(_ row: DeployRunRow) { lock.withLock { deploys.append(row) } }
     public func recordHook(_ row: HookRunRow) { lock.withLock { hooks.append(row) } }
-    public func recordDeployed(name: String, deployHash: String, fingerprint: String) {}
+    public func recordDeployed(_ job: Deployer.Job) {}
 
     public var deployRuns: [DeployRunRow] { lock.withLock { deploys } }
     public var hookRuns: [HookRunRow] { lock.withLock { hooks } }

@@ -2,7 +2,7 @@ public import Foundation
 internal import CLMRequest
 internal import CLMCrypto
 internal import CLMHTTP
-internal import CLMInventory
+public import CLMInventory
 internal import CLMCore
 
 /// `clm renew` and `clm deploy`: decide what is due, obtain certificates
@@ -80,6 +80,8 @@ public struct Renewer: Sendable {
     public let config: ClmConfig
     public let stateRoot: String
     public let inventoryPath: String
+    /// The run's one inventory connection: planning, ACME records, issuance and deploy records share it.
+    public let inventory: InventoryConnection
     public var probe: any EndpointProbing = TLSEndpointProbe()
     public var crash: CrashInjector = .disabled
     public var log: @Sendable (String) -> Void
@@ -90,6 +92,7 @@ public struct Renewer: Sendable {
         self.config = config
         self.stateRoot = stateRoot
         self.inventoryPath = inventoryPath
+        self.inventory = InventoryConnection(path: inventoryPath)
         self.log = log
         self.now = now
     }
@@ -107,9 +110,7 @@ public struct Renewer: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let rows: [String: ManagedCertificateRow]
         var inventoryProblem: String?
-        switch await InventoryThread.run(inventoryPath, { try $0.managedCertificates() }) {
-        case .success(let found): rows = found
-        case .failure(let error):
+        do { rows = try await inventory.run { try $0.managedCertificates() } } catch {
             // Without the inventory nothing says what is deployed: renew by the stored files' dates, redeploy nothing.
             rows = [:]
             inventoryProblem = "the inventory \(inventoryPath) cannot be read (\(error)); deploy state unknown"
@@ -202,7 +203,7 @@ public struct Renewer: Sendable {
             guard !certificate.targets.isEmpty else { continue }
             do {
                 jobs.append(Deployer.Job(certificate: certificate,
-                                         material: try CertificateMaterial.load(name: certificate.name, directory: store.certificateDirectory(certificate.name))))
+                                         material: try CertificateStore(stateRoot: stateRoot).material(name: certificate.name)))
                 jobIndices.append(index)
             } catch {
                 outcomes[index].error = error.description
@@ -212,7 +213,7 @@ public struct Renewer: Sendable {
             var deployer = Deployer(stateRoot: stateRoot, globalHooks: config.hooks, hookTimeout: config.renew.hookTimeoutSeconds, probe: probe,
                                     crash: crash, log: log, now: now)
             deployer.verifyAttempts = 20
-            let reports = await deployer.deployOnThread(jobs, inventoryPath: inventoryPath)
+            let reports = await deployer.deployOnThread(jobs, inventory: inventory)
             for (index, report) in zip(jobIndices, reports) {
                 outcomes[index].deployed = report.succeeded
                 outcomes[index].notes += report.notes
@@ -326,7 +327,7 @@ public struct Renewer: Sendable {
         // A dry run keeps its certificates apart so the real ones stay current.
         let issueStore = dryRun ? RequestStore(root: stateRoot + "/dry-run") : store
         var recorder: (any ACMERecording)?
-        if !dryRun { recorder = try? await InventoryACMERecorder(path: inventoryPath, now: now) }
+        if !dryRun { recorder = try? await InventoryACMERecorder(connection: inventory, now: now) }
         let manager = AccountManager(client: client, state: store, recorder: recorder)
         let account: AccountCredentials
         var eab: ExternalAccountBinding?
@@ -387,32 +388,11 @@ public struct Renewer: Sendable {
     }
 
     func recordIssued(_ certificate: ManagedCertificate, _ issued: IssuanceResult) async {
-        let domains = (try? JSONEncoder().encode(certificate.domains)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        let row = ManagedCertificateRow(
-            name: certificate.name, domainsJSON: domains, keyType: certificate.keyType.rawValue, issuanceHash: certificate.issuanceFingerprint,
-            fingerprintSHA256: issued.certificate.sha256Hex, notBefore: Int64(issued.certificate.notBefore.timeIntervalSince1970),
-            notAfter: Int64(issued.certificate.notAfter.timeIntervalSince1970), ariCertID: RenewalInfoID.certID(for: issued.certificate),
-            deployHash: nil, deployedFingerprint: nil, updatedAt: Int64(now().timeIntervalSince1970))
-        let log = self.log
-        if case .failure(let error) = await InventoryThread.run(inventoryPath, { try $0.recordManagedCertificate(row) }) {
+        let (store, log, time) = (CertificateStore(stateRoot: stateRoot), log, now())
+        do {
+            try await inventory.run { try store.recordStored(issued.certificate, name: certificate.name, managed: certificate, inventory: $0, now: time) }
+        } catch {
             log("\(certificate.name): could not record the new certificate in \(inventoryPath): \(error)")
-        }
-    }
-}
-
-/// Runs one inventory call on a fresh thread (SQLite blocks).
-enum InventoryThread {
-    static func run<T: Sendable>(_ path: String, _ body: @escaping @Sendable (Inventory) throws -> T) async -> Result<T, any Error> {
-        await withCheckedContinuation { continuation in
-            let thread = Thread {
-                do {
-                    let inventory = try Inventory(path: path)
-                    continuation.resume(returning: .success(try body(inventory)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-            thread.start()
         }
     }
 }

@@ -32,19 +32,6 @@ public struct CertificateMaterial: Sendable, Hashable {
         self.certificate = certificate
     }
 
-    /// Reads the set the request stage stored for `name` in the state dir.
-    public static func load(name: String, directory: String) throws(DeployError) -> CertificateMaterial {
-        let certPath = directory + "/cert.pem"
-        // Absent means not issued yet; present but unreadable is reported as what it is.
-        guard let leaf = try FileOps.readFile(certPath, followLinks: true) else { throw .noCertificate(name: name, path: certPath) }
-        guard let key = try FileOps.readFile(directory + "/privkey.pem", followLinks: true) else {
-            throw .noCertificate(name: name, path: directory + "/privkey.pem")
-        }
-        let chain = try FileOps.readFile(directory + "/chain.pem", followLinks: true) ?? []
-        return try CertificateMaterial(name: name, keyPEM: key, leafPEM: String(decoding: leaf, as: UTF8.self),
-                                       chainPEM: String(decoding: chain, as: UTF8.self), keySource: directory + "/privkey.pem")
-    }
-
     /// SHA-256 of the first certificate in PEM text, if any.
     static func fingerprint(ofPEM bytes: [UInt8]?) -> String? {
         guard let bytes, let der = IssuedCertificate.derBlocks(fromPEM: String(decoding: bytes, as: UTF8.self)).first else { return nil }

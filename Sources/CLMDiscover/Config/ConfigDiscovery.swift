@@ -40,10 +40,12 @@ public struct ConfigDiscovery {
             summary.warnings += scan.warnings
             summary.configFiles += scan.files
         }
-        let records = summary.sites.map { site in
-            SiteRecord(source: site.server.rawValue, configFile: site.location.file, configLine: site.location.line,
-                       serverNames: site.names, listen: Self.listen(site), certificatePath: site.certPath, keyPath: site.keyPath,
-                       role: site.role.rawValue, roleDetail: site.roleDetail)
+        let records = scans.flatMap { scan in
+            scan.sites.map { site in
+                SiteRecord(source: site.server.rawValue, configFile: site.location.file, configLine: site.location.line,
+                           serverNames: site.names, listen: Self.listen(site), certificatePath: site.certPath, keyPath: site.keyPath,
+                           role: site.role.rawValue, roleDetail: site.roleDetail, mainConfig: scan.files.first)
+            }
         }
         try inventory.recordSites(records, configFiles: summary.configFiles, now: now)
         // The certificate and key files the configs point at.

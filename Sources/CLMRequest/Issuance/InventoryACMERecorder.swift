@@ -1,31 +1,26 @@
 public import Foundation
-internal import CLMInventory
+public import CLMInventory
 
-/// ``ACMERecording`` backed by the SQLite inventory.
-///
-/// SQLite calls block, so they never run on Swift's cooperative pool: the
-/// recorder owns one dedicated thread that opens the ``Inventory`` and runs
-/// every call, in order. Callers await the result.
+/// ``ACMERecording`` backed by the SQLite inventory, through the command's
+/// one ``InventoryConnection`` (its own thread: SQLite calls block).
 public final class InventoryACMERecorder: ACMERecording {
-    private let worker: SerialWorker
-    private let box: InventoryBox
+    private let connection: InventoryConnection
     private let now: @Sendable () -> Date
 
-    /// Opens (creating and migrating if needed) the inventory at `path`.
-    public init(path: String, now: @escaping @Sendable () -> Date = { Date() }) async throws {
-        self.worker = SerialWorker(name: "clm-inventory-acme")
-        self.box = InventoryBox()
+    /// Records through `connection`; throws when the inventory cannot be opened.
+    public init(connection: InventoryConnection, now: @escaping @Sendable () -> Date = { Date() }) async throws {
+        self.connection = connection
         self.now = now
-        let box = self.box
-        try await worker.run { box.inventory = try Inventory(path: path) }
+        _ = try await connection.run { _ in true }
+    }
+
+    /// Opens (creating and migrating if needed) the inventory at `path`.
+    public convenience init(path: String, now: @escaping @Sendable () -> Date = { Date() }) async throws {
+        try await self.init(connection: InventoryConnection(path: path), now: now)
     }
 
     private func withInventory<T: Sendable>(_ body: @escaping @Sendable (Inventory) throws -> T) async throws -> T {
-        let box = self.box
-        return try await worker.run {
-            guard let inventory = box.inventory else { throw InventoryRecorderError.closed }
-            return try body(inventory)
-        }
+        try await connection.run(body)
     }
 
     public func recordAccount(_ account: AccountRecord) async throws {
@@ -67,65 +62,5 @@ public final class InventoryACMERecorder: ACMERecording {
     /// The ARI certID of the newest certificate issued for `name`, for `replaces`.
     public func latestCertID(certificateName: String) async throws -> String? {
         try await withInventory { try $0.latestACMEIssued(certificateName: certificateName)?.ariCertID }
-    }
-}
-
-enum InventoryRecorderError: Error, CustomStringConvertible {
-    case closed
-    var description: String { "the inventory is not open" }
-}
-
-/// Holds the inventory; touched only on the worker thread.
-private final class InventoryBox: @unchecked Sendable {
-    var inventory: Inventory?
-}
-
-/// One thread running submitted closures in order (for blocking C libraries).
-/// The thread ends when the worker is released.
-final class SerialWorker: Sendable {
-    private let queue = WorkQueue()
-
-    init(name: String) {
-        let queue = self.queue
-        let thread = Thread { while let job = queue.next() { job() } }
-        thread.name = name
-        thread.start()
-    }
-
-    deinit { queue.close() }
-
-    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            queue.add { continuation.resume(with: Result { try body() }) }
-        }
-    }
-}
-
-private final class WorkQueue: @unchecked Sendable {
-    // `jobs` and `closed` are guarded by `condition`.
-    private let condition = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []
-    private var closed = false
-
-    func add(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Blocks until a job arrives; nil once closed and drained.
-    func next() -> (@Sendable () -> Void)? {
-        condition.lock()
-        defer { condition.unlock() }
-        while jobs.isEmpty && !closed { condition.wait() }
-        return jobs.isEmpty ? nil : jobs.removeFirst()
     }
 }

@@ -3,6 +3,7 @@ import CLMCore
 import CLMCrypto
 import CLMHTTP
 import CLMRequest
+import CLMInventory
 import Foundation
 
 /// `clm account register | rollover | deactivate`
@@ -256,8 +257,8 @@ extension AccountCommand {
     }
 }
 
-func openRecorder(_ global: GlobalOptions, store: RequestStore) async throws -> InventoryACMERecorder {
-    do { return try await InventoryACMERecorder(path: inventoryPath(global, store: store)) } catch {
+func openRecorder(_ global: GlobalOptions, store: RequestStore, connection: InventoryConnection? = nil) async throws -> InventoryACMERecorder {
+    do { return try await InventoryACMERecorder(connection: connection ?? InventoryConnection(path: inventoryPath(global, store: store))) } catch {
         throw CommandFailure.failed("cannot open the inventory: \(error)")
     }
 }

@@ -85,7 +85,7 @@ struct AdoptCommand: ParsableCommand {
             let path = try adopter.write(proposal, configPath: configOptions.path)
             // With its key at hand, the certificate in service becomes clm's current one, so
             // `renew` replaces it when it is due instead of at once.
-            let seeded = try? seedStateDirectory(name: proposal.name, certificate: certificate)
+            let seeded = try? seedStateDirectory(name: proposal.name, certificate: certificate, inventory: inventory)
             if format == .json {
                 try JSONOutput.print(Result(name: proposal.name, config: path, yaml: proposal.yaml, warnings: proposal.warnings, written: true, key: seeded))
             } else if let seeded {
@@ -105,13 +105,13 @@ struct AdoptCommand: ParsableCommand {
     /// Stores the adopted certificate, its chain (from the file it was found
     /// in) and its unencrypted key in the state dir as the current set.
     /// Returns the key's path; throws when no usable key or file is known.
-    private func seedStateDirectory(name: String, certificate: InventoryCertificate) throws -> String {
+    private func seedStateDirectory(name: String, certificate: InventoryCertificate, inventory: Inventory) throws -> String {
         guard let key = certificate.privateKeys.first(where: { !$0.encrypted }) else {
             throw CommandFailure.failed("no unencrypted key pairs with the certificate")
         }
         let state = try deployState(global)
-        let store = RequestStore(root: state.root)
-        guard store.currentCertificate(name: name) == nil else { throw CommandFailure.failed("\(name) already has a certificate in the state dir") }
+        let store = CertificateStore(stateRoot: state.root)
+        guard store.current(name: name) == nil else { throw CommandFailure.failed("\(name) already has a certificate in the state dir") }
         let privateKey = try PrivateKey(contentsOf: key.path)
         // The file that starts with this certificate and carries the longest chain (fullchain over cert).
         let chains = certificate.locations.filter { $0.kind == .file && $0.goneSince == nil && $0.position == 0 }.compactMap { location -> CertificateChain? in
@@ -122,7 +122,7 @@ struct AdoptCommand: ParsableCommand {
         guard let chain = chains.max(by: { $0.certificates.count < $1.certificates.count }) else {
             throw CommandFailure.failed("no file starting with the adopted certificate is readable")
         }
-        _ = try store.storeIssued(name: name, key: privateKey, chain: chain)
+        try store.commit(name: name, key: privateKey, chain: chain, inventory: inventory)
         return key.path
     }
 }

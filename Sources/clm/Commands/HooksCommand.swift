@@ -122,11 +122,11 @@ struct HooksCommand: ParsableCommand {
             guard let certificate = config.certificate(named: name) else { throw CommandFailure.usage("no certificate named '\(name)' in the config") }
             let state = StateDirectory.current()
             var env = ["CLM_CERT_NAME": certificate.name, "CLM_DOMAINS": certificate.domains.joined(separator: " "), "CLM_HOOK_TEST": "1"]
-            let stored = state.path + "/certificates/" + certificate.name
-            env["CLM_CERT_PATH"] = stored + "/cert.pem"
-            env["CLM_KEY_PATH"] = stored + "/privkey.pem"
-            env["CLM_FULLCHAIN_PATH"] = stored + "/fullchain.pem"
-            env["CLM_CHAIN_PATH"] = stored + "/chain.pem"
+            let stored = CertificateStore(stateRoot: state.path).paths(certificate.name)
+            env["CLM_CERT_PATH"] = stored.certificate
+            env["CLM_KEY_PATH"] = stored.key
+            env["CLM_FULLCHAIN_PATH"] = stored.fullchain
+            env["CLM_CHAIN_PATH"] = stored.chain
             var runs: [(String, Argv, [String: String])] = []
             var results: [Result] = []
             for target in certificate.targets {

@@ -83,7 +83,7 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
     }
     let elapsed = Date().timeIntervalSince(started)
     if !options.dryRun && !options.planOnly {
-        await recordAndNotify(summary, config: config, inventoryPath: state.inventory, global: global)
+        await recordAndNotify(summary, config: config, inventory: renewer.inventory, global: global)
     }
     if format == .json {
         let plan = summary.plan.map { item -> [String: Any] in
@@ -132,18 +132,15 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
 }
 
 /// Keeps renewal outcomes for metrics and announces failures/recoveries once.
-func recordAndNotify(_ summary: Renewer.Summary, config: ClmConfig, inventoryPath: String, global: GlobalOptions) async {
+func recordAndNotify(_ summary: Renewer.Summary, config: ClmConfig, inventory: InventoryConnection, global: GlobalOptions) async {
     let acted = summary.outcomes.filter { $0.action != .none }
     guard !acted.isEmpty else { return }
     let log = global.log
-    let inventory: Inventory
-    do { inventory = try Inventory(path: inventoryPath) } catch {
-        log.warning("renewal outcomes not recorded: \(error)")
-        return
-    }
     let now = Date()
     for outcome in acted {
-        do { try inventory.recordRenewalRun(name: outcome.name, action: outcome.action.rawValue, failed: outcome.failed, message: outcome.error, at: now) } catch {
+        do {
+            try await inventory.run { try $0.recordRenewalRun(name: outcome.name, action: outcome.action.rawValue, failed: outcome.failed, message: outcome.error, at: now) }
+        } catch {
             log.warning("renewal outcome of \(outcome.name) not recorded: \(error)")
         }
     }

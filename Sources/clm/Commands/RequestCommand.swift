@@ -108,7 +108,9 @@ struct RequestCommand: AsyncParsableCommand {
         let store = try acme.stateDirectory()
         let url = try acme.serverURL(in: store)
         let client = try await acme.connect(url, connections: min(concurrency, 8))
-        let recorder = try await openRecorder(global, store: store)
+        // One inventory connection for the command: ACME records, then the issued files.
+        let inventory = InventoryConnection(path: inventoryPath(global, store: store))
+        let recorder = try await openRecorder(global, store: store, connection: inventory)
         let account: AccountCredentials
         do {
             // The CA may have forgotten the account (a restarted test CA): register again once with the stored contact.
@@ -169,9 +171,8 @@ struct RequestCommand: AsyncParsableCommand {
         if acme.format == .json { try JSONOutput.print(results) }
         // Issued certificates join the inventory like any other, located in the state dir.
         if !issuedDirectories.isEmpty {
-            let path = try global.inventoryPath()
             let directories = issuedDirectories
-            do { _ = try await Offload.run { try FileScanner(inventory: try Inventory(path: path)).scan(roots: directories) } } catch {
+            do { try await inventory.run { _ = try FileScanner(inventory: $0).scan(roots: directories) } } catch {
                 global.log.warning("issued certificates were not added to the inventory: \(error)")
             }
         }
