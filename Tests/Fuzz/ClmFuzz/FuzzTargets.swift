@@ -9,10 +9,10 @@ import Foundation
 /// hang on any input; the differential target also traps when the
 /// pure-Swift X.509 reader and OpenSSL disagree.
 enum FuzzTarget: String, CaseIterable {
-    case der, pem, pkcs7, pkcs12, nginx, haproxy, yaml, acme, starttls, x509diff
+    case der, pem, pkcs7, pkcs12, nginx, haproxy, postfix, dovecot, yaml, acme, starttls, x509diff
 
     func prepare() {
-        try? FileManager.default.createDirectory(atPath: Scratch.directory, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(atPath: Scratch.directory + "/postfix", withIntermediateDirectories: true)
     }
 
     func run(_ bytes: [UInt8]) {
@@ -35,6 +35,14 @@ enum FuzzTarget: String, CaseIterable {
             _ = NginxConfigReader().read(mainFile: Scratch.write(bytes, as: "nginx.conf"))
         case .haproxy:
             _ = HAProxyConfigReader().read(mainFile: Scratch.write(bytes, as: "haproxy.cfg"))
+        case .postfix:
+            // main.cf, then master.cf after the first NUL byte (both are read for one instance).
+            let split = bytes.firstIndex(of: 0) ?? bytes.endIndex
+            _ = Scratch.write(Array(bytes[..<split]), as: "postfix/main.cf")
+            _ = Scratch.write(Array(bytes[min(split + 1, bytes.endIndex)...]), as: "postfix/master.cf")
+            _ = PostfixConfigReader().read(configDirectory: Scratch.directory + "/postfix")
+        case .dovecot:
+            _ = DovecotConfigReader().read(mainFile: Scratch.write(bytes, as: "dovecot.conf"))
         case .yaml:
             let text = String(decoding: bytes, as: UTF8.self)
             _ = try? ConfigLoader().load(yaml: text, file: "fuzz.yaml")
