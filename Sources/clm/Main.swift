@@ -8,7 +8,7 @@ import Foundation
 enum Main {
     static func main() async {
         do {
-            var command = try CLM.parseAsRoot()
+            var command = try CLM.parseAsRoot(GlobalArguments.hoisted(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

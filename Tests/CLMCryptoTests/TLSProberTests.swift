@@ -30,6 +30,24 @@ struct TLSProberTests {
         #expect(result.address == "127.0.0.1")
     }
 
+    /// openssl s_server serves one connection at a time: the probe must hang up the
+    /// silent STARTTLS attempt before it tries TLS directly, or the second
+    /// connection waits in the backlog until the deadline (a timeout, wrong advice).
+    @Test("--starttls imap on a one-connection-at-a-time implicit-TLS server is named implicit TLS, not a timeout")
+    func implicitTLSOnASingleConnectionServer() async throws {
+        let leaf = try ca.issue("localhost", sans: ["localhost", "127.0.0.1"])
+        let server = try OpenSSLServer.start(cert: leaf.certPath, key: leaf.keyPath, chain: ca.intermediate.certPath)
+        defer { server.stop() }
+        let prober = try prober(TLSProbeOptions(connectTimeout: 3, handshakeTimeout: 20, caFile: ca.root.certPath))
+        switch await prober.probe(TLSTarget(host: "127.0.0.1", port: server.port, sni: "localhost", starttls: .imap)) {
+        case let .failure(.implicitTLS(_, requested)): #expect(requested == .imap)
+        case let other: Issue.record("expected implicit TLS, got \(other)")
+        }
+        // The server is free again afterwards: the plain probe succeeds.
+        let result = try await prober.probe(TLSTarget(host: "127.0.0.1", port: server.port, sni: "localhost")).get()
+        #expect(result.peerChain.first == (try leaf.der()))
+    }
+
     @Test("A name the certificate does not cover fails OpenSSL's host check")
     func wrongName() async throws {
         let leaf = try ca.issue("other.example")

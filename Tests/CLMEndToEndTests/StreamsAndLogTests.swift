@@ -30,6 +30,25 @@ struct StreamsAndLogTests {
         #expect(!loud.stdoutText.contains("broken.pem"))
     }
 
+    @Test("shared options work before the command too: clm --quiet --log-format json --db F scan, clm -q inventory list")
+    func sharedOptionsBeforeTheCommand() async throws {
+        let clm = try ClmRunner()
+        let tree = try await Self.treeWithAWarning(clm)
+        let db = clm.home.url.appendingPathComponent("elsewhere.sqlite").path
+        let json = try await clm.run(["--log-format", "json", "--db", db, "scan", tree.path])
+        #expect(json.status == 0, "\(json.stderrText)")
+        let line = try #require(json.stderrText.split(separator: "\n").first { $0.contains("broken.pem") })
+        #expect(try JSONSerialization.jsonObject(with: Data(line.utf8)) is [String: Any], "not JSON: \(line)")
+        #expect(FileManager.default.fileExists(atPath: db))
+        let quiet = try await clm.run(["--quiet", "--db=\(db)", "scan", tree.path])
+        #expect(quiet.status == 0 && quiet.stdoutText.isEmpty && quiet.stderrText.isEmpty, "\(quiet.stdoutText) \(quiet.stderrText)")
+        let list = try await clm.run(["-q", "--db", db, "inventory", "list", "--format", "json"])
+        #expect(list.status == 0, "\(list.stderrText)")
+        #expect((try JSONSerialization.jsonObject(with: Data(list.stdout)) as? [Any])?.count == 1)
+        // A shared option with no command after it still gets the parser's usage error.
+        #expect(try await clm.run(["--quiet"]).status == 2)
+    }
+
     @Test("scanning a path that does not exist is exit 2 naming the path")
     func missingPathIsAnError() async throws {
         let clm = try ClmRunner()

@@ -113,6 +113,10 @@ final class ProbeSocket {
 
     deinit { close(fd) }
 
+    /// Ends the connection (the peer reads end of file) while the descriptor
+    /// stays owned until `deinit`, so nothing can close it twice.
+    func hangUp() { _ = shutdown(fd, Int32(SHUT_RDWR)) }
+
     enum ConnectFailure: Error {
         case refused(String)
         case timeout

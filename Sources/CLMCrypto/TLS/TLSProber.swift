@@ -82,31 +82,46 @@ public final class TLSProber: Sendable {
         var failure: OpenSSLError?
     }
 
-    private func runSession(_ target: TLSTarget, addresses: [ResolvedAddress], context: TLSClientContext,
-                            inspect: Bool, within outer: Deadline? = nil) -> Result<Session, TLSProbeError> {
-        let endpoint = target.description
-        let socket: ProbeSocket
+    private func connect(_ addresses: [ResolvedAddress], endpoint: String) -> Result<ProbeSocket, TLSProbeError> {
         switch ProbeSocket.connect(to: addresses, deadline: Deadline(seconds: options.connectTimeout)) {
-        case let .success(s): socket = s
+        case let .success(socket): return .success(socket)
         case .failure(.timeout):
             return .failure(.timeout(endpoint: endpoint, phase: .connect, seconds: options.connectTimeout))
-        case let .failure(.refused(reason)):
-            _ = reason
+        case .failure(.refused):
             return .failure(.connectionRefused(endpoint: endpoint, address: addresses.map(\.text).joined(separator: ", ")))
         case let .failure(.other(reason)):
             return .failure(.connectionFailed(endpoint: endpoint, reason: reason))
+        }
+    }
+
+    private func runSession(_ target: TLSTarget, addresses: [ResolvedAddress], context: TLSClientContext,
+                            inspect: Bool, within outer: Deadline? = nil) -> Result<Session, TLSProbeError> {
+        let endpoint = target.description
+        var socket: ProbeSocket
+        switch connect(addresses, endpoint: endpoint) {
+        case let .success(s): socket = s
+        case let .failure(error): return .failure(error)
         }
         let deadline = outer ?? Deadline(seconds: options.handshakeTimeout)
         var dialogue = StartTLSDialogue(socket: socket, deadline: deadline)
         var outcome = dialogue.run(target.starttls, greetingWait: inspect && target.starttls != .none ? options.greetingWait : nil)
         if case .failure(.noGreeting) = outcome {
             // Silence where a greeting belongs: an implicit-TLS port waits for our ClientHello.
+            // Hang up first: a server that takes one connection at a time (openssl s_server,
+            // a single-process daemon) would keep a second one waiting until the deadline.
+            socket.hangUp()
             var direct = target
             direct.starttls = .none
             if case let .success(session) = runSession(direct, addresses: addresses, context: main, inspect: false, within: deadline),
                session.accepted {
                 return .failure(.implicitTLS(endpoint: endpoint, requested: target.starttls))
             }
+            // Not TLS first: a slow greeter. Ask again on a fresh connection and wait the full time.
+            switch connect(addresses, endpoint: endpoint) {
+            case let .success(s): socket = s
+            case let .failure(error): return .failure(error)
+            }
+            dialogue = StartTLSDialogue(socket: socket, deadline: deadline)
             outcome = dialogue.run(target.starttls)
         }
         switch outcome {
@@ -192,7 +207,7 @@ public final class TLSProber: Sendable {
                     result.serverDate = ServerClock.dateInSMTPBanner(dialogue.transcript)
                 } else if target.starttls == .none, clientCertificate != .required, target.sessionProtocol == nil,
                           ![465, 993, 995].contains(target.port) {
-                    result.serverDate = httpDate(ssl, socket: socket, host: target.serverName ?? target.host)
+                    result.serverDate = httpDate(ssl, socket: socket, host: target.serverName ?? target.host, port: target.port)
                 }
             }
             return .success(Session(accepted: true, result: result, failure: nil))
@@ -299,8 +314,9 @@ public final class TLSProber: Sendable {
     }
 
     /// Sends `HEAD /` and reads the `Date` header, within a short deadline.
-    private func httpDate(_ ssl: OpaquePointer, socket: ProbeSocket, host: String) -> Date? {
-        let deadline = Deadline(seconds: min(2, options.handshakeTimeout))
+    private func httpDate(_ ssl: OpaquePointer, socket: ProbeSocket, host: String, port: UInt16) -> Date? {
+        // A non-HTTP service never answers HEAD: wait long only where HTTP is the rule.
+        let deadline = Deadline(seconds: min([443, 8443].contains(port) ? 2 : 0.5, options.handshakeTimeout))
         let request = Array("HEAD / HTTP/1.1\r\nHost: \(host)\r\nUser-Agent: clm\r\nConnection: close\r\n\r\n".utf8)
         var written = 0
         while written < request.count {
@@ -320,6 +336,8 @@ public final class TLSProber: Sendable {
             if rc > 0 {
                 response += buffer[0..<Int(rc)]
                 if let date = ServerClock.dateInHTTPHeaders(response) { return date }
+                // It spoke another protocol (a banner): no Date header is coming.
+                if response.count >= 5, !response.starts(with: Array("HTTP/".utf8)) { return nil }
                 if response.count >= 4, response.firstRange(of: [13, 10, 13, 10]) != nil { return nil }
                 continue
             }

@@ -92,7 +92,7 @@ public enum Diagnoser {
         case let .connectionRefused(endpoint, address):
             finding = Finding(code: .connectRefused, severity: .high, title: "Connection refused",
                               evidence: ["\(endpoint) (\(address)) refused the TCP connection"],
-                              fix: "Start the service or fix its listen address and port; check the firewall sends RST, not the service.",
+                              fix: "Start the service, or fix its listen address and port. If it is running and listening there, a firewall is rejecting the connection: allow the port.",
                               refusesClients: true)
         case let .timeout(endpoint, phase, seconds):
             finding = Finding(code: .connectTimeout, severity: .high, title: "No answer during \(phase.rawValue)",

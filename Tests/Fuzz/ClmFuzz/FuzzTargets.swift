@@ -72,7 +72,7 @@ enum Scratch {
 
     static func write(_ bytes: [UInt8], as name: String) -> String {
         let path = directory + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         return path
     }
 }
