@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import CLMCrypto
 import CLMTestSupport
 @testable import CLMDeploy
@@ -13,18 +14,47 @@ struct SetFactory {
         return SetFactory(factory: factory, authority: try await factory.authority("ca"))
     }
 
+    /// A temporary directory (readable by servers running as other users when
+    /// `serversRead`) and a factory with its CA in it: the start of most deploy tests.
+    static func workspace(_ prefix: String, serversRead: Bool = false) async throws -> (TemporaryDirectory, SetFactory) {
+        let temp = try TemporaryDirectory(prefix: prefix)
+        if serversRead { chmod(temp.path, 0o755) }
+        return (temp, try await make(temp))
+    }
+
     /// A leaf for `names` written as STATE/certificates/NAME/{cert,chain,fullchain,privkey}.pem; returns its fingerprint.
     func store(_ label: String, names: [String], name: String, stateRoot: String) async throws -> String {
-        let leaf = try await factory.leaf(label, names: names, issuer: authority)
-        let directory = stateRoot + "/certificates/" + name
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let certificate = try String(contentsOf: leaf.certificate, encoding: .utf8)
-        let chain = try String(contentsOf: authority.certificate, encoding: .utf8)
-        try certificate.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
-        try chain.write(toFile: directory + "/chain.pem", atomically: true, encoding: .utf8)
-        try (certificate + chain).write(toFile: directory + "/fullchain.pem", atomically: true, encoding: .utf8)
-        try Data(contentsOf: leaf.key).write(to: URL(fileURLWithPath: directory + "/privkey.pem"))
-        return try fingerprint(certificate)
+        try await plainFiles(label, names: names, in: stateRoot + "/certificates/" + name)
+    }
+
+    /// ``store(_:names:name:stateRoot:)``, then the material the deployer reads back.
+    func stored(_ label: String, names: [String], name: String, stateRoot: String) async throws -> (fingerprint: String, material: CertificateMaterial) {
+        let fingerprint = try await store(label, names: names, name: name, stateRoot: stateRoot)
+        return (fingerprint, try CertificateStore(stateRoot: stateRoot).material(name: name))
+    }
+
+    /// Stores a set "newer" for `certificate` and deploys it while the
+    /// server's config is broken: the check must fail and the set go back.
+    /// False (with the issue recorded) when the deploy did anything else.
+    func deployNewerRefusedByCheck(_ certificate: ManagedCertificate, deployer: Deployer, state: String) async throws -> Bool {
+        let (_, newer) = try await stored("newer", names: certificate.domains, name: certificate.name, stateRoot: state)
+        let report = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil).first)
+        guard case .checkFailed = report.error else {
+            Issue.record("expected a failed check, got \(String(describing: report.error))")
+            return false
+        }
+        #expect(report.rolledBack)
+        return true
+    }
+
+    /// The start of a directory-set test: plain files from "old" at
+    /// TEMP/tls/www (as another tool left them), and a set "new" stored as
+    /// "www" in TEMP/state.
+    func overPlainFiles(in temp: TemporaryDirectory) async throws -> (target: String, old: String, state: String, new: String, material: CertificateMaterial) {
+        let target = temp.path + "/tls/www", state = temp.path + "/state"
+        let old = try await plainFiles("old", names: ["www.example.test"], in: target)
+        let (new, material) = try await stored("new", names: ["www.example.test"], name: "www", stateRoot: state)
+        return (target, old, state, new, material)
     }
 
     /// A leaf written as plain files (as another tool would have left them) into `directory`.
@@ -39,6 +69,21 @@ struct SetFactory {
         try Data(contentsOf: leaf.key).write(to: URL(fileURLWithPath: directory + "/privkey.pem"))
         return try fingerprint(certificate)
     }
+}
+
+/// An nginx config with one TLS server, `serverName` at `listen`, serving the set in `tls`.
+func writeNginxSite(_ path: String, listen: String, serverName: String, tls: String) throws {
+    try """
+        events {}
+        http {
+            server {
+                listen \(listen) ssl;
+                server_name \(serverName);
+                ssl_certificate \(tls)/fullchain.pem;
+                ssl_certificate_key \(tls)/privkey.pem;
+            }
+        }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
 }
 
 func fingerprint(_ pem: String) throws -> String {
@@ -90,5 +135,22 @@ extension EndpointProbing {
             served = try servedFingerprint(endpoint)
         }
         return served
+    }
+}
+
+/// The YAML most deploy tests load: one certificate with an http-01 webroot
+/// challenge (never used: the ACME server is unreachable), then `deploy`
+/// (its items, and any further top-level keys, as written by the test).
+enum DeployYAML {
+    static func certificate(_ name: String, domains: String, deploy: String) -> String {
+        """
+        acme: { server: https://127.0.0.1:1/dir }
+        certificates:
+          - name: \(name)
+            domains: [\(domains)]
+            challenge: { type: http-01, webroot: /var/www }
+            deploy:
+        \(deploy)
+        """
     }
 }

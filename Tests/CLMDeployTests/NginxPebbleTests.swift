@@ -85,8 +85,7 @@ struct NginxPebbleTests {
     func issueDeployServeAndRollBack() async throws {
         let pebble = try await Pebble.start()
         defer { pebble.stop() }
-        let temp = try TemporaryDirectory(prefix: "clm-renew")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-renew")
         let target = temp.path + "/tls/www"
         let bootstrap = try await sets.plainFiles("bootstrap", names: ["www.example.test"], in: target)
         let nginx = try LocalNginx.start(certificateDirectory: target)

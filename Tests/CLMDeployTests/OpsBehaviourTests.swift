@@ -184,8 +184,7 @@ struct OpsBehaviourTests {
 
     @Test("clm hooks test tries the runtime-API socket: a live HAProxy is ok, a wrong socket fails")
     func hooksTestTriesTheRuntimeAPISocket() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-hooks-socket")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-hooks-socket")
         let pem = temp.path + "/site.pem"
         _ = try await sets.plainFiles("site", names: ["site.example.test"], in: temp.path + "/bootstrap")
         let combined = try String(contentsOfFile: temp.path + "/bootstrap/privkey.pem", encoding: .utf8)
