@@ -1,5 +1,6 @@
 public import CLMInventory
 public import Foundation
+internal import CLMCore
 
 /// One self-contained HTML page: no scripts, styles or images fetched from
 /// anywhere. The expiry timeline is inline SVG, drawn by the browser.
@@ -187,18 +188,7 @@ public struct HTMLReport {
     }
 
     private func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        SafeText.escaped(text, ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"])
     }
 
     /// "2026-12-04" for Unix seconds (UTC).

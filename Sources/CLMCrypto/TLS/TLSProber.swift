@@ -363,13 +363,7 @@ private struct SSLChannel: LineChannel {
         while true {
             let rc = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
             if rc > 0 { return .success(Array(buffer[0..<Int(rc)])) }
-            let code = SSL_get_error(ssl, rc)
-            if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
-                guard socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) else { return .failure(.timeout) }
-                continue
-            }
-            OpenSSLError.clearQueue()
-            return .failure(.closed)
+            if let failure = retry(after: rc, deadline: deadline) { return .failure(failure) }
         }
     }
 
@@ -378,14 +372,19 @@ private struct SSLChannel: LineChannel {
         while written < bytes.count {
             let rc = bytes[written...].withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
             if rc > 0 { written += Int(rc); continue }
-            let code = SSL_get_error(ssl, rc)
-            if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
-                guard socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) else { return .failure(.timeout) }
-                continue
-            }
-            OpenSSLError.clearQueue()
-            return .failure(.closed)
+            if let failure = retry(after: rc, deadline: deadline) { return .failure(failure) }
         }
         return .success(())
+    }
+
+    /// After an SSL_read or SSL_write that did not complete: nil once the
+    /// socket is ready for what OpenSSL wants (try again), else the failure.
+    private func retry(after rc: Int32, deadline: Deadline) -> ProbeSocket.IOFailure? {
+        let code = SSL_get_error(ssl, rc)
+        if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
+            return socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) ? nil : .timeout
+        }
+        OpenSSLError.clearQueue()
+        return .closed
     }
 }
