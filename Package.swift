@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "CShims", dependencies: ["COpenSSL", "CCurl"]),
 
         // Thin, safe wrappers: the only Swift code that touches C pointers.
-        .target(name: "CLMCore", dependencies: ["CShims"], swiftSettings: strict),
+        .target(name: "CLMCore", dependencies: ["CShims", "Yams"], swiftSettings: strict),
         .target(name: "CLMCrypto", dependencies: ["COpenSSL", "CShims", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMHTTP", dependencies: ["CCurl", "CShims", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMSQLite", dependencies: ["CSQLite", "CLMCore"], swiftSettings: strict),
