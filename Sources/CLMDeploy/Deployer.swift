@@ -114,15 +114,25 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// CLM_* variables for a certificate's hooks.
+    /// CLM_* variables for a certificate's hooks in one phase of a deploy.
     func environment(for job: Job, receipts: [Receipt], phase: String) -> [String: String] {
-        let certificate = job.certificate
+        var env = Self.hookVariables(for: job.certificate, stateRoot: stateRoot)
+        env["CLM_NEW_FINGERPRINT"] = job.material.fingerprint
+        env["CLM_NOT_AFTER"] = ISO8601DateFormatter().string(from: job.material.certificate.notAfter)
+        env["CLM_PHASE"] = phase
+        if let previous = receipts.first?.previousFingerprint { env["CLM_PREVIOUS_FINGERPRINT"] = previous }
+        return env
+    }
+
+    /// The CLM_* variables every hook of `certificate` sees, whatever the
+    /// phase: its name, domains and targets, and where its files are (the
+    /// first directory target's, else the state dir's). The one builder:
+    /// deploys add the phase and fingerprints; `clm hooks test` can add
+    /// CLM_HOOK_TEST. ``HookEnvironment`` adds the certbot/lego aliases.
+    public static func hookVariables(for certificate: ManagedCertificate, stateRoot: String) -> [String: String] {
         var env: [String: String] = [
             "CLM_CERT_NAME": certificate.name,
             "CLM_DOMAINS": certificate.domains.joined(separator: " "),
-            "CLM_NEW_FINGERPRINT": job.material.fingerprint,
-            "CLM_NOT_AFTER": ISO8601DateFormatter().string(from: job.material.certificate.notAfter),
-            "CLM_PHASE": phase,
             "CLM_TARGETS": certificate.targets.map(\.path).joined(separator: " "),
         ]
         let stored = CertificateStore(stateRoot: stateRoot).paths(certificate.name)
@@ -138,7 +148,6 @@ public struct Deployer: Sendable {
         if let combined = certificate.targets.first(where: { if case .combinedFile = $0.kind { return true } else { return false } }) {
             env["CLM_COMBINED_PATH"] = combined.path
         }
-        if let previous = receipts.first?.previousFingerprint { env["CLM_PREVIOUS_FINGERPRINT"] = previous }
         return env
     }
 }
