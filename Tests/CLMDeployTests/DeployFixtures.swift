@@ -86,6 +86,16 @@ func writeNginxSite(_ path: String, listen: String, serverName: String, tls: Str
         """.write(toFile: path, atomically: true, encoding: .utf8)
 }
 
+/// The certificate `name` of a config written as TEMP/clm.yaml.
+func loadCertificate(_ yaml: String, in temp: TemporaryDirectory, named name: String) throws -> ManagedCertificate {
+    try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: name))
+}
+
+/// Every endpoint serves `fingerprint` once reloads have settled.
+func expectServed(_ fingerprint: String, at endpoints: [VerifyEndpoint], probe: some EndpointProbing) throws {
+    for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: fingerprint) == fingerprint) }
+}
+
 func fingerprint(_ pem: String) throws -> String {
     guard let der = IssuedCertificate.derBlocks(fromPEM: pem).first else { throw Unexpected("no certificate in PEM") }
     return Digest.sha256Hex(der)
@@ -136,6 +146,19 @@ extension EndpointProbing {
         }
         return served
     }
+}
+
+/// The start of a config that orders from `pebble`: the acme section and
+/// one certificate with the http-01 standalone responder on pebble's
+/// challenge port (top level; the test's own lines follow).
+func pebbleCertificateYAML(_ pebble: Pebble, _ name: String, domains: String) -> String {
+    """
+    acme: { server: \(pebble.directoryURL), ca_file: \(pebble.caFile), email: ops@example.test }
+    certificates:
+      - name: \(name)
+        domains: [\(domains)]
+        challenge: { type: http-01, standalone: { port: \(pebble.httpPort), address: 127.0.0.1 } }
+    """
 }
 
 /// The YAML most deploy tests load: one certificate with an http-01 webroot

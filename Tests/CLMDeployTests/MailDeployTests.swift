@@ -55,20 +55,19 @@ struct MailDeployTests {
                   - { target: postfix, dir: "\(target)", hook: "\(RepositoryHooks.path("postfix"))", env: \(Self.yamlMap(env)),
                       verify: \(Self.yamlList(["127.0.0.1:\(smtp) starttls=smtp", "127.0.0.1:\(smtps) tls=smtp"])) }
             """)
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "mail"))
+        let certificate = try loadCertificate(yaml, in: temp, named: "mail")
         let endpoints = try #require(certificate.targets.first).verifyEndpoints
         #expect(endpoints.count == 2)
         let probe = TLSEndpointProbe()
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap) }
+        try expectServed(bootstrap, at: endpoints, probe: probe)
 
-        let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "mail")
+        let (new, material) = try await sets.stored("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(postfix.log.suffix(2000))")
         // Verification probed each port with its own STARTTLS / implicit TLS and an EHLO after the handshake.
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 2, "\(first.notes)")
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
+        try expectServed(new, at: endpoints, probe: probe)
 
         // A main.cf `postfix check` refuses: the set goes back and the served certificate stays.
         let mainCF = postfix.configDirectory + "/main.cf"
@@ -76,7 +75,7 @@ struct MailDeployTests {
         try (good + "this line is not a parameter\n").write(toFile: mainCF, atomically: true, encoding: .utf8)
         guard try await sets.deployNewerRefusedByCheck(certificate, deployer: deployer, state: state) else { return }
         #expect(try servedDirectorySet(target) == new)
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
+        try expectServed(new, at: endpoints, probe: probe)
     }
 
     @Test("A Postfix `path:` target writes one key+chain file for smtpd_tls_chain_files and Postfix serves it")
@@ -96,7 +95,7 @@ struct MailDeployTests {
                   - { target: postfix, path: "\(combined)", check: ["\(postfix.binary)", "-c", "\(postfix.configDirectory)", "check"],
                       reload: ["\(postfix.binary)", "-c", "\(postfix.configDirectory)", "reload"], verify: "127.0.0.1:\(port) starttls=smtp" }
             """)
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "mail"))
+        let certificate = try loadCertificate(yaml, in: temp, named: "mail")
         let (new, material) = try await sets.stored("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
         #expect(report.succeeded, "\(report.error?.description ?? "")")
@@ -121,24 +120,23 @@ struct MailDeployTests {
                   - { target: dovecot, dir: "\(target)", hook: "\(RepositoryHooks.path("dovecot"))",
                       env: \(Self.yamlMap(["CLM_DOVECOT_CONF": dovecot.config])), verify: \(Self.yamlList(verify)) }
             """)
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "mail"))
+        let certificate = try loadCertificate(yaml, in: temp, named: "mail")
         let endpoints = try #require(certificate.targets.first).verifyEndpoints
         let probe = TLSEndpointProbe()
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap) }
+        try expectServed(bootstrap, at: endpoints, probe: probe)
 
-        let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "mail")
+        let (new, material) = try await sets.stored("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(dovecot.log.suffix(2000))")
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 4, "\(first.notes)")
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
+        try expectServed(new, at: endpoints, probe: probe)
 
         // A syntax error in a conf.d file: `doveconf -n` fails, the set goes back, the served certificate stays.
         try "service imap-login {\n".write(toFile: dovecot.directory + "/conf.d/99-broken.conf", atomically: true, encoding: .utf8)
         guard try await sets.deployNewerRefusedByCheck(certificate, deployer: deployer, state: state) else { return }
         #expect(try servedDirectorySet(target) == new)
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
+        try expectServed(new, at: endpoints, probe: probe)
     }
 
     @Test("Verification fails when the new certificate is served but the session is refused after TLS")

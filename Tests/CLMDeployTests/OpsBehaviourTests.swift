@@ -128,11 +128,7 @@ struct OpsBehaviourTests {
         try "x".write(toFile: aFile, atomically: true, encoding: .utf8)
         let config = temp.path + "/clm.yaml"
         try """
-            acme: { server: \(pebble.directoryURL), ca_file: \(pebble.caFile), email: ops@example.test }
-            certificates:
-              - name: hooked
-                domains: [hooked.example.test]
-                challenge: { type: http-01, standalone: { port: \(pebble.httpPort), address: 127.0.0.1 } }
+            \(pebbleCertificateYAML(pebble, "hooked", domains: "hooked.example.test"))
                 deploy: [{ target: nginx, dir: \(temp.path)/tls/hooked, reload: none }]
                 hooks: { deploy: [[/nonexistent/hook], [\(notExecutable)]] }
               - name: nowhere

@@ -38,14 +38,13 @@ struct ServerHookTests {
         let yaml = DeployYAML.certificate("www", domains: "www.example.test", deploy: """
                   - { target: nginx, dir: "\(target)", hook: "\(RepositoryHooks.path("nginx"))", env: \(Self.yamlList(env)), verify: "127.0.0.1:\(nginx.port)" }
             """)
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "www"))
+        let certificate = try loadCertificate(yaml, in: temp, named: "www")
         let probe = TLSEndpointProbe()
         let endpoint = VerifyEndpoint(host: "127.0.0.1", port: nginx.port, serverName: "www.example.test")
         #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
 
-        let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "www")
+        let (new, material) = try await sets.stored("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil)
         #expect(first.first?.succeeded == true, "\(first.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
@@ -75,7 +74,7 @@ struct ServerHookTests {
         let yaml = DeployYAML.certificate("www", domains: "www.example.test", deploy: """
                   - { target: haproxy, path: "\(crt)", reload: command, hook: "\(RepositoryHooks.path("haproxy"))", env: \(Self.yamlList(env)), verify: "127.0.0.1:\(haproxy.port)" }
             """)
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "www"))
+        let certificate = try loadCertificate(yaml, in: temp, named: "www")
         let probe = TLSEndpointProbe()
         let endpoint = VerifyEndpoint(host: "127.0.0.1", port: haproxy.port, serverName: "www.example.test")
         #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
