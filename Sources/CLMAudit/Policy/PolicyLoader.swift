@@ -261,7 +261,7 @@ typealias PolicyField = YAMLField<PolicyError>
 
 extension PolicyError: YAMLFieldFailure {
     public init(file: String, line: Int, column: Int, key: String, message: String) {
-        self = .invalid(path: file, line: line, column: column, key: key, message: message)
+        self = .invalid(path: file, line: line, column: column, key: key.isEmpty ? "(top level)" : key, message: message)
     }
 }
 
