@@ -14,11 +14,7 @@ public struct YAMLField<Failure: YAMLFieldFailure> {
     public let file: String
     public let key: String
 
-    public init(node: Node, file: String, key: String) {
-        self.node = node
-        self.file = file
-        self.key = key
-    }
+    public init(node: Node, file: String, key: String) { (self.node, self.file, self.key) = (node, file, key) }
 
     public var line: Int { node.mark?.line ?? 0 }
     public var column: Int { node.mark?.column ?? 0 }
