@@ -1,3 +1,4 @@
+public import CLMDeploy
 internal import Foundation
 
 /// One `clm renew` / `clm deploy` per state dir: an exclusive flock(2) on

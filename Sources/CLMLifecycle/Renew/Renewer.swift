@@ -1,3 +1,4 @@
+public import CLMDeploy
 public import Foundation
 internal import CLMRequest
 internal import CLMCrypto
@@ -213,7 +214,8 @@ public struct Renewer: Sendable {
             var deployer = Deployer(stateRoot: stateRoot, globalHooks: config.hooks, hookTimeout: config.renew.hookTimeoutSeconds, probe: probe,
                                     crash: crash, log: log, now: now)
             deployer.verifyAttempts = 20
-            let reports = await deployer.deployOnThread(jobs, inventory: inventory)
+            let recorder = InventoryDeployRecorder(inventory: inventory, store: CertificateStore(stateRoot: stateRoot), log: log, now: now)
+            let reports = await deployer.deployOnThread(jobs, recorder: recorder)
             for (index, report) in zip(jobIndices, reports) {
                 outcomes[index].deployed = report.succeeded
                 outcomes[index].notes += report.notes

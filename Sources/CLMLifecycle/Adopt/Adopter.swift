@@ -1,3 +1,4 @@
+public import CLMDeploy
 public import CLMInventory
 internal import Foundation
 
