@@ -362,31 +362,9 @@ public struct Renewer: Sendable {
     }
 
     func issue(_ certificates: [ManagedCertificate], context: IssuanceContext, concurrency: Int) async -> [Result<IssuanceResult, IssuanceError>] {
-        var standalone: [String: StandaloneHTTPSolver] = [:]
-        var issuers: [Issuer] = []
-        for certificate in certificates {
-            let solver: any ChallengeSolver
-            switch certificate.challenge {
-            case .webroot(let path): solver = WebrootSolver(webroot: path)
-            case .standalone(let address, let port):
-                let key = "\(address):\(port)"
-                let shared = standalone[key] ?? StandaloneHTTPSolver(address: address, port: port)
-                standalone[key] = shared
-                solver = shared
-            case .dnsHook(let hook, let seconds):
-                solver = DNSHookSolver(hook: hook, propagationDelay: .seconds(seconds), timeout: .seconds(config.renew.hookTimeoutSeconds),
-                                       policy: config.hookEnvironment)
-            }
-            issuers.append(Issuer(client: context.client, account: context.account, solver: solver, recorder: context.recorder,
-                                  state: context.store, log: log, now: now))
-        }
-        let requests = certificates.map { certificate in
-            CertificateRequest(name: certificate.name, identifiers: certificate.domains.map(ACME.Identifier.guess), keyType: certificate.keyType,
-                               preferredChain: certificate.preferredChain,
-                               replaces: context.client.directory.renewalInfo != nil
-                                   ? store.currentCertificate(name: certificate.name).flatMap(RenewalInfoID.certID(for:)) : nil)
-        }
-        return await Issuer.obtainAll(Array(zip(issuers, requests)).map { (issuer: $0.0, request: $0.1) }, concurrency: concurrency)
+        let batch = IssuanceBatch(client: context.client, account: context.account, recorder: context.recorder, store: context.store, current: store,
+                                  hookTimeout: .seconds(config.renew.hookTimeoutSeconds), policy: config.hookEnvironment, log: log, now: now)
+        return await batch.obtain(certificates.map(Order.init), concurrency: concurrency)
     }
 
     func recordIssued(_ certificate: ManagedCertificate, _ issued: IssuanceResult) async {
