@@ -39,14 +39,14 @@ let package = Package(
         // Thin, safe wrappers: the only Swift code that touches C pointers.
         .target(name: "CLMCore", dependencies: ["CShims"], swiftSettings: strict),
         .target(name: "CLMCrypto", dependencies: ["COpenSSL", "CShims", "CLMCore"], swiftSettings: strict),
-        .target(name: "CLMHTTP", dependencies: ["CCurl", "CShims", "CLMCore"], swiftSettings: strict),
-        .target(name: "CLMSQLite", dependencies: ["CSQLite", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMHTTP", dependencies: ["CCurl", "CShims"], swiftSettings: strict),
+        .target(name: "CLMSQLite", dependencies: ["CSQLite"], swiftSettings: strict),
 
         // The inventory: schema from Migrations/*.sql, embedded at build time.
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(),
                 dependencies: ["EmbedMigrationsTool"]),
-        .target(name: "CLMInventory", dependencies: ["CLMSQLite", "CLMCore"],
+        .target(name: "CLMInventory", dependencies: ["CLMSQLite"],
                 swiftSettings: strict, plugins: ["EmbedMigrations"]),
 
         // The three stages and the audit.
@@ -57,14 +57,14 @@ let package = Package(
         .target(name: "CLMAudit", dependencies: ["CLMInventory", "CLMCore", "Yams"], swiftSettings: strict),
 
         // Operations: Prometheus metrics, HTML report.
-        .target(name: "CLMReport", dependencies: ["CLMInventory", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMReport", dependencies: ["CLMInventory"], swiftSettings: strict),
 
         // One certificate's life above the stages: config, renew, adopt, notify, CertificateStore.
         .target(name: "CLMLifecycle", dependencies: ["CLMDeploy", "CLMRequest", "CLMDiscover", "CLMAudit", "CLMReport", "CLMHTTP", "CLMCrypto", "CLMInventory", "CLMCore", "Yams"],
                 swiftSettings: strict),
 
         .executableTarget(name: "clm", dependencies: [
-            "CLMCore", "CLMCrypto", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMLifecycle", "CLMAudit", "CLMReport",
+            "CLMCore", "CLMCrypto", "CLMHTTP", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMLifecycle", "CLMAudit", "CLMReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 
@@ -75,10 +75,10 @@ let package = Package(
         .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMAuditTests", dependencies: ["CLMAudit", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMReportTests", dependencies: ["CLMReport", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
-        .testTarget(name: "CLMDeployTests", dependencies: ["CLMDeploy", "CLMLifecycle", "CLMRequest", "CLMInventory", "CLMCrypto", "CLMHTTP", "CLMTestSupport"],
+        .testTarget(name: "CLMDeployTests", dependencies: ["CLMDeploy", "CLMLifecycle", "CLMInventory", "CLMCrypto", "CLMCore", "CLMTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "CLMEndToEndTests", dependencies: ["CLMTestSupport"], swiftSettings: strict),
-        .target(name: "CLMTestSupport", dependencies: ["CLMCore"], path: "Tests/CLMTestSupport", swiftSettings: strict),
+        .target(name: "CLMTestSupport", path: "Tests/CLMTestSupport", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
