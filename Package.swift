@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMAuditTests", dependencies: ["CLMAudit", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMReportTests", dependencies: ["CLMReport", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
-        .testTarget(name: "CLMDeployTests", dependencies: ["CLMDeploy", "CLMLifecycle", "CLMInventory", "CLMCrypto", "CLMCore", "CLMTestSupport"],
+        .testTarget(name: "CLMDeployTests", dependencies: ["CLMDeploy", "CLMLifecycle", "CLMRequest", "CLMInventory", "CLMCrypto", "CLMCore", "CLMTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "CLMEndToEndTests", dependencies: ["CLMTestSupport"], swiftSettings: strict),
         .target(name: "CLMTestSupport", path: "Tests/CLMTestSupport", swiftSettings: strict),

@@ -41,34 +41,21 @@ struct IssuanceBatch: Sendable {
     let store: RequestStore
     /// Where the certificates being replaced are read.
     let current: RequestStore
-    var hookTimeout: Duration = .seconds(60)
-    var policy = HookEnvironment()
+    /// How the orders answer their challenges (dns-01 hooks: timeout and environment).
+    var solvers = ChallengeSolvers()
     let log: @Sendable (String) -> Void
     var now: @Sendable () -> Date = { Date() }
 
     /// At most `concurrency` orders at a time; results in the order of `orders`.
     func obtain(_ orders: [Order], concurrency: Int) async -> [Result<IssuanceResult, IssuanceError>] {
-        var standalone: [String: StandaloneHTTPSolver] = [:]
+        var solvers = self.solvers
         var jobs: [(issuer: Issuer, request: CertificateRequest)] = []
         for order in orders {
-            let issuer = Issuer(client: client, account: account, solver: solver(for: order.challenge, standalone: &standalone), recorder: recorder,
+            let issuer = Issuer(client: client, account: account, solver: solvers.solver(for: order.challenge), recorder: recorder,
                                 state: store, log: log, now: now)
             jobs.append((issuer, request(order)))
         }
         return await Issuer.obtainAll(jobs, concurrency: concurrency)
-    }
-
-    func solver(for challenge: ChallengeSettings, standalone: inout [String: StandaloneHTTPSolver]) -> any ChallengeSolver {
-        switch challenge {
-        case .webroot(let path): return WebrootSolver(webroot: path)
-        case .standalone(let address, let port):
-            let key = "\(address):\(port)"
-            let shared = standalone[key] ?? StandaloneHTTPSolver(address: address, port: port)
-            standalone[key] = shared
-            return shared
-        case .dnsHook(let hook, let seconds):
-            return DNSHookSolver(hook: hook, propagationDelay: .seconds(seconds), timeout: hookTimeout, policy: policy)
-        }
     }
 
     func request(_ order: Order) -> CertificateRequest {
@@ -80,5 +67,32 @@ struct IssuanceBatch: Sendable {
     func replaces(_ name: String) -> String? {
         guard client.directory.renewalInfo != nil else { return nil }
         return current.currentCertificate(name: name).flatMap(RenewalInfoID.certID(for:))
+    }
+}
+
+/// The challenge solvers of one batch of orders: a webroot or dns-01 solver
+/// per order, and one standalone responder per address:port, shared by every
+/// order that answers there (two responders could not bind the same port).
+struct ChallengeSolvers: Sendable {
+    var hookTimeout: Duration = .seconds(60)
+    var policy = HookEnvironment()
+    private var standalone: [String: StandaloneHTTPSolver] = [:]
+
+    init(hookTimeout: Duration = .seconds(60), policy: HookEnvironment = HookEnvironment()) {
+        self.hookTimeout = hookTimeout
+        self.policy = policy
+    }
+
+    mutating func solver(for challenge: ChallengeSettings) -> any ChallengeSolver {
+        switch challenge {
+        case .webroot(let path): return WebrootSolver(webroot: path)
+        case .standalone(let address, let port):
+            let key = "\(address):\(port)"
+            let shared = standalone[key] ?? StandaloneHTTPSolver(address: address, port: port)
+            standalone[key] = shared
+            return shared
+        case .dnsHook(let hook, let seconds):
+            return DNSHookSolver(hook: hook, propagationDelay: .seconds(seconds), timeout: hookTimeout, policy: policy)
+        }
     }
 }

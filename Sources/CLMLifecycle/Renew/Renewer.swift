@@ -269,7 +269,8 @@ public struct Renewer: Sendable {
 
     func issue(_ certificates: [ManagedCertificate], context: IssuanceContext, concurrency: Int) async -> [Result<IssuanceResult, IssuanceError>] {
         let batch = IssuanceBatch(client: context.client, account: context.account, recorder: context.recorder, store: context.store, current: store,
-                                  hookTimeout: .seconds(config.renew.hookTimeoutSeconds), policy: config.hookEnvironment, log: log, now: now)
+                                  solvers: ChallengeSolvers(hookTimeout: .seconds(config.renew.hookTimeoutSeconds), policy: config.hookEnvironment),
+                                  log: log, now: now)
         return await batch.obtain(certificates.map(Order.init), concurrency: concurrency)
     }
 
