@@ -66,10 +66,10 @@ extension Adopter {
     /// Returns the key's path; throws when no usable key or file is known.
     func seed(_ name: String, from certificate: InventoryCertificate, stateRoot: String, inventory: Inventory) throws -> String {
         guard let key = certificate.privateKeys.first(where: { !$0.encrypted }) else {
-            throw DeployError.notConfigured("no unencrypted key pairs with the certificate")
+            throw LifecycleError.notConfigured("no unencrypted key pairs with the certificate")
         }
         let store = CertificateStore(stateRoot: stateRoot)
-        guard store.current(name: name) == nil else { throw DeployError.notConfigured("\(name) already has a certificate in the state dir") }
+        guard store.current(name: name) == nil else { throw LifecycleError.notConfigured("\(name) already has a certificate in the state dir") }
         let privateKey = try PrivateKey(contentsOf: key.path)
         // The file that starts with this certificate and carries the longest chain (fullchain over cert).
         let chains = certificate.locations.filter { $0.kind == .file && $0.goneSince == nil && $0.position == 0 }.compactMap { location -> CertificateChain? in
@@ -78,7 +78,7 @@ extension Adopter {
             return chain.certificates.first.map(Digest.sha256Hex) == certificate.facts.fingerprintSHA256 ? chain : nil
         }
         guard let chain = chains.max(by: { $0.certificates.count < $1.certificates.count }) else {
-            throw DeployError.notConfigured("no file starting with the adopted certificate is readable")
+            throw LifecycleError.notConfigured("no file starting with the adopted certificate is readable")
         }
         try store.commit(name: name, key: privateKey, chain: chain, inventory: inventory)
         return key.path

@@ -1,4 +1,4 @@
-public import CLMDeploy
+internal import CLMDeploy
 internal import CLMCore
 
 /// `clm hooks list` and `clm hooks test`: every command clm runs for the
@@ -72,7 +72,7 @@ public struct HookCatalog: Sendable {
 
     /// Runs certificate `name`'s checks and pre/deploy/post hooks with
     /// CLM_HOOK_TEST=1 and tries its runtime-API sockets; writes and reloads nothing.
-    public func test(name: String, stateRoot: String) throws(DeployError) -> [Trial] {
+    public func test(name: String, stateRoot: String) throws(LifecycleError) -> [Trial] {
         guard let certificate = config.certificate(named: name) else { throw .notConfigured("no certificate named '\(name)' in the config") }
         let stored = CertificateFiles(stateRoot: stateRoot, name: certificate.name)
         let env = ["CLM_CERT_NAME": certificate.name, "CLM_DOMAINS": certificate.domains.joined(separator: " "), "CLM_HOOK_TEST": "1",

@@ -65,7 +65,7 @@ extension Renewer {
 
     /// Connects to the CA when anything is due (or ARI may make it due). An
     /// unreachable CA fails each certificate due for renewal; a config problem throws.
-    func connect(_ pass: inout RenewPass, options: Options) async throws(DeployError) -> IssuanceContext? {
+    func connect(_ pass: inout RenewPass, options: Options) async throws(LifecycleError) -> IssuanceContext? {
         let renewing = pass.renewing
         guard !renewing.isEmpty || (!options.deployOnly && !options.dryRun) else { return nil }
         do {

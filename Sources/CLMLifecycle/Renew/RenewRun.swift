@@ -1,12 +1,11 @@
 internal import Foundation
-public import CLMDeploy
 internal import CLMCore
 
 extension Renewer {
     /// One `clm renew` / `clm deploy` run: ``run(_:)``, then (unless it only
     /// planned or was a dry run) each outcome kept for metrics and failures and
     /// recoveries announced once through `notify:`. `warn` gets what could not be recorded or sent.
-    public func runAndRecord(_ options: Options, warn: @escaping @Sendable (String) -> Void) async throws(DeployError) -> Summary {
+    public func runAndRecord(_ options: Options, warn: @escaping @Sendable (String) -> Void) async throws(LifecycleError) -> Summary {
         let summary = try await run(options)
         if !options.dryRun && !options.planOnly { await recordAndNotify(summary, warn: warn) }
         return summary

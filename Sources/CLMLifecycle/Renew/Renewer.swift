@@ -104,7 +104,7 @@ public struct Renewer: Sendable {
     /// before any certificate was touched (lock, config); per-certificate
     /// failures are in the summary. An unreachable CA fails each certificate
     /// due for renewal; the ones needing only a deploy are still deployed.
-    public func run(_ options: Options) async throws(DeployError) -> Summary {
+    public func run(_ options: Options) async throws(LifecycleError) -> Summary {
         let selected = try select(options.names)
         var lock: RenewLock?
         if !options.planOnly { lock = try RenewLock(stateRoot: stateRoot) }
@@ -161,9 +161,9 @@ public struct Renewer: Sendable {
         "would deploy to " + certificate.targets.map(\.description).joined(separator: ", ")
     }
 
-    func select(_ names: [String]) throws(DeployError) -> [ManagedCertificate] {
+    func select(_ names: [String]) throws(LifecycleError) -> [ManagedCertificate] {
         guard !names.isEmpty else { return config.certificates }
-        return try names.map { (name) throws(DeployError) -> ManagedCertificate in
+        return try names.map { (name) throws(LifecycleError) -> ManagedCertificate in
             guard let found = config.certificate(named: name) else {
                 throw .notConfigured("no certificate named '\(name)' in \(config.files.first ?? "the config") (known: \(config.certificates.map(\.name).joined(separator: ", ")))")
             }
@@ -215,7 +215,7 @@ public struct Renewer: Sendable {
         let recorder: (any ACMERecording)?
     }
 
-    func connect(dryRun: Bool, concurrency: Int) async throws(DeployError) -> IssuanceContext {
+    func connect(dryRun: Bool, concurrency: Int) async throws(LifecycleError) -> IssuanceContext {
         guard let acme = config.acme else { throw .notConfigured("the config has no `acme:` section") }
         // A dry run orders only from the staging server, never from production.
         let url: String
