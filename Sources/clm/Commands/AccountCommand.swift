@@ -94,10 +94,7 @@ struct AccountResult: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case server, status, created
-        case accountURL = "account_url"
-        case termsOfService = "terms_of_service"
-        case keyType = "key_type"
-        case caFile = "ca_file"
+        case accountURL = "account_url", termsOfService = "terms_of_service", keyType = "key_type", caFile = "ca_file"
     }
 }
 

@@ -272,13 +272,8 @@ struct ScanSummaryJSON: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case ref, error
-            case errorCode = "error_code"
-            case protocolVersion = "protocol_version"
-            case tlsVersions = "tls_versions"
-            case chainSHA256 = "chain_sha256"
-            case verifyCode = "verify_code"
-            case hostnameMatches = "hostname_matches"
-            case clientCertificate = "client_certificate"
+            case errorCode = "error_code", protocolVersion = "protocol_version", tlsVersions = "tls_versions", chainSHA256 = "chain_sha256"
+            case verifyCode = "verify_code", hostnameMatches = "hostname_matches", clientCertificate = "client_certificate"
             case newCertificates = "new_certificates"
         }
     }
@@ -355,15 +350,9 @@ struct ScanSummaryJSON: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case seconds, warnings, notes, endpoints, sites
-        case scanID = "scan_id"
-        case filesExamined = "files_examined"
-        case filesUnchanged = "files_unchanged"
-        case filesSkipped = "files_skipped"
-        case certificatesSeen = "certificates_seen"
-        case certificatesNew = "certificates_new"
-        case keysSeen = "keys_seen"
-        case locationsGone = "locations_gone"
-        case configWarnings = "config_warnings"
+        case scanID = "scan_id", filesExamined = "files_examined", filesUnchanged = "files_unchanged", filesSkipped = "files_skipped"
+        case certificatesSeen = "certificates_seen", certificatesNew = "certificates_new", keysSeen = "keys_seen"
+        case locationsGone = "locations_gone", configWarnings = "config_warnings"
     }
 }
 

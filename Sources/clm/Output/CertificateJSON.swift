@@ -22,9 +22,7 @@ struct CertificateJSON: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case kind, ref, position
-            case firstSeen = "first_seen"
-            case lastSeen = "last_seen"
-            case goneSince = "gone_since"
+            case firstSeen = "first_seen", lastSeen = "last_seen", goneSince = "gone_since"
         }
     }
 
@@ -40,10 +38,7 @@ struct CertificateJSON: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case path, format, encrypted, mode
-            case keyAlgorithm = "key_algorithm"
-            case keyBits = "key_bits"
-            case ownerUID = "owner_uid"
-            case ownerGID = "owner_gid"
+            case keyAlgorithm = "key_algorithm", keyBits = "key_bits", ownerUID = "owner_uid", ownerGID = "owner_gid"
         }
     }
 
@@ -144,25 +139,11 @@ struct CertificateJSON: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case id, subject, issuer, serial, sans, locations, sites, pem
-        case fingerprintSHA256 = "fingerprint_sha256"
-        case subjectCN = "subject_cn"
-        case issuerCN = "issuer_cn"
-        case notBefore = "not_before"
-        case notAfter = "not_after"
-        case daysLeft = "days_left"
-        case keyAlgorithm = "key_algorithm"
-        case keyBits = "key_bits"
-        case keyCurve = "key_curve"
-        case signatureAlgorithm = "signature_algorithm"
-        case isCA = "is_ca"
-        case selfSigned = "self_signed"
-        case spkiSHA256 = "spki_sha256"
-        case authorityKeyID = "authority_key_id"
-        case subjectKeyID = "subject_key_id"
-        case locationCount = "location_count"
-        case firstSeen = "first_seen"
-        case lastSeen = "last_seen"
-        case privateKeys = "private_keys"
+        case fingerprintSHA256 = "fingerprint_sha256", subjectCN = "subject_cn", issuerCN = "issuer_cn", notBefore = "not_before"
+        case notAfter = "not_after", daysLeft = "days_left", keyAlgorithm = "key_algorithm", keyBits = "key_bits", keyCurve = "key_curve"
+        case signatureAlgorithm = "signature_algorithm", isCA = "is_ca", selfSigned = "self_signed", spkiSHA256 = "spki_sha256"
+        case authorityKeyID = "authority_key_id", subjectKeyID = "subject_key_id", locationCount = "location_count"
+        case firstSeen = "first_seen", lastSeen = "last_seen", privateKeys = "private_keys"
     }
 }
 
