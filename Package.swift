@@ -60,7 +60,8 @@ let package = Package(
         .target(name: "CLMReport", dependencies: ["CLMInventory"], swiftSettings: strict),
 
         // One certificate's life above the stages: config, renew, adopt, notify, CertificateStore.
-        .target(name: "CLMLifecycle", dependencies: ["CLMDeploy", "CLMRequest", "CLMDiscover", "CLMAudit", "CLMReport", "CLMHTTP", "CLMCrypto", "CLMInventory", "CLMCore", "Yams"],
+        .target(name: "CLMLifecycle", dependencies: ["CLMDeploy", "CLMRequest", "CLMDiscover", "CLMAudit", "CLMReport",
+                                                     "CLMHTTP", "CLMCrypto", "CLMInventory", "CLMCore", "Yams"],
                 swiftSettings: strict),
 
         .executableTarget(name: "clm", dependencies: [
