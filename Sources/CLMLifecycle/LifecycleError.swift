@@ -11,6 +11,8 @@ public enum LifecycleError: Error, Sendable, Hashable, CustomStringConvertible {
     case caUnavailable(url: String, why: String)
     /// A file of the state dir or the config could not be read or written.
     case files(DeployError)
+    /// A step could not be done (the inventory unreadable, the account refused, ...).
+    case failed(String)
 
     public var description: String {
         switch self {
@@ -19,6 +21,7 @@ public enum LifecycleError: Error, Sendable, Hashable, CustomStringConvertible {
         case .caUnavailable(let url, let why):
             return "the ACME server \(url) is unavailable: \(why) (nothing was issued; certificates that only needed a deploy were deployed; the next run retries)"
         case .files(let error): return error.description
+        case .failed(let why): return why
         }
     }
 }

@@ -24,11 +24,6 @@ public struct Requester: Sendable {
         }
     }
 
-    /// Why nothing was ordered.
-    public struct Failure: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     public let client: ACMEClient
     public let store: RequestStore
     /// The command's one inventory connection: ACME records, then the issued files.
@@ -45,19 +40,19 @@ public struct Requester: Sendable {
     /// Orders every certificate (`reuseKeys`: each keeps its stored key), at
     /// most `concurrency` at a time, and adds the issued ones to the inventory,
     /// located in the state dir. Per-certificate failures are in the results.
-    public func request(_ orders: [Order], reuseKeys: Bool, concurrency: Int) async throws(Failure) -> [Result] {
+    public func request(_ orders: [Order], reuseKeys: Bool, concurrency: Int) async throws(LifecycleError) -> [Result] {
         var orders = orders
         if reuseKeys {
             for index in orders.indices {
                 let name = orders[index].name
                 do { orders[index].reuseKey = try PrivateKey(contentsOf: store.paths(for: name).key) } catch {
-                    throw Failure(description: "--reuse-key: \(name) has no readable key yet (\(error))")
+                    throw .notConfigured("--reuse-key: \(name) has no readable key yet (\(error))")
                 }
             }
         }
         let recorder: InventoryACMERecorder
         do { recorder = try await InventoryACMERecorder(connection: inventory) } catch {
-            throw Failure(description: "cannot open the inventory: \(error)")
+            throw .failed("cannot open the inventory: \(error)")
         }
         let account = try await checkedAccount(recorder: recorder)
         let log = self.log
@@ -77,14 +72,14 @@ public struct Requester: Sendable {
 
     /// The stored account, checked with the CA; one the CA forgot (a restarted
     /// test CA) is registered again once with the stored contact.
-    func checkedAccount(recorder: InventoryACMERecorder) async throws(Failure) -> AccountCredentials {
+    func checkedAccount(recorder: InventoryACMERecorder) async throws(LifecycleError) -> AccountCredentials {
         do {
             let contact = (try? store.loadAccount(directoryURL: client.directoryURL))?.stored.contact ?? []
             let checked = try await AccountManager(client: client, state: store, recorder: recorder).loadChecked(reregisterWith: contact)
             if checked.reregistered { log.warning("\(client.directoryURL) no longer knew the stored account (accountDoesNotExist); registered a new one") }
             return checked.credentials
         } catch {
-            throw Failure(description: error.description)
+            throw .failed(error.description)
         }
     }
 

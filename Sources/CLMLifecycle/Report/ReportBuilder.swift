@@ -30,7 +30,7 @@ public struct ReportBuilder: Sendable {
                                 renewals: try renewals(inventory: inventory), now: now,
                                 roles: try inventory.certificateRoles(), freshness: try inventory.freshness())
         do { try AtomicFile.write(Array(report.render().utf8), to: path, mode: 0o644) } catch {
-            throw ReportError("cannot write \(path): \(error)")
+            throw LifecycleError.failed("cannot write \(path): \(error)")
         }
         return Summary(path: path, certificates: report.certificates.count, findings: report.findings.count, renewals: report.renewals.count,
                        generatedAt: ISO8601DateFormatter().string(from: now))
@@ -40,7 +40,7 @@ public struct ReportBuilder: Sendable {
     func findings(inventory: Inventory) throws -> [HTMLReport.Finding] {
         let report: AuditReport
         do { report = try Auditor(policy: try PolicyLoader().loadDefault()).run(inventory: inventory, now: now) } catch {
-            throw ReportError("audit for the report: \(error)")
+            throw LifecycleError.failed("audit for the report: \(error)")
         }
         return report.findings.map { finding in
             let subject = finding.location.map { "\(finding.subject) (\($0))" } ?? finding.subject
@@ -58,11 +58,4 @@ public struct ReportBuilder: Sendable {
             return HTMLReport.Renewal(name: row.name, domains: domains, dueAt: due)
         }.sorted { $0.dueAt < $1.dueAt }
     }
-}
-
-/// Why the report could not be made.
-public struct ReportError: Error, CustomStringConvertible {
-    public let description: String
-
-    init(_ description: String) { self.description = description }
 }
