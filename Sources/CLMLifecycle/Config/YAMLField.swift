@@ -1,4 +1,5 @@
 internal import Yams
+internal import CLMDeploy
 internal import CLMCore
 
 /// A YAML node with the file and key path it came from, so every
