@@ -1,5 +1,5 @@
 public import Foundation
-public import CLMInventory
+internal import CLMInventory
 internal import CLMCore
 
 /// Deploys certificate sets to their targets as one batch: write every
@@ -54,15 +54,10 @@ public struct Deployer: Sendable {
         self.now = now
     }
 
-    /// Runs ``deploy(_:recorder:)`` on a new thread, recording through `inventory`.
-    public func deployOnThread(_ jobs: [Job], inventory: InventoryConnection?) async -> [Report] {
+    /// Runs ``deploy(_:recorder:)`` on a new thread, recording through `recorder`.
+    public func deployOnThread(_ jobs: [Job], recorder: (any DeployRecording & Sendable)? = nil) async -> [Report] {
         let deployer = self
-        return await Blocking.run("clm-deploy") {
-            let recorder = inventory.map {
-                InventoryDeployRecorder(inventory: $0, store: CertificateStore(stateRoot: deployer.stateRoot), log: deployer.log, now: deployer.now)
-            }
-            return deployer.deploy(jobs, recorder: recorder)
-        }
+        return await Blocking.run("clm-deploy") { deployer.deploy(jobs, recorder: recorder) }
     }
 
     /// Deploys every job; blocking. Results come back in the order of `jobs`.
@@ -135,7 +130,7 @@ public struct Deployer: Sendable {
             "CLM_DOMAINS": certificate.domains.joined(separator: " "),
             "CLM_TARGETS": certificate.targets.map(\.path).joined(separator: " "),
         ]
-        let stored = CertificateStore(stateRoot: stateRoot).paths(certificate.name)
+        let stored = CertificateFiles(stateRoot: stateRoot, name: certificate.name)
         var base = (cert: stored.certificate, key: stored.key, fullchain: stored.fullchain, chain: stored.chain)
         if let directory = certificate.targets.first(where: { if case .directory = $0.kind { return true } else { return false } }) {
             let d = directory.path

@@ -3,6 +3,7 @@ import Testing
 import CLMCrypto
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Certificate sets made with openssl, stored the way the request stage stores them.
 struct SetFactory {
@@ -38,7 +39,7 @@ struct SetFactory {
     /// False (with the issue recorded) when the deploy did anything else.
     func deployNewerRefusedByCheck(_ certificate: ManagedCertificate, deployer: Deployer, state: String) async throws -> Bool {
         let (_, newer) = try await stored("newer", names: certificate.domains, name: certificate.name, stateRoot: state)
-        let report = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil).first)
+        let report = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)]).first)
         guard case .checkFailed = report.error else {
             Issue.record("expected a failed check, got \(String(describing: report.error))")
             return false
@@ -161,19 +162,3 @@ func pebbleCertificateYAML(_ pebble: Pebble, _ name: String, domains: String) ->
     """
 }
 
-/// The YAML most deploy tests load: one certificate with an http-01 webroot
-/// challenge (never used: the ACME server is unreachable), then `deploy`
-/// (its items, and any further top-level keys, as written by the test).
-enum DeployYAML {
-    static func certificate(_ name: String, domains: String, deploy: String) -> String {
-        """
-        acme: { server: https://127.0.0.1:1/dir }
-        certificates:
-          - name: \(name)
-            domains: [\(domains)]
-            challenge: { type: http-01, webroot: /var/www }
-            deploy:
-        \(deploy)
-        """
-    }
-}

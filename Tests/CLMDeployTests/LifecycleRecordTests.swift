@@ -4,6 +4,7 @@ import CLMTestSupport
 import CLMCrypto
 import CLMInventory
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// What `clm renew`, `clm adopt` and `clm deploy` record through ``CertificateStore``:
 /// the inventory, metrics and deploy records show what is live without another scan.

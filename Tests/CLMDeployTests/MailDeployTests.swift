@@ -4,6 +4,7 @@ import CLMCrypto
 import CLMInventory
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// `target: postfix` and `target: dovecot` against private Postfix and Dovecot
 /// instances on loopback: the new certificate is served after the reload on
@@ -63,7 +64,7 @@ struct MailDeployTests {
 
         let deployer = Deployer(stateRoot: state)
         let (new, material) = try await sets.stored("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
-        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
+        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(postfix.log.suffix(2000))")
         // Verification probed each port with its own STARTTLS / implicit TLS and an EHLO after the handshake.
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 2, "\(first.notes)")
@@ -97,7 +98,7 @@ struct MailDeployTests {
             """)
         let certificate = try loadCertificate(yaml, in: temp, named: "mail")
         let (new, material) = try await sets.stored("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
-        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
+        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(report.succeeded, "\(report.error?.description ?? "")")
         let text = try String(contentsOfFile: combined, encoding: .utf8)
         #expect(text.hasPrefix("-----BEGIN PRIVATE KEY-----") || text.hasPrefix("-----BEGIN EC PRIVATE KEY-----"), "key first, as smtpd_tls_chain_files wants")
@@ -127,7 +128,7 @@ struct MailDeployTests {
 
         let deployer = Deployer(stateRoot: state)
         let (new, material) = try await sets.stored("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
-        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
+        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(dovecot.log.suffix(2000))")
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 4, "\(first.notes)")
         try expectServed(new, at: endpoints, probe: probe)
@@ -199,7 +200,7 @@ struct MailDeployTests {
         let state = temp.path + "/state"
         let new = try await sets.store("new", names: ["mail.example.test"], name: certificate.name, stateRoot: state)
         let material = try CertificateStore(stateRoot: state).material(name: certificate.name)
-        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
+        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(report.succeeded, "\(report.error?.description ?? "")")
         for endpoint in target.verifyEndpoints { #expect(try TLSEndpointProbe().settledFingerprint(endpoint, expecting: new) == new) }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Hooks/nginx and Hooks/haproxy against real servers on loopback, and the
 /// HAProxy runtime-API swap under a stream of handshakes.
@@ -45,7 +46,7 @@ struct ServerHookTests {
 
         let deployer = Deployer(stateRoot: state)
         let (new, material) = try await sets.stored("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil)
+        let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)])
         #expect(first.first?.succeeded == true, "\(first.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
 
@@ -80,7 +81,7 @@ struct ServerHookTests {
         #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
 
         let (new, material) = try await sets.stored("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let reports = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil)
+        let reports = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)])
         #expect(reports.first?.succeeded == true, "\(reports.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
         #expect(kill(haproxy.pid, 0) == 0, "the master keeps running across the reload")

@@ -40,6 +40,7 @@ public struct ConfigDiscovery {
             summary.warnings += scan.warnings
             summary.configFiles += scan.files
         }
+        summary.warnings = ConfigWarning.capped(summary.warnings)
         let records = scans.flatMap { scan in
             scan.sites.map { site in
                 SiteRecord(source: site.server.rawValue, configFile: site.location.file, configLine: site.location.line,

@@ -167,12 +167,12 @@ enum CertificateCSV {
         for certificate in certificates {
             let row = CertificateJSON(certificate, now: now, detailed: false)
             out += CSV.row([
-                String(row.id), row.fingerprint_sha256, row.subject, row.subject_cn ?? "", row.issuer, row.issuer_cn ?? "",
-                row.serial, row.not_before, row.not_after, String(row.days_left), row.sans.dns.joined(separator: " "),
+                String(row.id), row.fingerprintSHA256, row.subject, row.subjectCN ?? "", row.issuer, row.issuerCN ?? "",
+                row.serial, row.notBefore, row.notAfter, String(row.daysLeft), row.sans.dns.joined(separator: " "),
                 row.sans.ip.joined(separator: " "), row.sans.email.joined(separator: " "), row.sans.uri.joined(separator: " "),
-                row.key_algorithm, row.key_bits.map(String.init) ?? "", row.key_curve ?? "", row.signature_algorithm,
-                String(row.is_ca), String(row.self_signed), row.spki_sha256, row.authority_key_id ?? "", row.subject_key_id ?? "",
-                String(row.location_count), row.first_seen, row.last_seen,
+                row.keyAlgorithm, row.keyBits.map(String.init) ?? "", row.keyCurve ?? "", row.signatureAlgorithm,
+                String(row.isCA), String(row.selfSigned), row.spkiSHA256, row.authorityKeyID ?? "", row.subjectKeyID ?? "",
+                String(row.locationCount), row.firstSeen, row.lastSeen,
             ])
         }
         return out

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 @Suite("Configuration and due rules")
 struct ConfigAndDueTests {

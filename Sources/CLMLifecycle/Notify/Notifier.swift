@@ -1,3 +1,4 @@
+internal import CLMDeploy
 internal import CLMHTTP
 public import CLMCore
 public import CLMInventory

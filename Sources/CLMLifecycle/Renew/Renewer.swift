@@ -1,3 +1,4 @@
+public import CLMDeploy
 public import Foundation
 internal import CLMRequest
 internal import CLMCrypto
@@ -103,126 +104,33 @@ public struct Renewer: Sendable {
     /// before any certificate was touched (lock, config); per-certificate
     /// failures are in the summary. An unreachable CA fails each certificate
     /// due for renewal; the ones needing only a deploy are still deployed.
-    public func run(_ options: Options) async throws(DeployError) -> Summary {
+    public func run(_ options: Options) async throws(LifecycleError) -> Summary {
         let selected = try select(options.names)
         var lock: RenewLock?
         if !options.planOnly { lock = try RenewLock(stateRoot: stateRoot) }
         defer { withExtendedLifetime(lock) {} }
-        let rows: [String: ManagedCertificateRow]
-        var inventoryProblem: String?
-        do { rows = try await inventory.run { try $0.managedCertificates() } } catch {
-            // Without the inventory nothing says what is deployed: renew by the stored files' dates, redeploy nothing.
-            rows = [:]
-            inventoryProblem = "the inventory \(inventoryPath) cannot be read (\(error)); deploy state unknown"
-            log(inventoryProblem ?? "")
-        }
-        var plan = selected.map { planItem($0, row: rows[$0.name], options: options, ariRenewAt: nil, inventoryProblem: inventoryProblem) }
-        if options.planOnly { return Summary(plan: plan, outcomes: []) }
-
+        var pass = await plan(selected, options: options)
+        if options.planOnly { return Summary(plan: pass.plan, outcomes: []) }
         // Preflight before any order: a certificate that cannot be deployed must not cost a CA order.
-        // Deploy-only items are not held up by it (their deploy checks and rolls back itself), except in a dry run.
-        var outcomes = plan.map { Outcome(name: $0.name, action: $0.action) }
-        var preflighted = Set<Int>()
-        func needsPreflight(_ index: Int) -> Bool { plan[index].action == .renew || (options.dryRun && plan[index].action != .none) }
-        await preflight(plan.indices.filter(needsPreflight), selected, &outcomes, checked: &preflighted)
-
+        await preflight(&pass, options: options)
         // A dry run without a staging server stops here: it never orders from production.
         let staging = config.acme?.stagingServer
         if options.dryRun && staging == nil {
-            for index in outcomes.indices where outcomes[index].action != .none && !outcomes[index].failed {
-                if outcomes[index].action == .renew { outcomes[index].notes.append("would order (preflight passed)") }
-                if !selected[index].targets.isEmpty { outcomes[index].notes.append(Self.wouldDeploy(selected[index])) }
-            }
-            return Summary(plan: plan, outcomes: outcomes, dryRun: .planned)
+            pass.noteDryRun(issued: "would order (preflight passed)")
+            return pass.summary(dryRun: .planned)
         }
-
-        if options.jitterSeconds > 0 && !options.dryRun && plan.contains(where: { $0.action == .renew }) {
-            let wait = Int64.random(in: 0...options.jitterSeconds)
-            log("waiting \(wait) s (--jitter) before contacting the CA")
-            try? await Task.sleep(for: .seconds(wait))
-        }
-
-        let renewIndices = plan.indices.filter { plan[$0].action == .renew && !outcomes[$0].failed }
-        var context: IssuanceContext?
-        if !renewIndices.isEmpty || (!options.deployOnly && !options.dryRun) {
-            do {
-                context = try await connect(dryRun: options.dryRun, concurrency: options.concurrency)
-            } catch {
-                if case .caUnavailable = error {
-                    log(error.description)
-                    for index in renewIndices { outcomes[index].error = error.description }
-                } else if !renewIndices.isEmpty {
-                    throw error
-                }
-            }
-        }
-        // ARI: where the CA offers renewalInfo, its window replaces the lifetime rule (earlier: due; later: not yet).
-        if let context, context.client.directory.renewalInfo != nil, !options.deployOnly, !options.dryRun {
-            var generator = SystemRandomNumberGenerator()
-            for index in plan.indices where Self.consultsARI(plan[index]) && !outcomes[index].failed {
-                guard let current = store.currentCertificate(name: plan[index].name) else { continue }
-                if let schedule = try? await context.client.renewalSchedule(for: current, now: now(), using: &generator) {
-                    plan[index] = planItem(selected[index], row: rows[selected[index].name], options: options, ariRenewAt: schedule.renewAt,
-                                           inventoryProblem: inventoryProblem)
-                    outcomes[index].action = plan[index].action
-                }
-            }
-        }
-
+        await jitter(pass, options: options)
+        let context = try await connect(&pass, options: options)
+        if let context { await consultARI(&pass, context: context, options: options) }
         // ARI may have made more certificates due: they get their preflight too.
-        await preflight(plan.indices.filter(needsPreflight), selected, &outcomes, checked: &preflighted)
-
-        // Issue, at most `concurrency` orders at a time.
-        let toIssue = plan.indices.filter { plan[$0].action == .renew && !outcomes[$0].failed }
-        if let context, !toIssue.isEmpty {
-            let results = await issue(toIssue.map { selected[$0] }, context: context, concurrency: options.concurrency)
-            for (index, result) in zip(toIssue, results) {
-                switch result {
-                case .success(let issued):
-                    outcomes[index].issuedFingerprint = issued.certificate.sha256Hex
-                    outcomes[index].notAfter = issued.certificate.notAfter
-                    if !options.dryRun { await recordIssued(selected[index], issued) }
-                case .failure(let error):
-                    outcomes[index].error = error.description
-                }
-            }
-        }
+        await preflight(&pass, options: options)
+        if let context { await issue(&pass, context: context, options: options) }
         if options.dryRun {
-            for index in outcomes.indices where outcomes[index].action != .none && !outcomes[index].failed {
-                if outcomes[index].action == .renew { outcomes[index].notes.append("dry run: issued by \(context?.client.directoryURL ?? "?"), not deployed") }
-                if !selected[index].targets.isEmpty { outcomes[index].notes.append(Self.wouldDeploy(selected[index])) }
-            }
-            return Summary(plan: plan, outcomes: outcomes, dryRun: .staging(url: staging ?? "?"))
+            pass.noteDryRun(issued: "dry run: issued by \(context?.client.directoryURL ?? "?"), not deployed")
+            return pass.summary(dryRun: .staging(url: staging ?? "?"))
         }
-
-        // Deploy what was issued, plus what is issued but not (or differently) deployed.
-        var jobs: [Deployer.Job] = []
-        var jobIndices: [Int] = []
-        for index in outcomes.indices where !outcomes[index].failed && outcomes[index].action != .none {
-            let certificate = selected[index]
-            guard !certificate.targets.isEmpty else { continue }
-            do {
-                jobs.append(Deployer.Job(certificate: certificate,
-                                         material: try CertificateStore(stateRoot: stateRoot).material(name: certificate.name)))
-                jobIndices.append(index)
-            } catch {
-                outcomes[index].error = error.description
-            }
-        }
-        if !jobs.isEmpty {
-            var deployer = Deployer(stateRoot: stateRoot, globalHooks: config.hooks, hookTimeout: config.renew.hookTimeoutSeconds, probe: probe,
-                                    crash: crash, log: log, now: now)
-            deployer.verifyAttempts = 20
-            let reports = await deployer.deployOnThread(jobs, inventory: inventory)
-            for (index, report) in zip(jobIndices, reports) {
-                outcomes[index].deployed = report.succeeded
-                outcomes[index].notes += report.notes
-                if let error = report.error {
-                    outcomes[index].error = error.description + (report.rolledBack ? " (rolled back to the previous certificate)" : "")
-                }
-            }
-        }
-        return Summary(plan: plan, outcomes: outcomes)
+        await deploy(&pass)
+        return pass.summary()
     }
 
     /// Runs ``Preflight`` (on a thread of its own) for the `indices` not checked yet; failures fail their outcome.
@@ -253,9 +161,9 @@ public struct Renewer: Sendable {
         "would deploy to " + certificate.targets.map(\.description).joined(separator: ", ")
     }
 
-    func select(_ names: [String]) throws(DeployError) -> [ManagedCertificate] {
+    func select(_ names: [String]) throws(LifecycleError) -> [ManagedCertificate] {
         guard !names.isEmpty else { return config.certificates }
-        return try names.map { (name) throws(DeployError) -> ManagedCertificate in
+        return try names.map { (name) throws(LifecycleError) -> ManagedCertificate in
             guard let found = config.certificate(named: name) else {
                 throw .notConfigured("no certificate named '\(name)' in \(config.files.first ?? "the config") (known: \(config.certificates.map(\.name).joined(separator: ", ")))")
             }
@@ -307,7 +215,7 @@ public struct Renewer: Sendable {
         let recorder: (any ACMERecording)?
     }
 
-    func connect(dryRun: Bool, concurrency: Int) async throws(DeployError) -> IssuanceContext {
+    func connect(dryRun: Bool, concurrency: Int) async throws(LifecycleError) -> IssuanceContext {
         guard let acme = config.acme else { throw .notConfigured("the config has no `acme:` section") }
         // A dry run orders only from the staging server, never from production.
         let url: String
@@ -360,31 +268,10 @@ public struct Renewer: Sendable {
     }
 
     func issue(_ certificates: [ManagedCertificate], context: IssuanceContext, concurrency: Int) async -> [Result<IssuanceResult, IssuanceError>] {
-        var standalone: [String: StandaloneHTTPSolver] = [:]
-        var issuers: [Issuer] = []
-        for certificate in certificates {
-            let solver: any ChallengeSolver
-            switch certificate.challenge {
-            case .webroot(let path): solver = WebrootSolver(webroot: path)
-            case .standalone(let address, let port):
-                let key = "\(address):\(port)"
-                let shared = standalone[key] ?? StandaloneHTTPSolver(address: address, port: port)
-                standalone[key] = shared
-                solver = shared
-            case .dnsHook(let hook, let seconds):
-                solver = DNSHookSolver(hook: hook, propagationDelay: .seconds(seconds), timeout: .seconds(config.renew.hookTimeoutSeconds),
-                                       policy: config.hookEnvironment)
-            }
-            issuers.append(Issuer(client: context.client, account: context.account, solver: solver, recorder: context.recorder,
-                                  state: context.store, log: log, now: now))
-        }
-        let requests = certificates.map { certificate in
-            CertificateRequest(name: certificate.name, identifiers: certificate.domains.map(ACME.Identifier.guess), keyType: certificate.keyType,
-                               preferredChain: certificate.preferredChain,
-                               replaces: context.client.directory.renewalInfo != nil
-                                   ? store.currentCertificate(name: certificate.name).flatMap(RenewalInfoID.certID(for:)) : nil)
-        }
-        return await Issuer.obtainAll(Array(zip(issuers, requests)).map { (issuer: $0.0, request: $0.1) }, concurrency: concurrency)
+        let batch = IssuanceBatch(client: context.client, account: context.account, recorder: context.recorder, store: context.store, current: store,
+                                  solvers: ChallengeSolvers(hookTimeout: .seconds(config.renew.hookTimeoutSeconds), policy: config.hookEnvironment),
+                                  log: log, now: now)
+        return await batch.obtain(certificates.map(Order.init), concurrency: concurrency)
     }
 
     func recordIssued(_ certificate: ManagedCertificate, _ issued: IssuanceResult) async {

@@ -1,3 +1,4 @@
+public import CLMDeploy
 internal import Foundation
 internal import CLMCore
 

@@ -1,4 +1,5 @@
 import CLMDeploy
+import CLMLifecycle
 import CLMInventory
 import CLMTestSupport
 import Foundation

@@ -1,3 +1,4 @@
+internal import CLMDeploy
 internal import Foundation
 
 /// One `clm renew` / `clm deploy` per state dir: an exclusive flock(2) on
@@ -7,16 +8,16 @@ public final class RenewLock: Sendable {
     public let path: String
     private let descriptor: Int32
 
-    /// Takes the lock or throws ``DeployError/locked(path:)`` at once.
-    public init(stateRoot: String) throws(DeployError) {
+    /// Takes the lock or throws ``LifecycleError/locked(path:)`` at once.
+    public init(stateRoot: String) throws(LifecycleError) {
         path = stateRoot + "/renew.lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw .filesystem(path: path, operation: "open lock file", errno: errno) }
+        guard fd >= 0 else { throw .files(.filesystem(path: path, operation: "open lock file", errno: errno)) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             close(fd)
             if code == EWOULDBLOCK { throw .locked(path: path) }
-            throw .filesystem(path: path, operation: "lock", errno: code)
+            throw .files(.filesystem(path: path, operation: "lock", errno: code))
         }
         let pid = Array("\(getpid())\n".utf8)
         ftruncate(fd, 0)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Review finding 12: the config cannot set CLM_CRASH_AT for hooks, nor deploy two certificates to one place.
 @Suite("Config safety checks")

@@ -1,3 +1,4 @@
+internal import CLMDeploy
 public import CLMInventory
 internal import Foundation
 
@@ -16,7 +17,7 @@ public struct Adopter: Sendable {
 
     public init() {}
 
-    public func propose(_ certificate: InventoryCertificate, sites: [SiteRecord], name: String?, challengeYAML: String) throws(DeployError) -> Proposal {
+    public func propose(_ certificate: InventoryCertificate, sites: [SiteRecord], name: String?, challengeYAML: String) throws(LifecycleError) -> Proposal {
         let facts = certificate.facts
         var domains = facts.subjectAlternativeNames.filter { $0.kind == .dns || $0.kind == .ip }.map(\.value)
         if domains.isEmpty, let cn = facts.subjectCN { domains = [cn] }
@@ -68,11 +69,15 @@ public struct Adopter: Sendable {
     /// Writes the proposal to `conf.d/NAME.yaml` beside the config (never
     /// over an existing file), then checks the whole config still loads;
     /// if not, the drop-in is removed again and the error returned.
-    public func write(_ proposal: Proposal, configPath: String) throws(DeployError) -> String {
+    public func write(_ proposal: Proposal, configPath: String) throws(LifecycleError) -> String {
         let directory = ConfigLoader.dropInDirectory(for: configPath)
-        try FileOps.makeDirectories(directory, mode: 0o755)
         let path = directory + "/" + proposal.name + ".yaml"
-        try FileOps.writeNew(path, Array(proposal.yaml.utf8), mode: 0o644, ownership: .unchanged)
+        do {
+            try FileOps.makeDirectories(directory, mode: 0o755)
+            try FileOps.writeNew(path, Array(proposal.yaml.utf8), mode: 0o644, ownership: .unchanged)
+        } catch {
+            throw .files(error)
+        }
         if FileManager.default.fileExists(atPath: configPath) {
             do { _ = try ConfigLoader().load(path: configPath) } catch {
                 unlink(path)

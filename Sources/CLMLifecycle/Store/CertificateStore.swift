@@ -2,6 +2,8 @@ public import Foundation
 public import CLMCrypto
 public import CLMInventory
 public import CLMRequest
+public import CLMDeploy
+public import CLMCore
 internal import CLMDiscover
 
 /// One owner for the fact "managed certificate NAME is now this one": its

@@ -1,3 +1,4 @@
+internal import CLMDeploy
 internal import Foundation
 internal import Yams
 internal import CLMCrypto
