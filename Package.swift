@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Layers, bottom to top (lower layers never import higher ones):
-//   C modules (COpenSSL, CCurl, CSQLite, CShims)
-//   thin safe wrappers (CLMCrypto, CLMHTTP, CLMSQLite) + CLMCore
+//   C modules (COpenSSL, CCurl, CSQLite, CPostgres, CShims)
+//   thin safe wrappers (CLMCrypto, CLMHTTP, CLMSQLite, CLMPostgres) + CLMCore
 //   inventory (CLMInventory)
 //   stages (CLMDiscover, CLMRequest, CLMDeploy, CLMAudit)
 //   the `clm` tool
@@ -30,6 +30,8 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         // What Swift cannot call directly: OpenSSL macros, curl's variadic setopt.
         .target(name: "CShims", dependencies: ["COpenSSL", "CCurl"]),
 
@@ -38,6 +40,7 @@ let package = Package(
         .target(name: "CLMCrypto", dependencies: ["COpenSSL", "CShims", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMHTTP", dependencies: ["CCurl", "CShims", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMSQLite", dependencies: ["CSQLite", "CLMCore"], swiftSettings: strict),
+        .target(name: "CLMPostgres", dependencies: ["CPostgres"], swiftSettings: strict),
 
         // The inventory: schema from Migrations/*.sql, embedded at build time.
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
@@ -63,6 +66,7 @@ let package = Package(
 
         .testTarget(name: "CLMCoreTests", dependencies: ["CLMCore"], swiftSettings: strict),
         .testTarget(name: "CLMCryptoTests", dependencies: ["CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMPostgresTests", dependencies: ["CLMPostgres", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMInventoryTests", dependencies: ["CLMInventory", "CLMSQLite", "CLMCore", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMDiscoverTests", dependencies: ["CLMDiscover", "CLMInventory", "CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
