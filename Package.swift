@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(),
                 dependencies: ["EmbedMigrationsTool"]),
-        .target(name: "CLMInventory", dependencies: ["CLMSQLite", "CLMCore"],
+        .target(name: "CLMInventory", dependencies: ["CLMSQLite", "CLMPostgres", "CLMCore"],
                 swiftSettings: strict, plugins: ["EmbedMigrations"]),
 
         // The three stages and the audit.
@@ -66,7 +66,7 @@ let package = Package(
 
         .testTarget(name: "CLMCoreTests", dependencies: ["CLMCore"], swiftSettings: strict),
         .testTarget(name: "CLMCryptoTests", dependencies: ["CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
-        .testTarget(name: "CLMPostgresTests", dependencies: ["CLMPostgres", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMPostgresTests", dependencies: ["CLMPostgres", "CLMInventory", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMInventoryTests", dependencies: ["CLMInventory", "CLMSQLite", "CLMCore", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMDiscoverTests", dependencies: ["CLMDiscover", "CLMInventory", "CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
