@@ -1,4 +1,4 @@
-import CLMInventory
+@testable import CLMInventory
 import CLMSQLite
 import CLMTestSupport
 import Foundation

@@ -1,5 +1,6 @@
 internal import Foundation
 public import CLMCrypto
+public import CLMInventory
 
 /// clm's files for the request stage under the state dir (mode 0700):
 ///

@@ -62,8 +62,8 @@ struct AdoptCommand: ParsableCommand {
         let certificate: InventoryCertificate
         let sites: [SiteRecord]
         do {
-            certificate = try inventory.certificate(matching: id)
-            sites = try inventory.sites()
+            certificate = try inventory.scans.certificate(matching: id)
+            sites = try inventory.scans.sites()
         } catch { throw CommandFailure.failed(error.description) }
         let challenge: String
         if let webroot { challenge = "{ type: http-01, webroot: \(Self.quote(webroot)) }" }

@@ -139,7 +139,7 @@ func recordAndNotify(_ summary: Renewer.Summary, config: ClmConfig, inventory: I
     let now = Date()
     for outcome in acted {
         do {
-            try await inventory.run { try $0.recordRenewalRun(name: outcome.name, action: outcome.action.rawValue, failed: outcome.failed, message: outcome.error, at: now) }
+            try await inventory.run { try $0.deploys.recordRenewalRun(name: outcome.name, action: outcome.action.rawValue, failed: outcome.failed, message: outcome.error, at: now) }
         } catch {
             log.warning("renewal outcome of \(outcome.name) not recorded: \(error)")
         }

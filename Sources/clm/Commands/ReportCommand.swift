@@ -36,9 +36,9 @@ struct ReportCommand: ParsableCommand {
         let roles: [Int64: Inventory.AuditRole]
         let freshness: InventoryFreshness
         do {
-            certificates = try inventory.certificatesWithLocations()
-            roles = try inventory.certificateRoles()
-            freshness = try inventory.freshness()
+            certificates = try inventory.metrics.certificatesWithLocations()
+            roles = try inventory.metrics.certificateRoles()
+            freshness = try inventory.metrics.freshness()
         } catch { throw CommandFailure.failed(error.description) }
         let report = HTMLReport(certificates: certificates, findings: try ReportSources.findings(inventory: inventory, now: now),
                                 renewals: try ReportSources.renewals(inventory: inventory, now: now), now: now,
@@ -73,12 +73,11 @@ enum ReportSources {
     /// lifetime left; half under 10 days), soonest first.
     static func renewals(inventory: Inventory, now: Date) throws -> [HTMLReport.Renewal] {
         let rows: [String: ManagedCertificateRow]
-        do { rows = try inventory.managedCertificates() } catch { throw CommandFailure.failed(error.description) }
+        do { rows = try inventory.deploys.managedCertificates() } catch { throw CommandFailure.failed(error.description) }
         return rows.values.map { row in
-            let domains = (try? JSONDecoder().decode([String].self, from: Data(row.domainsJSON.utf8))) ?? []
             let due = DuePolicy.defaultRenewalTime(notBefore: Date(timeIntervalSince1970: TimeInterval(row.notBefore)),
                                                    notAfter: Date(timeIntervalSince1970: TimeInterval(row.notAfter)))
-            return HTMLReport.Renewal(name: row.name, domains: domains, dueAt: due)
+            return HTMLReport.Renewal(name: row.name, domains: row.domains, dueAt: due)
         }.sorted { $0.dueAt < $1.dueAt }
     }
 }
