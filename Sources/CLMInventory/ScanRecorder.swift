@@ -44,13 +44,13 @@ public final class ScanRecorder {
     // (150k garbage PEM blocks in one file made an 18.5 MB warning; 200k
     // empty files added 14 MB of warning rows per scan).
     /// Problems named per file; the rest are counted.
-    public static let maxProblemsPerFile = 10
+    static let maxProblemsPerFile = 10
     /// Characters of one warning's reason.
-    public static let maxWarningLength = 1_000
+    static let maxWarningLength = 1_000
     /// Warnings kept (shown and stored) per scan; the rest are counted.
-    public static let maxWarningsPerScan = 1_000
+    static let maxWarningsPerScan = 1_000
     /// Scans whose warnings the inventory keeps.
-    public static let keptScanWarnings = 20
+    static let keptScanWarnings = 20
 
     /// One file's problems as its warning: the first few, then a count.
     public static func fileWarning(_ problems: [String]) -> String? {

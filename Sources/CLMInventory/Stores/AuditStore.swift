@@ -33,7 +33,7 @@ extension Inventory {
     }
 
     /// Where Debian, Ubuntu, RHEL, Fedora, SUSE and Alpine keep the system trust store.
-    public static let systemTrustStoreDirectories = [
+    static let systemTrustStoreDirectories = [
         "/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/ca-certificates", "/usr/local/share/ca-certificates",
         "/etc/pki/ca-trust", "/etc/pki/tls/certs", "/usr/share/pki/ca-trust-source", "/usr/lib/ssl/certs",
         "/var/lib/ca-certificates", "/usr/share/pki/trust",
