@@ -6,7 +6,7 @@ public import Foundation
 ///
 /// Writes are grouped into transactions of `batchSize` files so a long scan
 /// neither holds one giant transaction nor pays a commit per file.
-public final class ScanRecorder {
+public final class ScanRecorder: ScanSession {
     public struct KnownFile: Sendable {
         public let snapshot: FileSnapshot
         public let warning: String?
@@ -75,9 +75,9 @@ public final class ScanRecorder {
     private var unreadableDirectories: [String] = []
     private var inTransaction = false
     private let lock: ScanLock
-    public private(set) var summary: Summary
+    private(set) var summary: Summary
 
-    public init(inventory: Inventory, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
+    init(inventory: Inventory, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
         self.inventory = inventory
         self.database = inventory.database
         self.roots = roots

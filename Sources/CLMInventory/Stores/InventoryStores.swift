@@ -8,9 +8,12 @@ public import Foundation
 // docs/architecture.md ("Inventory stores") lists the tables each one owns.
 
 /// Scans: what `clm scan` finds in files, configs and on endpoints, and the
-/// certificate reads of `clm inventory`. File scans themselves write through
-/// a ``ScanSession`` (``ScanRecorder``), which batches a scan's rows.
+/// certificate reads of `clm inventory`.
 public protocol ScanStore {
+    /// Starts recording one file scan of `roots` (one at a time per inventory).
+    func beginScan(roots: [String], now: Date) throws(InventoryError) -> any ScanSession
+    /// A reader that answers "which fingerprints are known?" while a scan writes.
+    func fingerprintReader() throws(InventoryError) -> any FingerprintReader
     /// Fingerprints (of `candidates`) the inventory already holds.
     func knownFingerprints(_ candidates: [String]) throws(InventoryError) -> [String]
     func recordEndpoint(_ record: EndpointRecord, newCertificates: [CertificateFacts], scanID: Int64?, now: Date) throws(InventoryError)
@@ -22,6 +25,30 @@ public protocol ScanStore {
     func listCertificates(notAfterBefore: Int64?, includeGone: Bool) throws(InventoryError) -> [InventoryCertificate]
     func certificate(matching key: String) throws(InventoryError) -> InventoryCertificate
     func privateKeys(spkiSHA256: String) throws(InventoryError) -> [PrivateKeyFacts]
+}
+
+/// One file scan being recorded: per file, its certificates, keys and
+/// problems; at the end, which locations under the roots have gone.
+public protocol ScanSession: AnyObject {
+    /// What the inventory remembers of files under the scan's roots.
+    func knownFiles() throws(InventoryError) -> [String: ScanRecorder.KnownFile]
+    /// A file that was read: its certificates (in file order; `facts` nil when
+    /// the inventory already holds that fingerprint), keys and problem.
+    func recordFile(_ file: FileSnapshot, certificates: [(fingerprint: String, facts: CertificateFacts?)],
+                    keys: [PrivateKeyFacts], warning: String?) throws(InventoryError)
+    func recordUnchanged(_ known: ScanRecorder.KnownFile) throws(InventoryError)
+    func recordSkipped(path: String, reason: String) throws(InventoryError)
+    func recordNote(ref: String, reason: String)
+    func recordWarning(ref: String, reason: String)
+    func recordUnreadableDirectory(path: String, reason: String)
+    /// Ends an interrupted scan: what was written stays, nothing is marked gone.
+    func abandon(at end: Date)
+    func finish(at end: Date) throws(InventoryError) -> ScanRecorder.Summary
+}
+
+/// Answers which fingerprints the inventory holds; sees committed data only.
+public protocol FingerprintReader {
+    func known(_ candidates: [String]) throws(InventoryError) -> Set<String>
 }
 
 extension ScanStore {

@@ -117,6 +117,14 @@ extension SQLiteScanStore {
 }
 
 extension SQLiteScanStore {
+    func beginScan(roots: [String], now: Date) throws(InventoryError) -> any ScanSession {
+        try ScanRecorder(inventory: inventory, roots: roots, now: now)
+    }
+
+    func fingerprintReader() throws(InventoryError) -> any FingerprintReader {
+        try FingerprintLookup(inventory: inventory)
+    }
+
     /// Fingerprints (of `candidates`) the inventory already holds.
     func knownFingerprints(_ candidates: [String]) throws(InventoryError) -> [String] {
         try read { try FingerprintLookup.known(candidates, in: database) }
