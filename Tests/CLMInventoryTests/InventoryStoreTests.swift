@@ -8,11 +8,11 @@ import Testing
 /// write leaves alone.
 @Suite struct InventoryStoreTests {
     let temp: TemporaryDirectory
-    let path: String
+    let inventory: Inventory
 
     init() throws {
         temp = try TemporaryDirectory(prefix: "clm-stores")
-        path = temp.url.appendingPathComponent("inventory.sqlite").path
+        inventory = try Inventory(path: temp.url.appendingPathComponent("inventory.sqlite").path)
     }
 
     func managed(_ name: String, domains: [String], fingerprint: String = "f1", deployed: String? = nil) -> ManagedCertificateRow {
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func managedDomainsComeBackInOrderAndADeployLeavesThemAlone() throws {
-        let deploys = try Inventory(path: path).deploys
+        let deploys = inventory.deploys
         try deploys.recordManagedCertificate(managed("www", domains: ["www.example.test", "example.test", "192.0.2.1"]))
         try deploys.recordManagedDeploy(managed("www", domains: ["ignored.example.test"], deployed: "f1"))
         var row = try #require(try deploys.managedCertificates()["www"])
@@ -36,30 +36,14 @@ import Testing
     }
 
     @Test func aDeployOfAnUnrecordedNameAddsItsRowWithItsNames() throws {
-        let deploys = try Inventory(path: path).deploys
+        let deploys = inventory.deploys
         try deploys.recordManagedDeploy(managed("adopted", domains: ["a.example.test"], deployed: "f1"))
         let row = try #require(try deploys.managedCertificates()["adopted"])
         #expect(row.domains == ["a.example.test"])
         #expect(row.deployedFingerprint == "f1")
     }
 
-    @Test func migration16MovesTheDomainsJSONIntoRows() throws {
-        let before = EmbeddedMigrations.all.filter { $0.version < 16 }
-        do {
-            let old = try Inventory(path: path, migrations: MigrationRunner(migrations: before))
-            try old.database.execute("""
-                INSERT INTO managed_certificate (name, domains, key_type, issuance_hash, fingerprint_sha256, not_before, not_after, updated_at)
-                VALUES ('www', '["www.example.test","example.test"]', 'ec256', 'h', 'f1', 0, 100, 1),
-                       ('broken', 'not json', 'ec256', 'h', 'f2', 0, 100, 1)
-                """)
-        }
-        let rows = try Inventory(path: path).deploys.managedCertificates()
-        #expect(rows["www"]?.domains == ["www.example.test", "example.test"])
-        #expect(rows["broken"]?.domains == [])
-    }
-
     @Test func hookArgvIsStoredAsAList() throws {
-        let inventory = try Inventory(path: path)
         try inventory.deploys.recordHookRun(HookRunRow(certificateName: "www", phase: "reload", argv: ["nginx", "-s", "reload"], status: 0,
                                                        timedOut: false, seconds: 0.1, output: "", ranAt: 1))
         var stored: [String] = []
@@ -68,7 +52,6 @@ import Testing
     }
 
     @Test func activityCountsRenewalsDeploysAndTheLatestAudit() throws {
-        let inventory = try Inventory(path: path)
         #expect(try inventory.metrics.activity() == InventoryActivity())
         let t = Date(timeIntervalSince1970: 1_000)
         try inventory.deploys.recordRenewalRun(name: "www", action: "renew", failed: false, message: nil, at: t)
@@ -87,7 +70,7 @@ import Testing
     }
 
     @Test func issuanceRecordsRoundTripWithTypedIdentifiers() throws {
-        let issuance = try Inventory(path: path).issuance
+        let issuance = inventory.issuance
         let identifiers: [ACMEIdentifier] = [.dns("a.example.test"), .ip("2001:db8::1")]
         let order = OrderRecord(certificateName: "www", directoryURL: "https://ca.test/dir", orderURL: "https://ca.test/o/1",
                                 identifiers: identifiers, state: .ready, keyPath: "/k", updatedAt: Date(timeIntervalSince1970: 5))

@@ -16,15 +16,18 @@ import Testing
         #expect(empty.contains("\nclm_last_successful_renew_timestamp_seconds 0\n"))
 
         let t = Date(timeIntervalSince1970: 1_000)
-        try inventory.deploys.recordRenewalRun(name: "www", action: "renew", failed: false, message: nil, at: t)
-        try inventory.deploys.recordRenewalRun(name: "www", action: "renew", failed: true, message: "x", at: t.addingTimeInterval(10))
-        try inventory.deploys.recordDeployRun(DeployRunRow(certificateName: "www", target: "nginx /t", action: "deploy", outcome: "ok",
-                                                           previousFingerprint: nil, newFingerprint: "f", version: nil, message: nil,
-                                                           startedAt: 1, finishedAt: 2))
+        for (name, failed) in [("www", false), ("mail", true), ("api", true)] {
+            try inventory.deploys.recordRenewalRun(name: name, action: "renew", failed: failed, message: nil, at: t)
+        }
+        for outcome in ["ok", "rolled-back"] {
+            try inventory.deploys.recordDeployRun(DeployRunRow(certificateName: "www", target: "nginx /t", action: "deploy", outcome: outcome,
+                                                               previousFingerprint: nil, newFingerprint: nil, version: nil, message: nil,
+                                                               startedAt: 0, finishedAt: 0))
+        }
         try inventory.audit.recordRun(policy: "default", counts: ["critical": 1, "low": 3], at: t.addingTimeInterval(30))
         let text = try MetricsExporter(inventory: inventory).render(now: Date(timeIntervalSince1970: 2_000))
-        #expect(text.contains("clm_renewals_total{result=\"failed\"} 1\nclm_renewals_total{result=\"success\"} 1\n"))
-        #expect(text.contains("clm_deploys_total{result=\"ok\"} 1\n"))
+        #expect(text.contains("clm_renewals_total{result=\"failed\"} 2\nclm_renewals_total{result=\"success\"} 1\n"))
+        #expect(text.contains("clm_deploys_total{result=\"ok\"} 1\nclm_deploys_total{result=\"rolled-back\"} 1\n"))
         #expect(text.contains("\nclm_last_successful_renew_timestamp_seconds 1000\n"))
         #expect(text.contains("""
             clm_audit_findings{severity="critical"} 1
