@@ -90,9 +90,15 @@ import Testing
                        ('broken', 'not json', 'ec256', 'h', 'f2', 0, 100, 1)
                 """)
         }
-        let rows = try Inventory(path: path).deploys.managedCertificates()
+        let upgraded = try Inventory(path: path)
+        let rows = try upgraded.deploys.managedCertificates()
         #expect(rows["www"]?.domains == ["www.example.test", "example.test"])
+        #expect(rows["www"]?.fingerprintSHA256 == "f1")
         #expect(rows["broken"]?.domains == [])
+        // The names follow their row (the reference survived the rebuild).
+        try upgraded.database.execute("DELETE FROM managed_certificate WHERE name = 'www'")
+        #expect(try upgraded.database.prepare("SELECT count(*) FROM managed_certificate_domain").scalarInt() == 0)
+        #expect(try upgraded.database.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'managed_certificate_not_after'").scalarInt() == 1)
     }
 }
 

@@ -1,13 +1,8 @@
 internal import CLMSQLite
 internal import Foundation
 
-/// Read-only queries for `clm audit`.
-///
-/// The audit must stay fast on inventories of millions of certificates, so
-/// nothing here loads PEM or builds dictionaries over the whole inventory:
-/// each question is one SQL statement whose filter runs inside SQLite (on
-/// an index where one exists), and only the matching rows come back, one at
-/// a time, through a callback.
+/// What the audit reads (plain values any backend returns) and the one SQL
+/// definition of a certificate's role.
 extension Inventory {
     /// What a certificate is used as, decided by use rather than by the CA bit
     /// (computed in SQL by ``roleExpression``, the one place that defines it;
@@ -224,6 +219,13 @@ extension Inventory {
     }
 }
 
+/// The audit's queries over SQLite.
+///
+/// The audit must stay fast on inventories of millions of certificates, so
+/// nothing here loads PEM or builds dictionaries over the whole inventory:
+/// each question is one SQL statement whose filter runs inside SQLite (on
+/// an index where one exists), and only the matching rows come back, one at
+/// a time, through a callback.
 extension SQLiteAuditStore {
     typealias AuditRole = Inventory.AuditRole
     typealias AuditCertificateCondition = Inventory.AuditCertificateCondition
@@ -234,7 +236,6 @@ extension SQLiteAuditStore {
     typealias AuditEndpointCondition = Inventory.AuditEndpointCondition
     typealias AuditEndpointRow = Inventory.AuditEndpointRow
     typealias AuditKeyRow = Inventory.AuditKeyRow
-
 
     /// Streams the certificates with an active location in `roles` that meet `condition`, by id.
     func certificates(_ condition: AuditCertificateCondition, roles: Set<AuditRole>,
