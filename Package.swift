@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "CLMCryptoTests", dependencies: ["CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMInventoryTests", dependencies: ["CLMInventory", "CLMSQLite", "CLMCore", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMDiscoverTests", dependencies: ["CLMDiscover", "CLMInventory", "CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
-        .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMInventory", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMAuditTests", dependencies: ["CLMAudit", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMReportTests", dependencies: ["CLMReport", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMDeployTests", dependencies: ["CLMDeploy", "CLMLifecycle", "CLMInventory", "CLMCrypto", "CLMCore", "CLMTestSupport"],

@@ -1,5 +1,6 @@
 public import Foundation
 public import CLMCrypto
+public import CLMInventory
 
 /// One certificate to obtain.
 public struct CertificateRequest: Sendable, Hashable {
