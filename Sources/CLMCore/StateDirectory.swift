@@ -64,9 +64,18 @@ public struct StateDirectory: Sendable, Hashable {
         }
     }
 
-    /// A file's own trust (no following of symlinks), for `--db` paths.
+    /// A file's own trust (no following of symlinks), for `--db` paths, and
+    /// its directory's: in a directory others can write (and that has no
+    /// sticky bit) they could swap the inventory or plant its journal.
     public static func verifyTrustedFile(_ path: String) throws(StateDirectoryError) {
         _ = try checkTrustedIfPresent(path)
+        let parent = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        guard stat(parent.isEmpty ? "." : parent, &info) == 0 else { return }
+        if info.st_mode & 0o022 != 0, info.st_mode & S_ISVTX == 0 {
+            throw .untrusted(parent.isEmpty ? "." : parent,
+                             reason: "the directory of \(path) is writable by others and has no sticky bit (mode \(String(info.st_mode & 0o7777, radix: 8)))")
+        }
     }
 
     /// nil when `path` does not exist; whether it is a directory otherwise.

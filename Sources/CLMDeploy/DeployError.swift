@@ -20,10 +20,6 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
     case verifyUnreachable(endpoint: String, why: String)
     /// The new certificate is served, but the session is refused after the handshake.
     case verifySessionRefused(endpoint: String, command: String, reply: String)
-    case locked(path: String)
-    case notConfigured(String)
-    /// The ACME server could not be reached or refused the account: not a config error.
-    case caUnavailable(url: String, why: String)
 
     public var description: String {
         switch self {
@@ -53,9 +49,6 @@ public enum DeployError: Error, Sendable, Hashable, CustomStringConvertible {
         case .verifyUnreachable(let endpoint, let why): return "cannot verify \(endpoint): \(why)"
         case .verifySessionRefused(let endpoint, let command, let reply):
             return "\(endpoint) completes the TLS handshake but refuses the session: after `\(command)` it said \(reply)"
-        case .locked(let path): return "another clm renew/deploy is running (it holds \(path)); try again when it has finished"
-        case .notConfigured(let what): return what
-        case .caUnavailable(let url, let why): return "the ACME server \(url) is unavailable: \(why) (nothing was issued; certificates that only needed a deploy were deployed; the next run retries)"
         }
     }
 

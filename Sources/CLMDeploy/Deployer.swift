@@ -1,5 +1,5 @@
 public import Foundation
-public import CLMInventory
+internal import CLMInventory
 internal import CLMCore
 
 /// Deploys certificate sets to their targets as one batch: write every
@@ -54,14 +54,11 @@ public struct Deployer: Sendable {
         self.now = now
     }
 
-    /// Runs ``deploy(_:recorder:)`` on a new thread, recording through `inventory`.
-    public func deployOnThread(_ jobs: [Job], inventory: InventoryConnection?) async -> [Report] {
+    /// Runs ``deploy(_:recorder:)`` on a new thread, recording through `recorder`.
+    public func deployOnThread(_ jobs: [Job], recorder: (any DeployRecording & Sendable)? = nil) async -> [Report] {
         let deployer = self
         return await withCheckedContinuation { continuation in
             let thread = Thread {
-                let recorder = inventory.map {
-                    InventoryDeployRecorder(inventory: $0, store: CertificateStore(stateRoot: deployer.stateRoot), log: deployer.log, now: deployer.now)
-                }
                 continuation.resume(returning: deployer.deploy(jobs, recorder: recorder))
             }
             thread.name = "clm-deploy"
@@ -385,7 +382,7 @@ public struct Deployer: Sendable {
             "CLM_PHASE": phase,
             "CLM_TARGETS": certificate.targets.map(\.path).joined(separator: " "),
         ]
-        let stored = CertificateStore(stateRoot: stateRoot).paths(certificate.name)
+        let stored = CertificateFiles(stateRoot: stateRoot, name: certificate.name)
         var base = (cert: stored.certificate, key: stored.key, fullchain: stored.fullchain, chain: stored.chain)
         if let directory = certificate.targets.first(where: { if case .directory = $0.kind { return true } else { return false } }) {
             let d = directory.path
@@ -443,8 +440,7 @@ struct HookExecutor {
     }
 
     private func record(_ argv: Argv, phase: String, name: String?, status: Int32?, timedOut: Bool, seconds: Double, output: String, started: Date) {
-        let json = (try? JSONEncoder().encode(argv)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        recorder?.recordHook(HookRunRow(certificateName: name, phase: phase, argvJSON: json, status: status, timedOut: timedOut,
+        recorder?.recordHook(HookRunRow(certificateName: name, phase: phase, argv: argv, status: status, timedOut: timedOut,
                                         seconds: seconds, output: output, ranAt: Int64(started.timeIntervalSince1970)))
     }
 }

@@ -5,19 +5,19 @@ public import CLMPostgres
 /// `schema_migration`, a newer schema is refused, an edited migration is
 /// refused, one transaction per migration. Hosts that start at once take a
 /// PostgreSQL advisory lock first, so the schema is migrated once.
-public struct PostgresMigrationRunner: Sendable {
+struct PostgresMigrationRunner: Sendable {
     /// "clm_mig": one key for every clm host migrating the same database.
-    public static let lockKey: Int64 = 0x636C_6D5F_6D69_67
-    public let migrations: [EmbeddedMigration]
+    static let lockKey: Int64 = 0x636C_6D5F_6D69_67
+    let migrations: [EmbeddedMigration]
 
-    public init(migrations: [EmbeddedMigration] = EmbeddedMigrations.postgresql) {
+    init(migrations: [EmbeddedMigration] = EmbeddedMigrations.postgresql) {
         self.migrations = migrations.sorted { $0.version < $1.version }
     }
 
-    public var latestVersion: Int { migrations.last?.version ?? 0 }
+    var latestVersion: Int { migrations.last?.version ?? 0 }
 
     @discardableResult
-    public func migrate(_ database: PostgresConnection) throws(InventoryError) -> [Int] {
+    func migrate(_ database: PostgresConnection) throws(InventoryError) -> [Int] {
         let where_ = database.url.redacted
         do {
             return try database.withAdvisoryLock(Self.lockKey) {
@@ -59,4 +59,17 @@ public struct PostgresMigrationRunner: Sendable {
             throw InventoryError.wrap(error, path: where_)
         }
     }
+}
+
+/// The shared inventory's schema: what a host runs before using a
+/// PostgreSQL inventory (the migration set itself stays internal, like SQLite's).
+public enum PostgresSchema {
+    /// Brings the database up to date under the advisory lock; returns the versions applied.
+    @discardableResult
+    public static func migrate(_ database: PostgresConnection) throws(InventoryError) -> [Int] {
+        try PostgresMigrationRunner().migrate(database)
+    }
+
+    /// The newest PostgreSQL schema version this binary knows.
+    public static var latestVersion: Int { PostgresMigrationRunner().latestVersion }
 }

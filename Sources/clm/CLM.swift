@@ -8,6 +8,8 @@ struct CLM: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 ok (warnings included), 1 findings or failures, 2 usage or configuration error.
             State (inventory, keys) lives in $CLM_HOME, else /var/lib/clm for root, else $XDG_DATA_HOME/clm.
+            Options every command takes, before or after its name: --quiet, --verbose, --log-format text|json,
+            and --db PATH for the commands that read the inventory.
             """,
         version: CLMVersion.current,
         subcommands: [

@@ -1,33 +1,17 @@
-/// Lets the options every command shares come before the command too, as
-/// operators type them (`clm --quiet renew`, `clm --log-format json scan
-/// /etc/ssl`): swift-argument-parser only takes a subcommand's options after
-/// its name, so leading shared options are moved to the end of the command line.
+/// Lets options come before the command too, as operators type them
+/// (`clm --quiet renew`, `clm --log-format json scan /etc/ssl`):
+/// swift-argument-parser only takes a command's options after its name, so
+/// what stands before the first command name is moved to the end of the line
+/// (before a `--`). The command then parses every option itself, and an
+/// option it does not have is named as the unknown one.
 enum GlobalArguments {
-    /// Shared options that take a value, and those that do not.
-    static let valued: Set<String> = ["--log-format", "--db"]
-    static let flags: Set<String> = ["--quiet", "-q", "--verbose", "-v"]
-
-    static func hoisted(_ arguments: [String]) -> [String] {
-        var leading: [String] = []
-        var index = arguments.startIndex
-        while index < arguments.endIndex {
-            let argument = arguments[index]
-            let name = argument.split(separator: "=", maxSplits: 1).first.map(String.init) ?? argument
-            if flags.contains(argument) || (valued.contains(name) && argument.contains("=")) {
-                leading.append(argument)
-                index += 1
-            } else if valued.contains(argument), index + 1 < arguments.endIndex {
-                leading += arguments[index...(index + 1)]
-                index += 2
-            } else {
-                break
-            }
-        }
-        // Nothing to move, or no command after them (`clm --quiet`): leave the parser's own message.
-        guard !leading.isEmpty, index < arguments.endIndex, !arguments[index].hasPrefix("-") else { return arguments }
-        var rest = Array(arguments[index...])
+    static func hoisted(_ arguments: [String], commands: Set<String>) -> [String] {
+        guard let first = arguments.first, first.hasPrefix("-"), first != "--" else { return arguments }
+        let stop = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        guard let command = arguments[..<stop].firstIndex(where: commands.contains) else { return arguments }
+        var rest = Array(arguments[command...])
         let end = rest.firstIndex(of: "--") ?? rest.endIndex
-        rest.insert(contentsOf: leading, at: end)
+        rest.insert(contentsOf: arguments[..<command], at: end)
         return rest
     }
 }

@@ -8,7 +8,8 @@ import Foundation
 enum Main {
     static func main() async {
         do {
-            var command = try CLM.parseAsRoot(GlobalArguments.hoisted(Array(CommandLine.arguments.dropFirst())))
+            let commands = Set(CLM.configuration.subcommands.map { $0._commandName })
+            var command = try CLM.parseAsRoot(GlobalArguments.hoisted(Array(CommandLine.arguments.dropFirst()), commands: commands))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// `clm adopt`, `clm hooks list` and `clm hooks test` through the built binary.
 @Suite("clm adopt and clm hooks")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Review finding 11: `clm adopt` verifies at the site's listen address and keeps `--name` inside conf.d.
 @Suite("clm adopt: verify address and name")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 @Suite("Atomic certificate sets")
 struct AtomicDeployTests {

@@ -2,6 +2,7 @@ import Foundation
 import CLMCrypto
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Certificate sets made with openssl, stored the way the request stage stores them.
 struct SetFactory {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Review finding 7: errors keep their cause.
 @Suite("Error causes")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Review finding 13: reads at stable names cannot hang on a FIFO or eat memory from a device.
 @Suite("Reading files at stable names")

@@ -4,6 +4,7 @@ import CLMTestSupport
 import CLMCrypto
 import CLMInventory
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// What `clm renew`, `clm adopt` and `clm deploy` record through ``CertificateStore``:
 /// the inventory, metrics and deploy records show what is live without another scan.
@@ -165,14 +166,14 @@ struct LifecycleRecordTests {
         #expect(deploy.status == 0, "\(deploy.stdoutText)\(deploy.stderrText)")
         #expect(opens == 1)
         let inventory = try Inventory(path: state + "/inventory.sqlite")
-        #expect(try inventory.managedCertificates()["www.example.test"]?.deployedFingerprint == adopted)
-        #expect(try inventory.deployRuns(certificateName: "www.example.test").first?.outcome == "ok")
+        #expect(try inventory.deploys.managedCertificates()["www.example.test"]?.deployedFingerprint == adopted)
+        #expect(try inventory.deploys.deployRuns(certificateName: "www.example.test").first?.outcome == "ok")
 
         let renew = try await clm("renew", "--force", "--config", configPath)
         #expect(renew.status == 0, "\(renew.stdoutText)\(renew.stderrText)")
         let issued = try servedDirectorySet(tls)
         #expect(issued != adopted)
-        #expect(try inventory.managedCertificates()["www.example.test"]?.deployedFingerprint == issued)
+        #expect(try inventory.deploys.managedCertificates()["www.example.test"]?.deployedFingerprint == issued)
         #expect(try await Self.presentFiles(issued, clm).contains(tls + "/fullchain.pem"))
         let probe = TLSEndpointProbe()
         let endpoint = VerifyEndpoint(host: "127.0.0.1", port: nginx.port, serverName: "www.example.test")

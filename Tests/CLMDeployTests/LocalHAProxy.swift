@@ -1,6 +1,7 @@
 import Foundation
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// A private HAProxy on 127.0.0.1 serving one `crt` file, with an admin stats
 /// socket; run in the foreground so the test owns its PID and kills it by PID.

@@ -4,6 +4,7 @@ import CLMCrypto
 import CLMInventory
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// `target: postfix` and `target: dovecot` against private Postfix and Dovecot
 /// instances on loopback: the new certificate is served after the reload on
@@ -78,7 +79,7 @@ struct MailDeployTests {
         let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
         let material = try CertificateStore(stateRoot: state).material(name: "mail")
-        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
+        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(postfix.log.suffix(2000))")
         // Verification probed each port with its own STARTTLS / implicit TLS and an EHLO after the handshake.
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 2, "\(first.notes)")
@@ -90,7 +91,7 @@ struct MailDeployTests {
         try (good + "this line is not a parameter\n").write(toFile: mainCF, atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let newer = try CertificateStore(stateRoot: state).material(name: "mail")
-        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil).first)
+        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)]).first)
         guard case .checkFailed = second.error else { Issue.record("expected a failed check, got \(String(describing: second.error))"); return }
         #expect(second.rolledBack)
         #expect(try servedDirectorySet(target) == new)
@@ -125,7 +126,7 @@ struct MailDeployTests {
         let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "mail"))
         let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let material = try CertificateStore(stateRoot: state).material(name: "mail")
-        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
+        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(report.succeeded, "\(report.error?.description ?? "")")
         let text = try String(contentsOfFile: combined, encoding: .utf8)
         #expect(text.hasPrefix("-----BEGIN PRIVATE KEY-----") || text.hasPrefix("-----BEGIN EC PRIVATE KEY-----"), "key first, as smtpd_tls_chain_files wants")
@@ -164,7 +165,7 @@ struct MailDeployTests {
         let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
         let material = try CertificateStore(stateRoot: state).material(name: "mail")
-        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
+        let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(dovecot.log.suffix(2000))")
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 4, "\(first.notes)")
         for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
@@ -173,7 +174,7 @@ struct MailDeployTests {
         try "service imap-login {\n".write(toFile: dovecot.directory + "/conf.d/99-broken.conf", atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let newer = try CertificateStore(stateRoot: state).material(name: "mail")
-        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil).first)
+        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)]).first)
         guard case .checkFailed = second.error else { Issue.record("expected a failed check, got \(String(describing: second.error))"); return }
         #expect(second.rolledBack)
         #expect(try servedDirectorySet(target) == new)
@@ -244,7 +245,7 @@ struct MailDeployTests {
         let state = temp.path + "/state"
         let new = try await sets.store("new", names: ["mail.example.test"], name: certificate.name, stateRoot: state)
         let material = try CertificateStore(stateRoot: state).material(name: certificate.name)
-        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil).first)
+        let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(report.succeeded, "\(report.error?.description ?? "")")
         for endpoint in target.verifyEndpoints { #expect(try TLSEndpointProbe().settledFingerprint(endpoint, expecting: new) == new) }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// A private nginx on 127.0.0.1 (prefix dir, pid file), killed by PID.
 struct LocalNginx {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Issue 13 items 1, 2 and 9 through the built `clm`: dry run, preflight
 /// before ordering, one hook environment policy.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Review finding 3: an unreachable CA is a per-certificate failure, not a config error.
 @Suite("Renew with the CA down")

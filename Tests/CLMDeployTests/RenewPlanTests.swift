@@ -3,6 +3,7 @@ import Testing
 import CLMCrypto
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Review finding 8: an ARI window wins over the lifetime rule in both directions.
 @Suite("Renewal plan with ARI")

@@ -3,6 +3,7 @@ import Testing
 import CLMCrypto
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Review findings 1, 2 and 6: what a rollback returns to, after a crash,
 /// over certbot-style links, and when the install itself fails after the flip.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Review finding 5: the HAProxy runtime API client under a stuck or busy HAProxy.
 @Suite("HAProxy runtime API client", .serialized)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import CLMTestSupport
 @testable import CLMDeploy
+@testable import CLMLifecycle
 
 /// Hooks/nginx and Hooks/haproxy against real servers on loopback, and the
 /// HAProxy runtime-API swap under a stream of handshakes.
@@ -59,7 +60,7 @@ struct ServerHookTests {
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
         let material = try CertificateStore(stateRoot: state).material(name: "www")
-        let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)], inventory: nil)
+        let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)])
         #expect(first.first?.succeeded == true, "\(first.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
 
@@ -69,7 +70,7 @@ struct ServerHookTests {
             .write(toFile: nginx.config, atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["www.example.test"], name: "www", stateRoot: state)
         let newer = try CertificateStore(stateRoot: state).material(name: "www")
-        let second = await deployer.deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil)
+        let second = await deployer.deployOnThread([.init(certificate: certificate, material: newer)])
         let report = try #require(second.first)
         guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }
         #expect(report.rolledBack)
@@ -107,7 +108,7 @@ struct ServerHookTests {
 
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let material = try CertificateStore(stateRoot: state).material(name: "www")
-        let reports = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)], inventory: nil)
+        let reports = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)])
         #expect(reports.first?.succeeded == true, "\(reports.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
         #expect(kill(haproxy.pid, 0) == 0, "the master keeps running across the reload")
@@ -117,7 +118,7 @@ struct ServerHookTests {
         try (good + "frontend broken\n    not_a_keyword\n").write(toFile: haproxy.config, atomically: true, encoding: .utf8)
         _ = try await sets.store("newer", names: ["www.example.test"], name: "www", stateRoot: state)
         let newer = try CertificateStore(stateRoot: state).material(name: "www")
-        let failed = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: newer)], inventory: nil)
+        let failed = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: newer)])
         let report = try #require(failed.first)
         guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }
         #expect(report.rolledBack)

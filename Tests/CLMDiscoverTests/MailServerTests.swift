@@ -71,6 +71,8 @@ struct MailServerTests {
         #expect(chainSite.keyPath == submission.key)
         #expect(chainSite.ports == [sub])
         #expect(chainSite.location.file.hasSuffix("/master.cf"), "the -o override's line")
+        // Line 5 is the submission service, line 6 its `-o smtpd_tls_chain_files=` continuation line.
+        #expect(chainSite.location.line == 6, "\(chainSite.location)")
         #expect(!scan.sites.contains { $0.certPath == rsa.cert && $0.ports.contains(sub) }, "chain files replace cert_file on that service")
 
         let sniSite = try #require(scan.sites.first { $0.names == ["mx.example.test"] })
@@ -182,7 +184,7 @@ struct MailServerTests {
         #expect(main.ports == [25], "legacy smtpd_use_tls turns TLS on; 'smtp' is port 25")
         #expect(main.addresses == ["*"])
         let submission = try #require(scan.sites.first { $0.ports == [587] })
-        #expect(submission.location == ConfigLocation(file: dir + "/master.cf", line: 2))
+        #expect(submission.location == ConfigLocation(file: dir + "/master.cf", line: 3), "the -o line, not the service's")
         #expect(scan.warnings.contains { $0.message.contains("before its key") }, "\(scan.warnings)")
     }
 
@@ -217,6 +219,47 @@ struct MailServerTests {
         #expect(lines.contains { $0.hasPrefix(dir + "/dovecot.conf:2:") && $0.contains("does not exist") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix(dir + "/dovecot.conf:3:") && $0.contains("/nonexistent/cert.pem") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix(dir + "/dovecot.conf:5:") && $0.contains("never closed") }, "\(lines)")
+    }
+
+    @Test("Postfix $variables that double at every step are capped: one warning at the directive, no multi-megabyte path")
+    func expansionBomb() throws {
+        let dir = try temporary("clm-mail-bomb")
+        var main = "v0 = xxxxxxxx\n"
+        for n in 1...63 { main += "v\(n) = $v\(n - 1)$v\(n - 1)\n" }
+        main += "smtpd_tls_cert_file = /tmp/$v63\nsmtpd_tls_key_file = $v63\nsmtpd_tls_security_level = may\n"
+        try main.write(toFile: dir + "/main.cf", atomically: true, encoding: .utf8)
+        try "smtp inet n - n - - smtpd\n".write(toFile: dir + "/master.cf", atomically: true, encoding: .utf8)
+        let scan = PostfixConfigReader().read(configDirectory: dir)
+        let text = scan.warnings.map(\.description)
+        #expect(text.contains { $0.hasPrefix(dir + "/main.cf:65:") && $0.contains("more than 4096 characters") }, "\(text.map { $0.prefix(200) })")
+        #expect(text.allSatisfy { $0.utf8.count < 8_192 })
+        #expect(scan.sites.allSatisfy { $0.certPath.utf8.count < 8_192 })
+    }
+
+    @Test("Fix texts name the local_name block's ssl_cert when the client sends that SNI, the global one otherwise")
+    func hintFollowsSNI() throws {
+        let dir = try temporary("clm-dc-sni")
+        try FileManager.default.createDirectory(atPath: dir + "/conf.d", withIntermediateDirectories: true)
+        try """
+            protocols = imap
+            ssl = required
+            ssl_cert = </etc/ssl/full.pem
+            ssl_key = </etc/ssl/full.key
+            service imap-login {
+              inet_listener imaps {
+                port = 993
+              }
+            }
+            !include conf.d/*.conf
+
+            """.write(toFile: dir + "/dovecot.conf", atomically: true, encoding: .utf8)
+        try "local_name chain.test {\n  ssl_cert = </etc/ssl/leaf-only.pem\n}\n".write(toFile: dir + "/conf.d/20-chain.conf", atomically: true, encoding: .utf8)
+        let sites = DovecotConfigReader().read(mainFile: dir + "/dovecot.conf").sites
+        let named = try #require(ServerHint.from(sites: sites, port: 993, serverName: "CHAIN.test"))
+        #expect(named.directives["ssl_cert"] == dir + "/conf.d/20-chain.conf:2", "\(named.directives)")
+        let global = try #require(ServerHint.from(sites: sites, port: 993, serverName: "other.test"))
+        #expect(global.directives["ssl_cert"] == dir + "/dovecot.conf:3", "\(global.directives)")
+        #expect(ServerHint.from(sites: sites, port: 993)?.directives["ssl_cert"] == dir + "/dovecot.conf:3")
     }
 
     @Test("A Postfix that wants a client certificate only after TLS is diagnosed as refused after TLS, with its words and directive")

@@ -169,6 +169,17 @@ struct HostileNestingTests {
         #expect(scan.stderrText.contains("\(deepName):\(line): blocks nested deeper than 64"), "\(scan.stderrText.prefix(2000))")
     }
 
+    @Test func configWarningsAreCappedPerFile() async throws {
+        let clm = try ClmRunner()
+        let conf = clm.home.url.appendingPathComponent("braces.conf")
+        try Data(String(repeating: "}\n", count: 100_000).utf8).write(to: conf)
+        let scan = try await clm.run(["scan", "--nginx", conf.path])
+        let lines = scan.stderrText.split(separator: "\n")
+        #expect(lines.count < 30, "\(lines.count) lines")
+        #expect(scan.stderrText.contains("braces.conf:11: 99990 more warnings in this file not shown (the first 10 are)"),
+                "\(scan.stderrText.prefix(3000))")
+    }
+
     @Test func deeplyNestedDovecotSectionsAreCappedWithFileAndLine() async throws {
         let clm = try ClmRunner()
         let conf = clm.home.url.appendingPathComponent("dovecot.conf")
@@ -262,6 +273,19 @@ struct StateDirectoryTrustTests {
         let result = try await clm.run(["inventory", "list", "--db", db])
         #expect(result.status == 2)
         #expect(result.stderrText.contains("owned by uid 65534"), "\(result.stderrText)")
+    }
+
+    @Test func aDbInAWorldWritableDirectoryWithoutStickyBitIsRefused() async throws {
+        let clm = try ClmRunner()
+        let open = clm.home.url.appendingPathComponent("open").path
+        try FileManager.default.createDirectory(atPath: open, withIntermediateDirectories: true)
+        chmod(open, 0o777)
+        let refused = try await clm.run(["inventory", "list", "--db", open + "/inv.sqlite"])
+        #expect(refused.status == 2)
+        #expect(refused.stderrText.contains("writable by others and has no sticky bit"), "\(refused.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: open + "/inv.sqlite"))
+        chmod(open, 0o1777)  // like /tmp: others cannot replace our file
+        #expect(try await clm.run(["inventory", "list", "--db", open + "/inv.sqlite"]).status == 0)
     }
 }
 

@@ -103,10 +103,14 @@ struct ScanCommandTests {
         chmod(tree.appendingPathComponent("locked").path, 0o000)
         chmod(tree.appendingPathComponent("secret.pem").path, 0o000)
         for directory in [clm.home.url, tree] { chmod(directory.path, 0o755) }
-        var arguments = ["scan", "--db", clm.home.url.appendingPathComponent("nobody.sqlite").path, tree.path]
+        // The inventory in a 0700 directory of its own user (a world-writable one is refused).
+        let dbDirectory = clm.home.url.appendingPathComponent("db").path
+        try FileManager.default.createDirectory(atPath: dbDirectory, withIntermediateDirectories: true)
+        chmod(dbDirectory, 0o700)
+        var arguments = ["scan", "--db", dbDirectory + "/nobody.sqlite", tree.path]
         var command = clm.binary.path
         if getuid() == 0 {
-            chmod(clm.home.url.path, 0o777)
+            chown(dbDirectory, 65534, 65534)
             command = try TestSupport.findTool("setpriv", aptPackage: "util-linux")
             arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", clm.binary.path] + arguments
         }
@@ -126,9 +130,15 @@ struct ScanCommandTests {
         let leaf = try await factory.leaf("kept", names: ["kept.example.test"], issuer: ca)
         try FileManager.default.createDirectory(at: tree.appendingPathComponent("private"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: leaf.certificate, to: tree.appendingPathComponent("private/cert.pem"))
-        for path in [clm.home.url.path, tree.path, tree.appendingPathComponent("private").path] { chmod(path, 0o777) }
+        for path in [tree.path, tree.appendingPathComponent("private").path] { chmod(path, 0o777) }
+        chmod(clm.home.url.path, 0o755)
         chmod(tree.appendingPathComponent("private/cert.pem").path, 0o644)
-        let database = clm.home.url.appendingPathComponent("nobody.sqlite").path
+        // nobody's inventory in a 0700 directory nobody owns (a world-writable one is refused).
+        let dbDirectory = clm.home.url.appendingPathComponent("db").path
+        try FileManager.default.createDirectory(atPath: dbDirectory, withIntermediateDirectories: true)
+        chmod(dbDirectory, 0o700)
+        chown(dbDirectory, 65534, 65534)
+        let database = dbDirectory + "/nobody.sqlite"
         let setpriv = try TestSupport.findTool("setpriv", aptPackage: "util-linux")
         func scanAsNobody(_ extra: [String] = []) async throws -> CommandResult {
             try await TestSupport.run(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", clm.binary.path, "scan", "--db", database, "--format", "json", tree.path],

@@ -45,6 +45,12 @@ struct StreamsAndLogTests {
         let list = try await clm.run(["-q", "--db", db, "inventory", "list", "--format", "json"])
         #expect(list.status == 0, "\(list.stderrText)")
         #expect((try JSONSerialization.jsonObject(with: Data(list.stdout)) as? [Any])?.count == 1)
+        // A command's own option works before it too; one it lacks is named as the unknown one.
+        let formatFirst = try await clm.run(["--format", "json", "--db", db, "inventory", "list"])
+        #expect(formatFirst.status == 0 && (try? JSONSerialization.jsonObject(with: Data(formatFirst.stdout))) is [Any], "\(formatFirst.stderrText)")
+        let unknown = try await clm.run(["--quiet", "--no-such-option", "scan", tree.path])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderrText.contains("--no-such-option") && !unknown.stderrText.contains("'--quiet'"), "\(unknown.stderrText)")
         // A shared option with no command after it still gets the parser's usage error.
         #expect(try await clm.run(["--quiet"]).status == 2)
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import CLMInventory
+@testable import CLMInventory
 import CLMPostgres
 import CLMTestSupport
 

@@ -111,7 +111,16 @@ public final class Pebble: Sendable {
                               dnsPort: dns, challengeManagementPort: challengeManagement, pebblePID: pebblePID, challtestsrvPID: challPID)
         for _ in 0..<1200 {
             if TestSupport.isListening(port: listen) && TestSupport.isListening(port: challengeManagement) && TestSupport.isListening(port: dns) {
-                return instance
+                // Another test's server may hold a port picked as free: then it answers and ours has just died
+                // (pebble logs "Listening on" before binding). Make sure both are still ours and alive.
+                try await Task.sleep(for: .milliseconds(300))
+                var status: Int32 = 0
+                let log = (try? String(contentsOfFile: "\(directory)/pebble.log", encoding: .utf8)) ?? ""
+                if waitpid(pebblePID, &status, WNOHANG) == 0, waitpid(challPID, &status, WNOHANG) == 0,
+                   !log.contains("address already in use") {
+                    return instance
+                }
+                break
             }
             var status: Int32 = 0
             if waitpid(pebblePID, &status, WNOHANG) == pebblePID || waitpid(challPID, &status, WNOHANG) == challPID { break }

@@ -7,13 +7,18 @@ extension AuditReport {
         struct Document: Encodable {
             let policy: String
             let sources: [String]
-            let generated_at: String
+            let generatedAt: String
             let summary: [String: Int]
             let findings: [FindingJSON]
+
+            enum CodingKeys: String, CodingKey {
+                case policy, sources, summary, findings
+                case generatedAt = "generated_at"
+            }
         }
         var summary: [String: Int] = [:]
         for severity in Severity.allCases { summary[severity.rawValue] = counts[severity] ?? 0 }
-        let document = Document(policy: policy, sources: sources, generated_at: generatedAt.ISO8601Format(), summary: summary,
+        let document = Document(policy: policy, sources: sources, generatedAt: generatedAt.ISO8601Format(), summary: summary,
                                 findings: findings.map(FindingJSON.init))
         return Self.encode(document)
     }

@@ -1,14 +1,14 @@
-internal import Foundation
+public import Foundation
 
 /// The few file system calls a safe deploy needs, each turning errno into
 /// a ``DeployError`` naming the path.
-enum FileOps {
+public enum FileOps {
     /// Owner and group to give new files (nil = leave as created).
-    struct Ownership: Sendable, Hashable {
+    public struct Ownership: Sendable, Hashable {
         var uid: uid_t?
         var gid: gid_t?
 
-        static let unchanged = Ownership(uid: nil, gid: nil)
+        public static let unchanged = Ownership(uid: nil, gid: nil)
 
         static func resolve(owner: String?, group: String?) throws(DeployError) -> Ownership {
             var result = Ownership.unchanged
@@ -30,7 +30,7 @@ enum FileOps {
 
     /// Creates `path` (which must not exist), never following a symlink,
     /// writes `bytes`, sets mode and owner on the open descriptor, fsyncs.
-    static func writeNew(_ path: String, _ bytes: [UInt8], mode: mode_t, ownership: Ownership) throws(DeployError) {
+    public static func writeNew(_ path: String, _ bytes: [UInt8], mode: mode_t, ownership: Ownership) throws(DeployError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .filesystem(path: path, operation: "create", errno: errno) }
         defer { close(fd) }
@@ -80,7 +80,7 @@ enum FileOps {
 
     /// mkdir -p (following symlinks the operator placed above the target).
     /// A failure names the component that failed and its errno.
-    static func makeDirectories(_ path: String, mode: mode_t) throws(DeployError) {
+    public static func makeDirectories(_ path: String, mode: mode_t) throws(DeployError) {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") where !component.isEmpty && component != "." {
             current += "/" + component
@@ -121,7 +121,7 @@ enum FileOps {
     /// Reads a regular file of at most ``maximumReadSize`` bytes: nil when nothing
     /// is at `path` (or a link there dangles). Opened with O_NONBLOCK, so a FIFO
     /// cannot block the run; a device, FIFO, directory or oversized file throws.
-    static func readFile(_ path: String, followLinks: Bool) throws(DeployError) -> [UInt8]? {
+    public static func readFile(_ path: String, followLinks: Bool) throws(DeployError) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | (followLinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
             let code = errno

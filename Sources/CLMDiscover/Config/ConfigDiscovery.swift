@@ -40,6 +40,7 @@ public struct ConfigDiscovery {
             summary.warnings += scan.warnings
             summary.configFiles += scan.files
         }
+        summary.warnings = ConfigWarning.capped(summary.warnings)
         let records = scans.flatMap { scan in
             scan.sites.map { site in
                 SiteRecord(source: site.server.rawValue, configFile: site.location.file, configLine: site.location.line,
@@ -47,7 +48,7 @@ public struct ConfigDiscovery {
                            role: site.role.rawValue, roleDetail: site.roleDetail, mainConfig: scan.files.first)
             }
         }
-        try inventory.recordSites(records, configFiles: summary.configFiles, now: now)
+        try inventory.scans.recordSites(records, configFiles: summary.configFiles, now: now)
         // The certificate and key files the configs point at.
         var paths: [String] = []
         for site in summary.sites {

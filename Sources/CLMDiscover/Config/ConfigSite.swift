@@ -66,7 +66,11 @@ public struct SiteListener: Sendable, Codable, Hashable, CustomStringConvertible
         return base + (starttls ? " starttls=" : " tls=") + application
     }
 
-    public var description: String { "\(service) \(endpointSpec)" }
+    /// `submission 127.0.0.1:587 starttls=smtp`; a service named by its own
+    /// address (`127.0.0.1:25 inet ...` in master.cf) is not said twice.
+    public var description: String {
+        endpointSpec.hasPrefix(service + " ") || endpointSpec == service || service == String(port) ? endpointSpec : "\(service) \(endpointSpec)"
+    }
 }
 
 /// What a server does with a certificate it loads.
@@ -139,6 +143,30 @@ public struct ConfigWarning: Sendable, Codable, Hashable, CustomStringConvertibl
     }
 
     public var description: String { "\(location): \(message)" }
+
+    /// At most `perFile` warnings per file and `total` in all, each cut
+    /// followed by one line that counts what was left out: a hostile config
+    /// of 100,000 stray braces gives a screenful, not 100,000 lines.
+    public static func capped(_ warnings: [ConfigWarning], perFile: Int = 10, total: Int = 1_000) -> [ConfigWarning] {
+        var kept: [ConfigWarning] = []
+        var perFileCount: [String: Int] = [:]
+        var firstDropped: [String: ConfigLocation] = [:]
+        var order: [String] = []
+        for warning in warnings {
+            let file = warning.location.file
+            let count = perFileCount[file, default: 0]
+            if count == 0 { order.append(file) }
+            perFileCount[file] = count + 1
+            if count < perFile { kept.append(warning) } else if firstDropped[file] == nil { firstDropped[file] = warning.location }
+        }
+        for file in order {
+            guard let location = firstDropped[file], let count = perFileCount[file] else { continue }
+            kept.append(ConfigWarning(location, "\(count - perFile) more warnings in this file not shown (the first \(perFile) are)"))
+        }
+        guard kept.count > total else { return kept }
+        let dropped = kept.count - total
+        return Array(kept.prefix(total)) + [ConfigWarning(kept[total].location, "\(dropped) more config warnings not shown (the first \(total) are)")]
+    }
 }
 
 /// The outcome of reading one configuration (and everything it includes).

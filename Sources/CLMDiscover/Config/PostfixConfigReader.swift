@@ -288,6 +288,23 @@ public struct PostfixConfigReader: Sendable {
         return result
     }
 
+    /// master.cf's logical lines as words, each with the line it is on, so an
+    /// `-o` override on a continuation line is reported where it is written.
+    static func logicalWords(_ text: String, file: String) -> [(words: [(String, Int)], location: ConfigLocation)] {
+        var result: [(words: [(String, Int)], location: ConfigLocation)] = []
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = raw.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let words = trimmed.split(whereSeparator: \.isWhitespace).map { (String($0), index + 1) }
+            if raw.first?.isWhitespace == true, !result.isEmpty {
+                result[result.count - 1].words += words
+            } else {
+                result.append((words, ConfigLocation(file: file, line: index + 1)))
+            }
+        }
+        return result
+    }
+
     struct Service {
         var name: String
         var type: String
@@ -300,26 +317,27 @@ public struct PostfixConfigReader: Sendable {
     /// with `-o name=value` and `-o { name = value }` overrides.
     static func services(_ text: String, file: String, warnings: inout [ConfigWarning]) -> [Service] {
         var services: [Service] = []
-        for (logical, location) in logicalLines(text, file: file) {
-            let fields = logical.split(whereSeparator: \.isWhitespace).map(String.init)
+        for (words, location) in logicalWords(text, file: file) {
+            let fields = words.map(\.0)
             guard fields.count >= 8 else {
                 warnings.append(ConfigWarning(location, "master.cf entry needs 8 fields (service type private unpriv chroot wakeup maxproc command)"))
                 continue
             }
             var service = Service(name: fields[0], type: fields[1], command: fields[7], overrides: [], location: location)
-            var args = Array(fields.dropFirst(8))
+            var args = Array(words.dropFirst(8))
             while !args.isEmpty {
-                let arg = args.removeFirst()
+                let (arg, line) = args.removeFirst()
                 guard arg == "-o" else { continue }
+                let location = ConfigLocation(file: file, line: line)
                 guard !args.isEmpty else {
                     warnings.append(ConfigWarning(location, "-o without a parameter"))
                     break
                 }
-                var setting = args.removeFirst()
+                var setting = args.removeFirst().0
                 if setting == "{" {
                     var words: [String] = []
-                    while !args.isEmpty, args.first != "}" { words.append(args.removeFirst()) }
-                    if args.first == "}" { args.removeFirst() } else { warnings.append(ConfigWarning(location, "-o { without a closing }")) }
+                    while let next = args.first, next.0 != "}" { words.append(args.removeFirst().0) }
+                    if args.first?.0 == "}" { args.removeFirst() } else { warnings.append(ConfigWarning(location, "-o { without a closing }")) }
                     setting = words.joined(separator: " ")
                 }
                 guard let equals = setting.firstIndex(of: "=") else {
@@ -346,11 +364,31 @@ public struct PostfixConfigReader: Sendable {
             self.defaults = defaults
         }
 
+        /// Far beyond any real value; `$a$a` chains double at every step, so
+        /// 60 short lines would otherwise expand to exabytes.
+        static let maxLength = 4096
+        /// Each name is expanded once (the chains above would otherwise take exponential time).
+        private var cache: [String: String] = [:]
+        private var overflowing: Set<String> = []
+        private var overflowed = false
+
         mutating func value(_ name: String) -> String {
-            expand(name, depth: 0)
+            overflowed = false
+            let expanded = expand(name, depth: 0)
+            guard !overflowed else {
+                if let location = settings[name]?.location {
+                    warnings.append(ConfigWarning(location, "$\(name) expands to more than \(Self.maxLength) characters; not used"))
+                }
+                return ""
+            }
+            return expanded
         }
 
         private mutating func expand(_ name: String, depth: Int) -> String {
+            if let known = cache[name] {
+                if overflowing.contains(name) { overflowed = true }
+                return known
+            }
             let raw = settings[name]?.value ?? defaults[name] ?? ""
             guard raw.contains("$") else { return raw }
             guard depth < 20 else {
@@ -382,8 +420,15 @@ public struct PostfixConfigReader: Sendable {
                     warnings.append(ConfigWarning(location, "$\(reference) in \(name) is not set; it expands to nothing"))
                 }
                 out += expand(reference, depth: depth + 1)
+                if out.count > Self.maxLength || overflowed {
+                    overflowed = true
+                    overflowing.insert(name)
+                    out = String(out.prefix(Self.maxLength))
+                    break
+                }
                 i = j
             }
+            cache[name] = out
             return out
         }
     }

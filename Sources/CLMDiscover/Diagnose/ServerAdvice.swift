@@ -14,14 +14,22 @@ public struct ServerHint: Sendable, Hashable {
         self.directives = directives
     }
 
-    /// The hint for `port` from configs that clm read: the first site
-    /// serving that port, with its directives.
-    public static func from(sites: [ConfigSite], port: UInt16) -> ServerHint? {
-        guard let site = sites.first(where: { $0.role == .server && $0.ports.contains(port) }) else { return nil }
+    /// The hint for `port` from configs that clm read, with its directives:
+    /// the site for `serverName` (a Dovecot `local_name`, a Postfix SNI map
+    /// entry) when the client sends that SNI, else the port's default site.
+    public static func from(sites: [ConfigSite], port: UInt16, serverName: String? = nil) -> ServerHint? {
+        let serving = sites.filter { $0.role == .server && $0.ports.contains(port) }
+        let named = serverName.map { $0.lowercased() }.flatMap { name in
+            serving.first { $0.names.contains { $0.lowercased() == name } }
+        }
+        guard let site = named ?? serving.first(where: { $0.names.isEmpty }) ?? serving.first else { return nil }
         var directives: [String: String] = [:]
         for directive in site.directives { directives[directive.name] = directive.location.description }
-        if directives[site.server == .postfix ? "smtpd_tls_cert_file" : "ssl_cert"] == nil {
-            directives[site.server == .postfix ? "certificate" : "ssl_cert"] = site.location.description
+        // The site's own certificate line wins over inherited ones (a local_name block's ssl_cert over the global).
+        if site.server == .postfix {
+            if directives["smtpd_tls_cert_file"] == nil { directives["certificate"] = site.location.description }
+        } else {
+            directives["ssl_cert"] = site.location.description
         }
         return ServerHint(software: site.server.rawValue, directives: directives)
     }

@@ -1,5 +1,6 @@
 public import Foundation
 public import CLMCrypto
+public import CLMInventory
 
 /// One certificate to obtain.
 public struct CertificateRequest: Sendable, Hashable {
@@ -145,99 +146,130 @@ public struct Issuer: Sendable {
     /// Obtains one certificate, resuming an open order for the same name and
     /// identifiers if the recorder knows one.
     public func obtain(_ request: CertificateRequest) async throws(IssuanceError) -> IssuanceResult {
-        let name = request.name
-        func acme<T>(_ body: () async throws(ACMEError) -> T) async throws(IssuanceError) -> T {
-            do { return try await body() } catch { throw .acme(name: name, error) }
+        var flight = try await open(request)
+        try await complete(&flight, request: request)
+        let (certificateURL, chain, alternates) = try await download(flight, request: request)
+        guard let leafDER = chain.certificates.first else {
+            throw .acme(name: request.name, .unexpectedResponse(url: certificateURL, status: 200, why: "empty chain"))
         }
+        let certificate: IssuedCertificate
+        do { certificate = try IssuedCertificate(der: leafDER) } catch { throw .key(name: request.name, error) }
+        let paths = try store(flight, chain: chain, request: request)
+        await recordIssued(flight, certificateURL: certificateURL, chain: chain, certificate: certificate, paths: paths, request: request)
+        await record(request.name, flight.url, request.identifiers, .completed, paths?.key)
+        return IssuanceResult(name: request.name, key: flight.key, chain: chain, certificate: certificate, orderURL: flight.url,
+                              alternates: alternates, paths: paths, resumed: flight.resumed)
+    }
 
-        var resumed: (order: ACME.Order, url: String, key: PrivateKey, keyPath: String?)?
-        if let recorder, let open = try? await recorder.openOrder(certificateName: name, directoryURL: client.directoryURL) {
-            resumed = await resume(open, request: request)
-        }
-
-        let key: PrivateKey
+    /// An order in flight: placed now, or left open by an earlier run.
+    struct OrderInFlight {
         var order: ACME.Order
-        let orderURL: String
-        var keyPath: String?
-        if let resumed {
-            (order, orderURL, key, keyPath) = resumed
-            log("\(name): resuming order \(orderURL) (status \(order.status.rawValue))")
-        } else {
-            if let reuse = request.reuseKey {
-                key = reuse
-            } else {
-                do { key = try await Self.generateKey(request.keyType) } catch { throw .key(name: name, error) }
-            }
-            (order, orderURL) = try await acme { () async throws(ACMEError) in
-                try await client.newOrder(account, identifiers: request.identifiers, replaces: request.replaces)
-            }
-            if let state {
-                do { keyPath = try state.writePendingKey(key, name: name) } catch { throw .state(name: name, "cannot store the pending key: \(error)") }
-            }
-            await record(name, orderURL, request.identifiers, OrderRecord.State(rawValue: order.status.rawValue) ?? .pending, keyPath)
-        }
+        let url: String
+        let key: PrivateKey
+        let keyPath: String?
+        let resumed: Bool
+    }
 
+    /// Runs an ACME call, naming the certificate in its error.
+    func acme<T>(_ name: String, _ body: () async throws(ACMEError) -> T) async throws(IssuanceError) -> T {
+        do { return try await body() } catch { throw .acme(name: name, error) }
+    }
+
+    /// Resumes the open order the recorder knows, or places a new one (its key stored as pending.key).
+    func open(_ request: CertificateRequest) async throws(IssuanceError) -> OrderInFlight {
+        let name = request.name
+        if let recorder, let open = try? await recorder.openOrder(certificateName: name, directoryURL: client.directoryURL),
+           let (order, url, key, keyPath) = await resume(open, request: request) {
+            log("\(name): resuming order \(url) (status \(order.status.rawValue))")
+            return OrderInFlight(order: order, url: url, key: key, keyPath: keyPath, resumed: true)
+        }
+        let key: PrivateKey
+        if let reuse = request.reuseKey {
+            key = reuse
+        } else {
+            do { key = try await Self.generateKey(request.keyType) } catch { throw .key(name: name, error) }
+        }
+        let (order, orderURL) = try await acme(name) { () async throws(ACMEError) in
+            try await client.newOrder(account, identifiers: request.identifiers, replaces: request.replaces)
+        }
+        var keyPath: String?
+        if let state {
+            do { keyPath = try state.writePendingKey(key, name: name) } catch { throw .state(name: name, "cannot store the pending key: \(error)") }
+        }
+        await record(name, orderURL, request.identifiers, OrderRecord.State(rawValue: order.status.rawValue) ?? .pending, keyPath)
+        return OrderInFlight(order: order, url: orderURL, key: key, keyPath: keyPath, resumed: false)
+    }
+
+    /// Authorizes, finalizes and waits until the order is valid. An order the
+    /// CA refused (or whose challenge could not be answered) is recorded invalid and its pending key removed.
+    func complete(_ flight: inout OrderInFlight, request: CertificateRequest) async throws(IssuanceError) {
+        let name = request.name
         do throws(IssuanceError) {
-            if order.status == .pending {
-                try await authorize(order, name: name)
-                order = try await acme { () async throws(ACMEError) in try await client.pollOrder(account, url: orderURL, until: .ready) }
+            if flight.order.status == .pending {
+                try await authorize(flight.order, name: name)
+                flight.order = try await acme(name) { () async throws(ACMEError) in try await client.pollOrder(account, url: flight.url, until: .ready) }
             }
-            if order.status == .ready {
+            if flight.order.status == .ready {
                 let csr: [UInt8]
                 do {
-                    let dns = order.identifiers.filter { $0.type == "dns" }.map(\.value)
-                    let ips = order.identifiers.filter { $0.type == "ip" }.map(\.value)
-                    csr = try CertificateSigningRequest(dnsNames: dns, ipAddresses: ips).derEncoded(signedWith: key)
+                    let dns = flight.order.identifiers.filter { $0.type == "dns" }.map(\.value)
+                    let ips = flight.order.identifiers.filter { $0.type == "ip" }.map(\.value)
+                    csr = try CertificateSigningRequest(dnsNames: dns, ipAddresses: ips).derEncoded(signedWith: flight.key)
                 } catch {
                     throw IssuanceError.key(name: name, error)
                 }
-                order = try await acme { () async throws(ACMEError) in try await client.finalize(account, order: order, csrDER: csr) }
-                await record(name, orderURL, request.identifiers, .processing, keyPath)
+                let order = flight.order
+                flight.order = try await acme(name) { () async throws(ACMEError) in try await client.finalize(account, order: order, csrDER: csr) }
+                await record(name, flight.url, request.identifiers, .processing, flight.keyPath)
             }
-            if order.status != .valid {
-                order = try await acme { () async throws(ACMEError) in try await client.pollOrder(account, url: orderURL, until: .valid) }
+            if flight.order.status != .valid {
+                flight.order = try await acme(name) { () async throws(ACMEError) in try await client.pollOrder(account, url: flight.url, until: .valid) }
             }
         } catch {
             let invalid = error.acmeError.map { if case .orderFailed = $0 { return true } else if case .authorizationFailed = $0 { return true } else { return false } } ?? false
             if invalid || error.isSolverError {
-                await record(name, orderURL, request.identifiers, .invalid, keyPath, note: String(error.description.prefix(500)))
-                if let keyPath { unlink(keyPath) }
+                await record(name, flight.url, request.identifiers, .invalid, flight.keyPath, note: String(error.description.prefix(500)))
+                if let keyPath = flight.keyPath { unlink(keyPath) }
             }
             throw error
         }
-        guard let certificateURL = order.certificate else {
-            throw .acme(name: name, .unexpectedResponse(url: orderURL, status: 200, why: "order is valid but has no certificate URL"))
+    }
+
+    /// Downloads the valid order's certificate, the preferred chain when the CA offers it.
+    func download(_ flight: OrderInFlight, request: CertificateRequest) async throws(IssuanceError)
+        -> (url: String, chain: CertificateChain, alternates: [String]) {
+        let name = request.name
+        guard let certificateURL = flight.order.certificate else {
+            throw .acme(name: name, .unexpectedResponse(url: flight.url, status: 200, why: "order is valid but has no certificate URL"))
         }
-        let (chain, alternates) = try await acme { () async throws(ACMEError) in
+        let (chain, alternates) = try await acme(name) { () async throws(ACMEError) in
             try await client.downloadCertificate(account, url: certificateURL, preferredIssuer: request.preferredChain)
         }
         if let preferred = request.preferredChain, !chain.issuerCommonNames.contains(preferred) {
             log("\(name): no chain from issuer '\(preferred)' offered; using the default chain (top issuer \(chain.topIssuerCommonName ?? "?"))")
         }
-        guard let leafDER = chain.certificates.first else {
-            throw .acme(name: name, .unexpectedResponse(url: certificateURL, status: 200, why: "empty chain"))
-        }
-        let certificate: IssuedCertificate
-        do { certificate = try IssuedCertificate(der: leafDER) } catch { throw .key(name: name, error) }
+        return (certificateURL, chain, alternates)
+    }
 
-        var paths: RequestStore.CertificatePaths?
-        if let state {
-            do { paths = try state.storeIssued(name: name, key: key, chain: chain) } catch {
-                throw .state(name: name, "certificate issued but not stored under \(state.root): \(error); the order stays open and the next run resumes it")
-            }
+    /// Stores the issued set in the state dir, when there is one.
+    func store(_ flight: OrderInFlight, chain: CertificateChain, request: CertificateRequest) throws(IssuanceError) -> RequestStore.CertificatePaths? {
+        guard let state else { return nil }
+        do { return try state.storeIssued(name: request.name, key: flight.key, chain: chain) } catch {
+            throw .state(name: request.name, "certificate issued but not stored under \(state.root): \(error); the order stays open and the next run resumes it")
         }
-        if let recorder {
-            let issued = IssuedRecord(certificateName: name, directoryURL: client.directoryURL, orderURL: orderURL, certificateURL: certificateURL,
-                                      identifiers: order.identifiers, sha256Hex: certificate.sha256Hex, spkiSHA256Hex: certificate.spkiSHA256Hex,
-                                      serialHex: certificate.serialHex, issuerCommonName: certificate.issuerCommonName,
-                                      notBefore: certificate.notBefore, notAfter: certificate.notAfter,
-                                      ariCertID: RenewalInfoID.certID(for: certificate), certificatePath: paths?.certificate,
-                                      keyPath: paths?.key, chainPEM: chain.pem)
-            do { try await recorder.recordIssued(issued) } catch { log("\(name): recording the issued certificate failed: \(error)") }
-        }
-        await record(name, orderURL, request.identifiers, .completed, paths?.key)
-        return IssuanceResult(name: name, key: key, chain: chain, certificate: certificate, orderURL: orderURL,
-                              alternates: alternates, paths: paths, resumed: resumed != nil)
+    }
+
+    /// Tells the recorder what was issued (a failure is logged, the certificate is kept).
+    func recordIssued(_ flight: OrderInFlight, certificateURL: String, chain: CertificateChain, certificate: IssuedCertificate,
+                      paths: RequestStore.CertificatePaths?, request: CertificateRequest) async {
+        guard let recorder else { return }
+        let issued = IssuedRecord(certificateName: request.name, directoryURL: client.directoryURL, orderURL: flight.url, certificateURL: certificateURL,
+                                  identifiers: flight.order.identifiers, sha256Hex: certificate.sha256Hex, spkiSHA256Hex: certificate.spkiSHA256Hex,
+                                  serialHex: certificate.serialHex, issuerCommonName: certificate.issuerCommonName,
+                                  notBefore: certificate.notBefore, notAfter: certificate.notAfter,
+                                  ariCertID: RenewalInfoID.certID(for: certificate), certificatePath: paths?.certificate,
+                                  keyPath: paths?.key, chainPEM: chain.pem)
+        do { try await recorder.recordIssued(issued) } catch { log("\(request.name): recording the issued certificate failed: \(error)") }
     }
 
     /// Decides whether an open order from an earlier run can be continued.

@@ -1,12 +1,13 @@
 internal import Foundation
 public import CLMCrypto
+public import CLMCore
+public import CLMInventory
 
 /// clm's files for the request stage under the state dir (mode 0700):
 ///
 ///     accounts/<server>/account.key   0600, PKCS#8 PEM
 ///     accounts/<server>/account.json  URL, contact, thumbprint
-///     certificates/<name>/privkey.pem, cert.pem, chain.pem, fullchain.pem
-///     certificates/<name>/pending.key  key of an order still in flight
+///     certificates/<name>/...         ``CertificateFiles`` (CLMCore) spells this layout
 public struct RequestStore: Sendable {
     /// Files under `CLMCore.StateDirectory.path` (or any directory, in tests).
     public let root: String
@@ -21,7 +22,7 @@ public struct RequestStore: Sendable {
     }
 
     public func accountDirectory(_ directoryURL: String) -> String { root + "/accounts/" + Self.slug(forDirectoryURL: directoryURL) }
-    public func certificateDirectory(_ name: String) -> String { root + "/certificates/" + name }
+    public func certificateDirectory(_ name: String) -> String { paths(for: name).directory }
 
     /// Stored account data (no key material).
     public struct StoredAccount: Codable, Sendable, Hashable {
@@ -72,38 +73,30 @@ public struct RequestStore: Sendable {
     /// Writes the key of an order in flight (0600) and returns its path.
     public func writePendingKey(_ key: PrivateKey, name: String) throws -> String {
         try SecretFile.makePrivateDirectory(root)
-        try SecretFile.makePrivateDirectory(root + "/certificates")
+        try SecretFile.makePrivateDirectory(CertificateFiles.root(root))
         try SecretFile.makePrivateDirectory(certificateDirectory(name))
-        let path = certificateDirectory(name) + "/pending.key"
+        let path = paths(for: name).pendingKey
         try key.write(to: path)
         return path
     }
 
     /// Paths of a stored certificate set.
-    public struct CertificatePaths: Sendable, Hashable {
-        public let key: String
-        public let certificate: String
-        public let chain: String
-        public let fullchain: String
-    }
+    public typealias CertificatePaths = CertificateFiles
 
-    public func paths(for name: String) -> CertificatePaths {
-        let d = certificateDirectory(name)
-        return CertificatePaths(key: d + "/privkey.pem", certificate: d + "/cert.pem", chain: d + "/chain.pem", fullchain: d + "/fullchain.pem")
-    }
+    public func paths(for name: String) -> CertificatePaths { CertificateFiles(stateRoot: root, name: name) }
 
     /// Stores an issued set: certificate files first, the key last (each
     /// written to a temp file and renamed), then removes the pending key.
     public func storeIssued(name: String, key: PrivateKey, chain: CertificateChain) throws -> CertificatePaths {
         try SecretFile.makePrivateDirectory(root)
-        try SecretFile.makePrivateDirectory(root + "/certificates")
+        try SecretFile.makePrivateDirectory(CertificateFiles.root(root))
         try SecretFile.makePrivateDirectory(certificateDirectory(name))
         let paths = paths(for: name)
         try SecretFile.write(Array(chain.leafPEM.utf8), to: paths.certificate)
         try SecretFile.write(Array(chain.intermediatesPEM.utf8), to: paths.chain)
         try SecretFile.write(Array((chain.leafPEM + chain.intermediatesPEM).utf8), to: paths.fullchain)
         try key.write(to: paths.key)
-        unlink(certificateDirectory(name) + "/pending.key")
+        unlink(paths.pendingKey)
         return paths
     }
 

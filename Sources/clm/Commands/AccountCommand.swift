@@ -84,13 +84,18 @@ struct ACMEServerOptions: ParsableArguments {
 /// What `clm account ...` did, for `--format json`.
 struct AccountResult: Encodable {
     let server: String
-    let account_url: String
+    let accountURL: String
     let status: String
     /// register: a new account (false: the stored one was still valid).
     let created: Bool?
-    let terms_of_service: String?
-    let key_type: String?
-    let ca_file: String?
+    let termsOfService: String?
+    let keyType: String?
+    let caFile: String?
+
+    enum CodingKeys: String, CodingKey {
+        case server, status, created
+        case accountURL = "account_url", termsOfService = "terms_of_service", keyType = "key_type", caFile = "ca_file"
+    }
 }
 
 /// Where the inventory database is, from the shared --db option.
@@ -181,9 +186,9 @@ extension AccountCommand {
                 let (account, created) = try await manager.register(contact: email.map { "mailto:\($0)" }, externalAccountBinding: eab, keyType: key,
                                                                     caFile: acme.absoluteCAFile)
                 if acme.format == .json {
-                    try JSONOutput.print(AccountResult(server: url, account_url: account.url, status: "valid", created: created,
-                                                       terms_of_service: client.directory.meta?.termsOfService, key_type: created ? key.rawValue : nil,
-                                                       ca_file: acme.absoluteCAFile))
+                    try JSONOutput.print(AccountResult(server: url, accountURL: account.url, status: "valid", created: created,
+                                                       termsOfService: client.directory.meta?.termsOfService, keyType: created ? key.rawValue : nil,
+                                                       caFile: acme.absoluteCAFile))
                 } else if !global.quiet {
                     print(created ? "registered account \(account.url)" : "account already registered: \(account.url)")
                     if let terms = client.directory.meta?.termsOfService { print("terms of service agreed: \(terms)") }
@@ -211,8 +216,8 @@ extension AccountCommand {
             do {
                 let account = try await AccountManager(client: client, state: store, recorder: recorder).rollover(keyType: key)
                 if acme.format == .json {
-                    try JSONOutput.print(AccountResult(server: url, account_url: account.url, status: "valid", created: nil, terms_of_service: nil,
-                                                       key_type: key.rawValue, ca_file: nil))
+                    try JSONOutput.print(AccountResult(server: url, accountURL: account.url, status: "valid", created: nil, termsOfService: nil,
+                                                       keyType: key.rawValue, caFile: nil))
                 } else if !global.quiet {
                     print("account \(account.url) now uses a new \(key) key")
                 }
@@ -245,8 +250,8 @@ extension AccountCommand {
                 let accountURL = (try? manager.load())?.url ?? ""
                 try await manager.deactivate()
                 if acme.format == .json {
-                    try JSONOutput.print(AccountResult(server: url, account_url: accountURL, status: "deactivated", created: nil, terms_of_service: nil,
-                                                       key_type: nil, ca_file: nil))
+                    try JSONOutput.print(AccountResult(server: url, accountURL: accountURL, status: "deactivated", created: nil, termsOfService: nil,
+                                                       keyType: nil, caFile: nil))
                 } else if !global.quiet {
                     print("account deactivated")
                 }

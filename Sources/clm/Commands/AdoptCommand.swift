@@ -1,10 +1,6 @@
 import ArgumentParser
 import CLMCore
-import CLMRequest
-import CLMCrypto
-import CLMDeploy
-import CLMInventory
-import Foundation
+import CLMLifecycle
 
 /// `clm adopt ID`
 struct AdoptCommand: ParsableCommand {
@@ -41,16 +37,6 @@ struct AdoptCommand: ParsableCommand {
     @Option(name: .long, help: "Output format (json: the entry and what was done, as one object).")
     var format: ResultFormat = .text
 
-    struct Result: Encodable {
-        let name: String
-        let config: String?
-        let yaml: String
-        let warnings: [String]
-        let written: Bool
-        /// The key of the certificate in service, when it became clm's current one.
-        let key: String?
-    }
-
     func validate() throws {
         if [webroot != nil, standalonePort != nil, dnsHook != nil].filter({ $0 }).count != 1 {
             throw ValidationError("choose how to answer challenges: exactly one of --webroot DIR, --standalone-port PORT, --dns-hook PATH")
@@ -59,70 +45,22 @@ struct AdoptCommand: ParsableCommand {
 
     func run() throws {
         let inventory = try global.openInventory()
-        let certificate: InventoryCertificate
-        let sites: [SiteRecord]
-        do {
-            certificate = try inventory.certificate(matching: id)
-            sites = try inventory.sites()
-        } catch { throw CommandFailure.failed(error.description) }
-        let challenge: String
-        if let webroot { challenge = "{ type: http-01, webroot: \(Self.quote(webroot)) }" }
-        else if let standalonePort { challenge = "{ type: http-01, standalone: { port: \(standalonePort) } }" }
-        else { challenge = "{ type: dns-01, hook: \(Self.quote(dnsHook ?? "")) }" }
-        let adopter = Adopter()
-        do {
-            let proposal = try adopter.propose(certificate, sites: sites, name: name, challengeYAML: challenge)
-            let log = global.log
-            for warning in proposal.warnings { log.warning(warning) }
-            if print {
-                if format == .json {
-                    try JSONOutput.print(Result(name: proposal.name, config: nil, yaml: proposal.yaml, warnings: proposal.warnings, written: false, key: nil))
-                } else {
-                    Swift.print(proposal.yaml, terminator: "")
-                }
-                return
-            }
-            let path = try adopter.write(proposal, configPath: configOptions.path)
-            // With its key at hand, the certificate in service becomes clm's current one, so
-            // `renew` replaces it when it is due instead of at once.
-            let seeded = try? seedStateDirectory(name: proposal.name, certificate: certificate, inventory: inventory)
-            if format == .json {
-                try JSONOutput.print(Result(name: proposal.name, config: path, yaml: proposal.yaml, warnings: proposal.warnings, written: true, key: seeded))
-            } else if let seeded {
-                Swift.print("\(proposal.name): managed from now on (\(path)); the certificate in service (key \(seeded)) renews when due")
-            } else {
-                Swift.print("\(proposal.name): managed from now on (\(path)); `clm renew \(proposal.name)` issues and deploys it")
-            }
-        } catch {
+        let challenge: AdoptChallenge = webroot.map { .webroot($0) } ?? standalonePort.map { .standalone(port: $0) } ?? .dnsHook(dnsHook ?? "")
+        let destination = print ? nil : Adopter.Destination(configPath: configOptions.path, stateRoot: (try? deployState(global))?.root)
+        let adoption: Adoption
+        do { adoption = try Adopter().adopt(id: id, name: name, challenge: challenge, inventory: inventory, destination: destination) } catch {
             throw CommandFailure.failed("\(error)")
         }
-    }
-
-    static func quote(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data(), as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
-    }
-
-    /// Stores the adopted certificate, its chain (from the file it was found
-    /// in) and its unencrypted key in the state dir as the current set.
-    /// Returns the key's path; throws when no usable key or file is known.
-    private func seedStateDirectory(name: String, certificate: InventoryCertificate, inventory: Inventory) throws -> String {
-        guard let key = certificate.privateKeys.first(where: { !$0.encrypted }) else {
-            throw CommandFailure.failed("no unencrypted key pairs with the certificate")
+        let log = global.log
+        for warning in adoption.warnings { log.warning(warning) }
+        if format == .json {
+            try JSONOutput.print(adoption)
+        } else if !adoption.written {
+            Swift.print(adoption.yaml, terminator: "")
+        } else if let key = adoption.key {
+            Swift.print("\(adoption.name): managed from now on (\(adoption.config ?? "")); the certificate in service (key \(key)) renews when due")
+        } else {
+            Swift.print("\(adoption.name): managed from now on (\(adoption.config ?? "")); `clm renew \(adoption.name)` issues and deploys it")
         }
-        let state = try deployState(global)
-        let store = CertificateStore(stateRoot: state.root)
-        guard store.current(name: name) == nil else { throw CommandFailure.failed("\(name) already has a certificate in the state dir") }
-        let privateKey = try PrivateKey(contentsOf: key.path)
-        // The file that starts with this certificate and carries the longest chain (fullchain over cert).
-        let chains = certificate.locations.filter { $0.kind == .file && $0.goneSince == nil && $0.position == 0 }.compactMap { location -> CertificateChain? in
-            guard let pem = try? String(contentsOfFile: location.ref, encoding: .utf8) else { return nil }
-            let chain = CertificateChain(url: "file://" + location.ref, pem: pem)
-            return chain.certificates.first.map(Digest.sha256Hex) == certificate.facts.fingerprintSHA256 ? chain : nil
-        }
-        guard let chain = chains.max(by: { $0.certificates.count < $1.certificates.count }) else {
-            throw CommandFailure.failed("no file starting with the adopted certificate is readable")
-        }
-        try store.commit(name: name, key: privateKey, chain: chain, inventory: inventory)
-        return key.path
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLMCore
 import CLMDeploy
+import CLMLifecycle
 import Foundation
 
 /// `--config PATH`, shared by the commands that read clm.yaml.

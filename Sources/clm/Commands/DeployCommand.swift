@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLMDeploy
+import CLMLifecycle
 
 /// `clm deploy NAME...`
 struct DeployCommand: AsyncParsableCommand {

@@ -99,7 +99,7 @@ struct DiagnoseCommand: AsyncParsableCommand {
     }
 
     private func diagnoseOptions(port: UInt16, sites: [ConfigSite]) -> DiagnoseOptions {
-        DiagnoseOptions(usedCAFile: caFile != nil, server: ServerHint.from(sites: sites, port: port))
+        DiagnoseOptions(usedCAFile: caFile != nil, server: ServerHint.from(sites: sites, port: port, serverName: sni))
     }
 
     /// `clm diagnose HOST`: 443 and the mail ports probed in parallel (one

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLMCore
 import CLMDeploy
+import CLMLifecycle
 import Foundation
 
 /// `clm hooks list | clm hooks test NAME`
@@ -17,54 +18,12 @@ struct HooksCommand: ParsableCommand {
         @OptionGroup var logging: LogOptions
         @Option(name: .long, help: "Output format.") var format: PlanFormat = .table
 
-        /// One command clm runs: a hook (pre/deploy/post), a target's check or reload, or a runtime-API swap.
-        struct Entry: Encodable {
-            let certificate: String?
-            let phase: String
-            let target: String?
-            let argv: [String]?
-            let socket: String?
-            let verify: String?
-            let environment: [String: String]?
-        }
-
-        static func entries(_ config: ClmConfig) -> [Entry] {
-            var entries: [Entry] = []
-            func hooks(_ set: HookSet, certificate: String?) {
-                for (phase, list) in [("pre", set.pre), ("deploy", set.deploy), ("post", set.post)] {
-                    for argv in list {
-                        entries.append(Entry(certificate: certificate, phase: phase, target: nil, argv: argv, socket: nil, verify: nil, environment: nil))
-                    }
-                }
-            }
-            hooks(config.hooks, certificate: nil)
-            for certificate in config.certificates {
-                for target in certificate.targets {
-                    let env = target.environment.isEmpty ? nil : target.environment
-                    let verify = target.verify?.description
-                    switch target.reload {
-                    case .none:
-                        entries.append(Entry(certificate: certificate.name, phase: "reload", target: target.description, argv: nil, socket: nil, verify: verify, environment: env))
-                    case .command(let check, let reload):
-                        if !check.isEmpty {
-                            entries.append(Entry(certificate: certificate.name, phase: "check", target: target.description, argv: check, socket: nil, verify: nil, environment: env))
-                        }
-                        entries.append(Entry(certificate: certificate.name, phase: "reload", target: target.description, argv: reload, socket: nil, verify: verify, environment: env))
-                    case .haproxyRuntimeAPI(let socket):
-                        entries.append(Entry(certificate: certificate.name, phase: "runtime-api", target: target.description, argv: nil, socket: socket, verify: verify, environment: nil))
-                    }
-                }
-                hooks(certificate.hooks, certificate: certificate.name)
-            }
-            return entries
-        }
-
         func run() throws {
             let config = try configOptions.load()
             if format == .json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(Self.entries(config)), as: UTF8.self))
+                print(String(decoding: try encoder.encode(HookCatalog(config: config).entries()), as: UTF8.self))
                 return
             }
             func show(_ label: String, _ hooks: HookSet, indent: String) {
@@ -104,55 +63,11 @@ struct HooksCommand: ParsableCommand {
         @Option(name: .long, help: "Output format.") var format: ResultFormat = .text
         @Argument(help: "Managed certificate name.") var name: String
 
-        /// One thing tried: a hook or check (argv) or a runtime-API socket.
-        struct Result: Encodable {
-            let phase: String
-            let argv: [String]?
-            let socket: String?
-            let ok: Bool
-            let status: Int32?
-            let timed_out: Bool
-            let seconds: Double?
-            let output: String?
-            let error: String?
-        }
-
         func run() throws {
             let config = try configOptions.load()
-            guard let certificate = config.certificate(named: name) else { throw CommandFailure.usage("no certificate named '\(name)' in the config") }
-            let state = StateDirectory.current()
-            var env = ["CLM_CERT_NAME": certificate.name, "CLM_DOMAINS": certificate.domains.joined(separator: " "), "CLM_HOOK_TEST": "1"]
-            let stored = CertificateStore(stateRoot: state.path).paths(certificate.name)
-            env["CLM_CERT_PATH"] = stored.certificate
-            env["CLM_KEY_PATH"] = stored.key
-            env["CLM_FULLCHAIN_PATH"] = stored.fullchain
-            env["CLM_CHAIN_PATH"] = stored.chain
-            var runs: [(String, Argv, [String: String])] = []
-            var results: [Result] = []
-            for target in certificate.targets {
-                if case .command(let check, _) = target.reload, !check.isEmpty { runs.append(("check", check, target.environment)) }
-                // The runtime API is tried with a harmless `show info`: a wrong socket must show now, not after an order.
-                if case .haproxyRuntimeAPI(let socket) = target.reload {
-                    let problem = Preflight.runtimeAPIProblem(socket, timeout: config.renew.hookTimeoutSeconds)
-                    results.append(Result(phase: "runtime-api", argv: nil, socket: socket, ok: problem == nil, status: nil, timed_out: false,
-                                          seconds: nil, output: nil, error: problem))
-                }
-            }
-            for (phase, list) in [("pre", certificate.hooks.pre + config.hooks.pre), ("deploy", certificate.hooks.deploy + config.hooks.deploy),
-                                  ("post", certificate.hooks.post + config.hooks.post)] {
-                for argv in list { runs.append((phase, argv, [:])) }
-            }
-            for (phase, argv, targetEnv) in runs {
-                var phaseEnv = env.merging(targetEnv) { $1 }
-                phaseEnv["CLM_PHASE"] = phase
-                do {
-                    let outcome = try HookRunner(policy: config.hookEnvironment).run(argv, environment: phaseEnv, timeout: config.renew.hookTimeoutSeconds)
-                    results.append(Result(phase: phase, argv: argv, socket: nil, ok: outcome.succeeded, status: outcome.status, timed_out: outcome.timedOut,
-                                          seconds: (outcome.seconds * 1000).rounded() / 1000, output: outcome.output, error: nil))
-                } catch {
-                    results.append(Result(phase: phase, argv: argv, socket: nil, ok: false, status: nil, timed_out: false, seconds: nil, output: nil,
-                                          error: "\(error)"))
-                }
+            let results: [HookCatalog.Trial]
+            do { results = try HookCatalog(config: config).test(name: name, stateRoot: StateDirectory.current().path) } catch {
+                throw CommandFailure.usage(error.description)
             }
             if format == .json {
                 try JSONOutput.print(results)
@@ -165,7 +80,7 @@ struct HooksCommand: ParsableCommand {
             if failed > 0 { throw CommandFailure.failed("\(failed) hook(s) failed") }
         }
 
-        static func show(_ result: Result) {
+        static func show(_ result: HookCatalog.Trial) {
             if let socket = result.socket {
                 print("runtime-api: \(socket): " + (result.error.map { "FAILED: \($0)" } ?? "ok"))
                 return
@@ -175,7 +90,7 @@ struct HooksCommand: ParsableCommand {
                 print("\(result.phase): \(command): FAILED: \(error)")
                 return
             }
-            let verdict = result.timed_out ? "TIMED OUT" : result.status == 0 ? "ok" : "FAILED (status \(result.status ?? -1))"
+            let verdict = result.timedOut ? "TIMED OUT" : result.status == 0 ? "ok" : "FAILED (status \(result.status ?? -1))"
             print("\(result.phase): \(command): \(verdict) in \(String(format: "%.2f", result.seconds ?? 0)) s")
             for line in (result.output ?? "").split(separator: "\n").suffix(20) { print("  | \(String(line).displaySafe)") }
         }

@@ -38,7 +38,7 @@ extension InventoryCommand {
             // Saturating: a huge --expiring (e.g. 99999999999d) means "everything", not an overflow trap.
             let limit = expiring.map { Int64(now.timeIntervalSince1970).addingReportingOverflow($0.seconds) }.map { $0.overflow ? Int64.max : $0.partialValue }
             let certificates: [InventoryCertificate]
-            do { certificates = try inventory.listCertificates(notAfterBefore: limit, includeGone: includeGone) } catch {
+            do { certificates = try inventory.scans.listCertificates(notAfterBefore: limit, includeGone: includeGone) } catch {
                 throw CommandFailure.failed(error.description)
             }
             switch format {
@@ -94,13 +94,13 @@ extension InventoryCommand {
         func run() throws {
             let inventory = try global.openInventory()
             let certificate: InventoryCertificate
-            do { certificate = try inventory.certificate(matching: key) } catch {
+            do { certificate = try inventory.scans.certificate(matching: key) } catch {
                 throw CommandFailure.failed(error.description)
             }
             let now = Date()
             // Sites whose certificate file is one of this certificate's present file locations.
             let files = Set(certificate.locations.filter { $0.kind == .file && $0.goneSince == nil }.map(\.ref))
-            let sites = try inventory.sites().filter { site in site.certificatePath.map(files.contains) ?? false }
+            let sites = try inventory.scans.sites().filter { site in site.certificatePath.map(files.contains) ?? false }
             if format == .json {
                 let json = CertificateJSON(certificate, now: now, detailed: true, sites: sites)
                 print(String(decoding: try Timestamp.encoder().encode(json), as: UTF8.self))
@@ -167,12 +167,12 @@ enum CertificateCSV {
         for certificate in certificates {
             let row = CertificateJSON(certificate, now: now, detailed: false)
             out += CSV.row([
-                String(row.id), row.fingerprint_sha256, row.subject, row.subject_cn ?? "", row.issuer, row.issuer_cn ?? "",
-                row.serial, row.not_before, row.not_after, String(row.days_left), row.sans.dns.joined(separator: " "),
+                String(row.id), row.fingerprintSHA256, row.subject, row.subjectCN ?? "", row.issuer, row.issuerCN ?? "",
+                row.serial, row.notBefore, row.notAfter, String(row.daysLeft), row.sans.dns.joined(separator: " "),
                 row.sans.ip.joined(separator: " "), row.sans.email.joined(separator: " "), row.sans.uri.joined(separator: " "),
-                row.key_algorithm, row.key_bits.map(String.init) ?? "", row.key_curve ?? "", row.signature_algorithm,
-                String(row.is_ca), String(row.self_signed), row.spki_sha256, row.authority_key_id ?? "", row.subject_key_id ?? "",
-                String(row.location_count), row.first_seen, row.last_seen,
+                row.keyAlgorithm, row.keyBits.map(String.init) ?? "", row.keyCurve ?? "", row.signatureAlgorithm,
+                String(row.isCA), String(row.selfSigned), row.spkiSHA256, row.authorityKeyID ?? "", row.subjectKeyID ?? "",
+                String(row.locationCount), row.firstSeen, row.lastSeen,
             ])
         }
         return out

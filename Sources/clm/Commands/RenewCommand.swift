@@ -1,7 +1,7 @@
 import ArgumentParser
-import CLMInventory
 import CLMCore
 import CLMDeploy
+import CLMLifecycle
 import Foundation
 
 /// `clm renew [--due 60d] [--dry-run] [--force] [NAME...]`
@@ -77,34 +77,13 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
     renewer.crash = CrashInjector.fromProcess()
     let started = Date()
     let summary: Renewer.Summary
-    do { summary = try await renewer.run(options) } catch {
+    do { summary = try await renewer.runAndRecord(options, warn: { log.warning($0) }) } catch {
         if case .notConfigured = error { throw CommandFailure.usage(error.description) }
         throw CommandFailure.failed(error.description)
     }
     let elapsed = Date().timeIntervalSince(started)
-    if !options.dryRun && !options.planOnly {
-        await recordAndNotify(summary, config: config, inventory: renewer.inventory, global: global)
-    }
     if format == .json {
-        let plan = summary.plan.map { item -> [String: Any] in
-            var row: [String: Any] = ["name": item.name, "action": item.action.rawValue, "reason": item.reason]
-            if let notAfter = item.notAfter { row["notAfter"] = ISO8601DateFormatter().string(from: notAfter) }
-            if let outcome = summary.outcomes.first(where: { $0.name == item.name }) {
-                row["failed"] = outcome.failed
-                row["deployed"] = outcome.deployed
-                if !outcome.notes.isEmpty { row["notes"] = outcome.notes }
-                if let error = outcome.error { row["error"] = error }
-                if let fingerprint = outcome.issuedFingerprint { row["issuedFingerprint"] = fingerprint }
-            }
-            return row
-        }
-        var result: [String: Any] = ["plan": plan, "seconds": elapsed]
-        switch summary.dryRun {
-        case .staging(let url)?: result["dryRun"] = ["mode": "staging", "server": url, "message": summary.dryRun?.description ?? ""]
-        case .planned?: result["dryRun"] = ["mode": "plan", "message": summary.dryRun?.description ?? ""]
-        case nil: break
-        }
-        try JSONOutput.print(object: result)
+        try JSONOutput.print(RenewReport(summary, seconds: elapsed))
     } else {
         if let dryRun = summary.dryRun { print(dryRun.description) }
         let due = summary.plan.filter { $0.action != .none }
@@ -128,26 +107,5 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
     let failures = summary.failures
     if !failures.isEmpty {
         throw CommandFailure.failed("\(failures.count) certificate(s) failed: \(failures.map(\.name).joined(separator: ", "))")
-    }
-}
-
-/// Keeps renewal outcomes for metrics and announces failures/recoveries once.
-func recordAndNotify(_ summary: Renewer.Summary, config: ClmConfig, inventory: InventoryConnection, global: GlobalOptions) async {
-    let acted = summary.outcomes.filter { $0.action != .none }
-    guard !acted.isEmpty else { return }
-    let log = global.log
-    let now = Date()
-    for outcome in acted {
-        do {
-            try await inventory.run { try $0.recordRenewalRun(name: outcome.name, action: outcome.action.rawValue, failed: outcome.failed, message: outcome.error, at: now) }
-        } catch {
-            log.warning("renewal outcome of \(outcome.name) not recorded: \(error)")
-        }
-    }
-    guard let settings = config.notify else { return }
-    let notifier = Notifier(settings: settings, policy: config.hookEnvironment, log: { log.warning($0) })
-    let results = acted.map { Notifier.Result(name: $0.name, failed: $0.failed, message: $0.error) }
-    for event in await notifier.process(results, inventory: inventory, now: now) {
-        log.info("notified \(event.event.rawValue) of \(event.certificate)")
     }
 }

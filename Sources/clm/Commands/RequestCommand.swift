@@ -1,5 +1,6 @@
 import ArgumentParser
-import CLMDiscover
+import CLMDeploy
+import CLMLifecycle
 import CLMInventory
 import CLMCore
 import CLMCrypto
@@ -68,17 +69,6 @@ struct RequestCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Orders to run at once when several certificates are requested.")
     var concurrency: Int = 8
 
-    /// One requested certificate, for `--format json`.
-    struct Result: Encodable {
-        let name: String
-        let issued: Bool
-        let not_after: String?
-        let serial: String?
-        let fingerprint_sha256: String?
-        let directory: String?
-        let error: String?
-    }
-
     func validate() throws {
         if names.isEmpty { throw ValidationError("give the certificate's NAME (e.g. clm request www --domains example.com,www.example.com)") }
         if names.count == 1 && domains == nil && !names[0].contains("=") { throw ValidationError("--domains is required") }
@@ -108,76 +98,36 @@ struct RequestCommand: AsyncParsableCommand {
         let store = try acme.stateDirectory()
         let url = try acme.serverURL(in: store)
         let client = try await acme.connect(url, connections: min(concurrency, 8))
-        // One inventory connection for the command: ACME records, then the issued files.
-        let inventory = InventoryConnection(path: inventoryPath(global, store: store))
-        let recorder = try await openRecorder(global, store: store, connection: inventory)
-        let account: AccountCredentials
-        do {
-            // The CA may have forgotten the account (a restarted test CA): register again once with the stored contact.
-            let contact = (try? store.loadAccount(directoryURL: url))?.stored.contact ?? []
-            let checked = try await AccountManager(client: client, state: store, recorder: recorder).loadChecked(reregisterWith: contact)
-            account = checked.credentials
-            if checked.reregistered { global.log.warning("\(url) no longer knew the stored account (accountDoesNotExist); registered a new one") }
-        } catch {
-            throw CommandFailure.failed(error.description)
-        }
-        let solver: any ChallengeSolver
-        if let webroot {
-            solver = WebrootSolver(webroot: webroot)
-        } else if standalone {
-            solver = StandaloneHTTPSolver(address: httpAddress, port: httpPort)
-        } else {
-            let wait = (try? DurationSpec(parsing: propagationWait).seconds) ?? 0
-            solver = DNSHookSolver(hook: dnsHook ?? "", propagationDelay: .seconds(wait))
-        }
-        var requests: [CertificateRequest] = []
+        var orders: [Order] = []
         for argument in names {
             let (name, own) = Self.split(argument)
             let list = (own ?? domains ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
             guard !list.isEmpty else { throw CommandFailure.usage("\(name): no domains given") }
-            let current = store.currentCertificate(name: name)
-            var reused: PrivateKey?
-            if reuseKey {
-                do { reused = try PrivateKey(contentsOf: store.paths(for: name).key) } catch {
-                    throw CommandFailure.failed("--reuse-key: \(name) has no readable key yet (\(error))")
-                }
-            }
-            let replaces = client.directory.renewalInfo != nil ? current.flatMap(RenewalInfoID.certID(for:)) : nil
-            requests.append(CertificateRequest(name: name, identifiers: list.map(ACME.Identifier.guess), keyType: key, reuseKey: reused,
-                                               preferredChain: preferredChain, replaces: replaces))
+            orders.append(Order(name: name, domains: list, keyType: key, preferredChain: preferredChain, challenge: challengeSettings))
         }
-        let quiet = global.quiet
         let log = global.log
-        let issuer = Issuer(client: client, account: account, solver: solver, recorder: recorder, state: store, log: { log.info($0) })
-        var failures: [String] = []
-        var issuedDirectories: [String] = []
-        var results: [Result] = []
-        for (request, result) in zip(requests, await issuer.obtainAll(requests, concurrency: concurrency)) {
-            switch result {
-            case .success(let issued):
-                issuedDirectories.append(store.certificateDirectory(issued.name))
-                let expires = RFC3339.format(issued.certificate.notAfter)
-                results.append(Result(name: issued.name, issued: true, not_after: expires, serial: issued.certificate.serialHex,
-                                      fingerprint_sha256: issued.certificate.sha256Hex, directory: store.certificateDirectory(issued.name), error: nil))
-                if !quiet && acme.format == .text {
-                    print("\(issued.name): issued, expires \(expires), serial \(issued.certificate.serialHex), files in \(store.certificateDirectory(issued.name))")
-                }
-            case .failure(let error):
-                failures.append(error.description)
-                results.append(Result(name: request.name, issued: false, not_after: nil, serial: nil, fingerprint_sha256: nil, directory: nil,
-                                      error: error.description))
-            }
+        let requester = Requester(client: client, store: store, inventory: InventoryConnection(path: inventoryPath(global, store: store)), log: log)
+        let results: [Requester.Result]
+        do { results = try await requester.request(orders, reuseKeys: reuseKey, concurrency: concurrency) } catch {
+            throw CommandFailure.failed(error.description)
         }
-        if acme.format == .json { try JSONOutput.print(results) }
-        // Issued certificates join the inventory like any other, located in the state dir.
-        if !issuedDirectories.isEmpty {
-            let directories = issuedDirectories
-            do { try await inventory.run { _ = try FileScanner(inventory: $0).scan(roots: directories) } } catch {
-                global.log.warning("issued certificates were not added to the inventory: \(error)")
+        if acme.format == .json {
+            try JSONOutput.print(results)
+        } else if !global.quiet {
+            for result in results where result.issued {
+                print("\(result.name): issued, expires \(result.notAfter ?? "?"), serial \(result.serial ?? "?"), files in \(result.directory ?? "?")")
             }
         }
         // One log line per failure, so each is its own JSON object under --log-format json.
+        let failures = results.compactMap(\.error)
         for failure in failures { log.error(failure) }
         if !failures.isEmpty { throw CommandFailure.findings }
+    }
+
+    /// How the orders answer their challenges, from the options.
+    var challengeSettings: ChallengeSettings {
+        if let webroot { return .webroot(webroot) }
+        if standalone { return .standalone(address: httpAddress, port: httpPort) }
+        return .dnsHook(hook: dnsHook ?? "", propagationSeconds: (try? DurationSpec(parsing: propagationWait).seconds) ?? 0)
     }
 }

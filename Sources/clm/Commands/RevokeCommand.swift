@@ -23,8 +23,13 @@ struct RevokeCommand: AsyncParsableCommand {
         let name: String
         let revoked: Bool
         let serial: String
-        let fingerprint_sha256: String
+        let fingerprintSHA256: String
         let reason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, revoked, serial, reason
+            case fingerprintSHA256 = "fingerprint_sha256"
+        }
     }
 
     func validate() throws {
@@ -45,7 +50,7 @@ struct RevokeCommand: AsyncParsableCommand {
             let code = reason.flatMap { r in RevocationReason.allCases.first { $0.name == r } }
             try await client.revoke(certificateDER: certificate.der, reason: code, account: account)
             if acme.format == .json {
-                try JSONOutput.print(Result(name: name, revoked: true, serial: certificate.serialHex, fingerprint_sha256: certificate.sha256Hex, reason: reason))
+                try JSONOutput.print(Result(name: name, revoked: true, serial: certificate.serialHex, fingerprintSHA256: certificate.sha256Hex, reason: reason))
             } else if !global.quiet {
                 print("\(name): revoked serial \(certificate.serialHex)" + (reason.map { " (\($0))" } ?? ""))
             }

@@ -148,7 +148,7 @@ struct ScanCommand: AsyncParsableCommand {
             var json = summary.map { ScanSummaryJSON($0, seconds: elapsed) } ?? ScanSummaryJSON.empty(seconds: elapsed)
             json.endpoints = endpointOutcomes.map(ScanSummaryJSON.Endpoint.init)
             json.sites = configSummary?.sites.map(ScanSummaryJSON.Site.init)
-            json.config_warnings = configSummary?.warnings.map(\.description)
+            json.configWarnings = configSummary?.warnings.map(\.description)
             if let configScan = configSummary?.scan { json.merge(configScan) }
             let data = try Timestamp.encoder().encode(json)
             print(String(decoding: data, as: UTF8.self))
@@ -229,45 +229,52 @@ struct ScanSummaryJSON: Encodable {
         let reason: String
     }
 
-    let scan_id: Int64
+    let scanID: Int64
     let seconds: Double
-    var files_examined: Int
-    var files_unchanged: Int
-    var files_skipped: Int
-    var certificates_seen: Int
-    var certificates_new: Int
-    var keys_seen: Int
-    var locations_gone: Int
+    var filesExamined: Int
+    var filesUnchanged: Int
+    var filesSkipped: Int
+    var certificatesSeen: Int
+    var certificatesNew: Int
+    var keysSeen: Int
+    var locationsGone: Int
     var warnings: [Warning]
     var notes: [Warning]
     var endpoints: [Endpoint]?
     var sites: [Site]?
-    var config_warnings: [String]?
+    var configWarnings: [String]?
 
     struct Endpoint: Encodable {
         let ref: String
-        let error_code: String?
+        let errorCode: String?
         let error: String?
-        let protocol_version: String?
-        let tls_versions: [String]?
-        let chain_sha256: [String]
-        let verify_code: Int?
-        let hostname_matches: Bool?
-        let client_certificate: String?
-        let new_certificates: Int
+        let protocolVersion: String?
+        let tlsVersions: [String]?
+        let chainSHA256: [String]
+        let verifyCode: Int?
+        let hostnameMatches: Bool?
+        let clientCertificate: String?
+        let newCertificates: Int
 
         init(_ outcome: EndpointScanner.Outcome) {
             let record = outcome.record
             ref = record.ref
-            error_code = record.errorCode
+            errorCode = record.errorCode
             error = record.error
-            protocol_version = record.protocolVersion
-            tls_versions = record.tlsVersions
-            chain_sha256 = record.chainFingerprints
-            verify_code = record.verifyCode
-            hostname_matches = record.hostnameMatches
-            client_certificate = record.clientCertificate
-            new_certificates = outcome.newCertificates
+            protocolVersion = record.protocolVersion
+            tlsVersions = record.tlsVersions
+            chainSHA256 = record.chainFingerprints
+            verifyCode = record.verifyCode
+            hostnameMatches = record.hostnameMatches
+            clientCertificate = record.clientCertificate
+            newCertificates = outcome.newCertificates
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case ref, error
+            case errorCode = "error_code", protocolVersion = "protocol_version", tlsVersions = "tls_versions", chainSHA256 = "chain_sha256"
+            case verifyCode = "verify_code", hostnameMatches = "hostname_matches", clientCertificate = "client_certificate"
+            case newCertificates = "new_certificates"
         }
     }
 
@@ -285,7 +292,7 @@ struct ScanSummaryJSON: Encodable {
         let certificate: String
         let key: String?
         let role: String
-        let role_detail: String?
+        let roleDetail: String?
         let listeners: [String]?
         let directives: [Directive]?
 
@@ -297,9 +304,14 @@ struct ScanSummaryJSON: Encodable {
             certificate = site.certPath
             key = site.keyPath
             role = site.role.rawValue
-            role_detail = site.roleDetail
+            roleDetail = site.roleDetail
             listeners = site.listeners.isEmpty ? nil : site.listeners.map(\.endpointSpec)
             directives = site.directives.isEmpty ? nil : site.directives.map { Directive(name: $0.name, value: $0.value, config: $0.location.description) }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case server, config, names, ports, certificate, key, role, listeners, directives
+            case roleDetail = "role_detail"
         }
     }
 
@@ -311,29 +323,36 @@ struct ScanSummaryJSON: Encodable {
 
     /// Adds the counts of the scan of config-named files.
     mutating func merge(_ other: ScanRecorder.Summary) {
-        files_examined += other.filesExamined
-        files_unchanged += other.filesUnchanged
-        files_skipped += other.filesSkipped
-        certificates_seen += other.certificatesSeen
-        certificates_new += other.certificatesNew
-        keys_seen += other.keysSeen
-        locations_gone += other.locationsGone
+        filesExamined += other.filesExamined
+        filesUnchanged += other.filesUnchanged
+        filesSkipped += other.filesSkipped
+        certificatesSeen += other.certificatesSeen
+        certificatesNew += other.certificatesNew
+        keysSeen += other.keysSeen
+        locationsGone += other.locationsGone
         warnings += other.warnings.map { Warning(ref: $0.ref, reason: $0.reason) }
         notes += other.notes.map { Warning(ref: $0.ref, reason: $0.reason) }
     }
 
     init(_ summary: ScanRecorder.Summary, seconds: Double) {
-        scan_id = summary.scanID
+        scanID = summary.scanID
         self.seconds = (seconds * 1000).rounded() / 1000
-        files_examined = summary.filesExamined
-        files_unchanged = summary.filesUnchanged
-        files_skipped = summary.filesSkipped
-        certificates_seen = summary.certificatesSeen
-        certificates_new = summary.certificatesNew
-        keys_seen = summary.keysSeen
-        locations_gone = summary.locationsGone
+        filesExamined = summary.filesExamined
+        filesUnchanged = summary.filesUnchanged
+        filesSkipped = summary.filesSkipped
+        certificatesSeen = summary.certificatesSeen
+        certificatesNew = summary.certificatesNew
+        keysSeen = summary.keysSeen
+        locationsGone = summary.locationsGone
         warnings = summary.warnings.map { Warning(ref: $0.ref, reason: $0.reason) }
         notes = summary.notes.map { Warning(ref: $0.ref, reason: $0.reason) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case seconds, warnings, notes, endpoints, sites
+        case scanID = "scan_id", filesExamined = "files_examined", filesUnchanged = "files_unchanged", filesSkipped = "files_skipped"
+        case certificatesSeen = "certificates_seen", certificatesNew = "certificates_new", keysSeen = "keys_seen"
+        case locationsGone = "locations_gone", configWarnings = "config_warnings"
     }
 }
 

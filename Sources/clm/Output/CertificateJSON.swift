@@ -16,61 +16,76 @@ struct CertificateJSON: Encodable {
         let kind: String
         let ref: String
         let position: Int
-        let first_seen: String
-        let last_seen: String
-        let gone_since: String?
+        let firstSeen: String
+        let lastSeen: String
+        let goneSince: String?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, ref, position
+            case firstSeen = "first_seen", lastSeen = "last_seen", goneSince = "gone_since"
+        }
     }
 
     struct Key: Encodable {
         let path: String
         let format: String
         let encrypted: Bool
-        let key_algorithm: String?
-        let key_bits: Int?
-        let owner_uid: UInt32
-        let owner_gid: UInt32
+        let keyAlgorithm: String?
+        let keyBits: Int?
+        let ownerUID: UInt32
+        let ownerGID: UInt32
         let mode: String
+
+        enum CodingKeys: String, CodingKey {
+            case path, format, encrypted, mode
+            case keyAlgorithm = "key_algorithm", keyBits = "key_bits", ownerUID = "owner_uid", ownerGID = "owner_gid"
+        }
     }
 
     let id: Int64
-    let fingerprint_sha256: String
+    let fingerprintSHA256: String
     let subject: String
-    let subject_cn: String?
+    let subjectCN: String?
     let issuer: String
-    let issuer_cn: String?
+    let issuerCN: String?
     let serial: String
-    let not_before: String
-    let not_after: String
-    let days_left: Int
+    let notBefore: String
+    let notAfter: String
+    let daysLeft: Int
     let sans: SANs
-    let key_algorithm: String
-    let key_bits: Int?
-    let key_curve: String?
-    let signature_algorithm: String
-    let is_ca: Bool
-    let self_signed: Bool
-    let spki_sha256: String
-    let authority_key_id: String?
-    let subject_key_id: String?
-    let location_count: Int
-    let first_seen: String
-    let last_seen: String
+    let keyAlgorithm: String
+    let keyBits: Int?
+    let keyCurve: String?
+    let signatureAlgorithm: String
+    let isCA: Bool
+    let selfSigned: Bool
+    let spkiSHA256: String
+    let authorityKeyID: String?
+    let subjectKeyID: String?
+    let locationCount: Int
+    let firstSeen: String
+    let lastSeen: String
     /// Present in `inventory show` only.
     let locations: [Location]?
     /// The nginx/HAProxy sites that load the certificate from one of its files, with their role.
     let sites: [Site]?
-    let private_keys: [Key]?
+    let privateKeys: [Key]?
     let pem: String?
 
     struct Site: Encodable {
         let server: String
         let config: String
         let role: String
-        let role_detail: String?
+        let roleDetail: String?
         let names: [String]
         let listen: [String]
         let certificate: String?
         let key: String?
+
+        enum CodingKeys: String, CodingKey {
+            case server, config, role, names, listen, certificate, key
+            case roleDetail = "role_detail"
+        }
     }
 
     init(_ certificate: InventoryCertificate, now: Date, detailed: Bool, sites: [SiteRecord] = []) {
@@ -85,41 +100,50 @@ struct CertificateJSON: Encodable {
             }
         }
         id = certificate.id
-        fingerprint_sha256 = facts.fingerprintSHA256
+        fingerprintSHA256 = facts.fingerprintSHA256
         subject = facts.subject
-        subject_cn = facts.subjectCN
+        subjectCN = facts.subjectCN
         issuer = facts.issuer
-        issuer_cn = facts.issuerCN
+        issuerCN = facts.issuerCN
         serial = facts.serial
-        not_before = Timestamp.rfc3339(facts.notBefore)
-        not_after = Timestamp.rfc3339(facts.notAfter)
-        days_left = Timestamp.daysLeft(notAfter: facts.notAfter, now: now)
+        notBefore = Timestamp.rfc3339(facts.notBefore)
+        notAfter = Timestamp.rfc3339(facts.notAfter)
+        daysLeft = Timestamp.daysLeft(notAfter: facts.notAfter, now: now)
         self.sans = sans
-        key_algorithm = facts.keyAlgorithm
-        key_bits = facts.keyBits
-        key_curve = facts.keyCurve
-        signature_algorithm = facts.signatureAlgorithm
-        is_ca = facts.isCA
-        self_signed = facts.isSelfSigned
-        spki_sha256 = facts.spkiSHA256
-        authority_key_id = facts.authorityKeyID
-        subject_key_id = facts.subjectKeyID
-        location_count = certificate.activeLocationCount
-        first_seen = Timestamp.rfc3339(certificate.firstSeen)
-        last_seen = Timestamp.rfc3339(certificate.lastSeen)
+        keyAlgorithm = facts.keyAlgorithm
+        keyBits = facts.keyBits
+        keyCurve = facts.keyCurve
+        signatureAlgorithm = facts.signatureAlgorithm
+        isCA = facts.isCA
+        selfSigned = facts.isSelfSigned
+        spkiSHA256 = facts.spkiSHA256
+        authorityKeyID = facts.authorityKeyID
+        subjectKeyID = facts.subjectKeyID
+        locationCount = certificate.activeLocationCount
+        firstSeen = Timestamp.rfc3339(certificate.firstSeen)
+        lastSeen = Timestamp.rfc3339(certificate.lastSeen)
         locations = detailed ? certificate.locations.map {
-            Location(kind: $0.kind.rawValue, ref: $0.ref, position: $0.position, first_seen: Timestamp.rfc3339($0.firstSeen),
-                     last_seen: Timestamp.rfc3339($0.lastSeen), gone_since: $0.goneSince.map(Timestamp.rfc3339))
+            Location(kind: $0.kind.rawValue, ref: $0.ref, position: $0.position, firstSeen: Timestamp.rfc3339($0.firstSeen),
+                     lastSeen: Timestamp.rfc3339($0.lastSeen), goneSince: $0.goneSince.map(Timestamp.rfc3339))
         } : nil
         self.sites = detailed ? sites.map {
-            Site(server: $0.source, config: "\($0.configFile):\($0.configLine)", role: $0.role, role_detail: $0.roleDetail,
+            Site(server: $0.source, config: "\($0.configFile):\($0.configLine)", role: $0.role, roleDetail: $0.roleDetail,
                  names: $0.serverNames, listen: $0.listen, certificate: $0.certificatePath, key: $0.keyPath)
         } : nil
-        private_keys = detailed ? certificate.privateKeys.map {
-            Key(path: $0.path, format: $0.format, encrypted: $0.encrypted, key_algorithm: $0.keyAlgorithm, key_bits: $0.keyBits,
-                owner_uid: $0.ownerUID, owner_gid: $0.ownerGID, mode: String(format: "%04o", $0.mode))
+        privateKeys = detailed ? certificate.privateKeys.map {
+            Key(path: $0.path, format: $0.format, encrypted: $0.encrypted, keyAlgorithm: $0.keyAlgorithm, keyBits: $0.keyBits,
+                ownerUID: $0.ownerUID, ownerGID: $0.ownerGID, mode: String(format: "%04o", $0.mode))
         } : nil
         pem = detailed ? PEMEncoding.certificate(facts.der) : nil
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, subject, issuer, serial, sans, locations, sites, pem
+        case fingerprintSHA256 = "fingerprint_sha256", subjectCN = "subject_cn", issuerCN = "issuer_cn", notBefore = "not_before"
+        case notAfter = "not_after", daysLeft = "days_left", keyAlgorithm = "key_algorithm", keyBits = "key_bits", keyCurve = "key_curve"
+        case signatureAlgorithm = "signature_algorithm", isCA = "is_ca", selfSigned = "self_signed", spkiSHA256 = "spki_sha256"
+        case authorityKeyID = "authority_key_id", subjectKeyID = "subject_key_id", locationCount = "location_count"
+        case firstSeen = "first_seen", lastSeen = "last_seen", privateKeys = "private_keys"
     }
 }
 

@@ -1,6 +1,8 @@
 @testable import CLMAudit
 @testable import CLMCrypto
 @testable import CLMDeploy
+@testable import CLMLifecycle
+@testable import CLMLifecycle
 @testable import CLMDiscover
 @testable import CLMRequest
 import Foundation

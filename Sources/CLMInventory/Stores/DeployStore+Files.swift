@@ -1,0 +1,27 @@
+internal import CLMSQLite
+internal import Foundation
+
+extension SQLiteDeployStore {
+    /// Records what a deploy or an issuance just wrote: each file of `files`
+    /// holds exactly its `certificates`, in order (leaf first). Whatever else
+    /// was located there is marked gone, so the inventory, metrics and
+    /// reports show the new certificates before the next scan, which
+    /// confirms or corrects this.
+    func recordFiles(_ files: [(path: String, certificates: [CertificateFacts])], now: Date) throws(InventoryError) {
+        let time = Int64(now.timeIntervalSince1970)
+        try write {
+            let writer = CertificateWriter(database: database, now: time)
+            for file in files {
+                let ids = try file.certificates.map { try writer.upsert(fingerprint: $0.fingerprintSHA256, facts: $0) }
+                try database.cached("UPDATE location SET gone_since = ? WHERE kind = 'file' AND ref = ? AND gone_since IS NULL").run([time, file.path])
+                for (position, id) in ids.enumerated() {
+                    try database.cached("""
+                        INSERT INTO location (certificate_id, kind, ref, position, first_seen, last_seen) VALUES (?, 'file', ?, ?, ?, ?)
+                        ON CONFLICT (certificate_id, kind, ref) DO UPDATE SET position = excluded.position, last_seen = excluded.last_seen,
+                            gone_since = NULL
+                        """).run([id, file.path, position, time, time])
+                }
+            }
+        }
+    }
+}
