@@ -1,7 +1,7 @@
 import Foundation
 
-// Usage: EmbedMigrationsTool OUTPUT.swift NNNN_name.sql...
-// Writes `EmbeddedMigrations.all`, one entry per file, in file-name order.
+// Usage: EmbedMigrationsTool OUTPUT.swift NNNN_name.sql... [--postgresql NNNN_name.sql...]
+// Writes `EmbeddedMigrations.all` (SQLite) and `EmbeddedMigrations.postgresql`, one entry per file, in file-name order.
 let arguments = CommandLine.arguments.dropFirst()
 guard let outputPath = arguments.first else {
     FileHandle.standardError.write(Data("usage: EmbedMigrationsTool OUTPUT FILE...\n".utf8))
@@ -25,7 +25,10 @@ func swiftLiteral(_ text: String) -> String {
 }
 
 var entries: [String] = []
+var postgresEntries: [String] = []
+var inPostgres = false
 for path in arguments.dropFirst() {
+    if path == "--postgresql" { inPostgres = true; continue }
     let url = URL(fileURLWithPath: path)
     let name = url.deletingPathExtension().lastPathComponent
     guard let underscore = name.firstIndex(of: "_"), let version = Int(name[..<underscore]) else {
@@ -33,7 +36,8 @@ for path in arguments.dropFirst() {
         exit(1)
     }
     let sql = try String(contentsOf: url, encoding: .utf8)
-    entries.append("        EmbeddedMigration(version: \(version), name: \(swiftLiteral(String(name[name.index(after: underscore)...]))), sql: \(swiftLiteral(sql))),")
+    let entry = "        EmbeddedMigration(version: \(version), name: \(swiftLiteral(String(name[name.index(after: underscore)...]))), sql: \(swiftLiteral(sql))),"
+    if inPostgres { postgresEntries.append(entry) } else { entries.append(entry) }
 }
 
 let source = """
@@ -41,6 +45,9 @@ let source = """
 enum EmbeddedMigrations {
     static let all: [EmbeddedMigration] = [
 \(entries.joined(separator: "\n"))
+    ]
+    public static let postgresql: [EmbeddedMigration] = [
+\(postgresEntries.joined(separator: "\n"))
     ]
 }
 
