@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Layers, bottom to top (lower layers never import higher ones):
-//   C modules (COpenSSL, CCurl, CSQLite, CShims)
-//   thin safe wrappers (CLMCrypto, CLMHTTP, CLMSQLite) + CLMCore
+//   C modules (COpenSSL, CCurl, CSQLite, CPostgres, CShims)
+//   thin safe wrappers (CLMCrypto, CLMHTTP, CLMSQLite, CLMPostgres) + CLMCore
 //   inventory (CLMInventory)
 //   stages (CLMDiscover, CLMRequest, CLMDeploy, CLMAudit) and operations (CLMReport)
 //   lifecycle (CLMLifecycle): config, renew planning, adopt, notify, the
@@ -33,6 +33,8 @@ let package = Package(
                        providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         // What Swift cannot call directly: OpenSSL macros, curl's variadic setopt.
         .target(name: "CShims", dependencies: ["COpenSSL", "CCurl"]),
 
@@ -41,12 +43,13 @@ let package = Package(
         .target(name: "CLMCrypto", dependencies: ["COpenSSL", "CShims", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMHTTP", dependencies: ["CCurl", "CShims", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMSQLite", dependencies: ["CSQLite"], swiftSettings: strict),
+        .target(name: "CLMPostgres", dependencies: ["CPostgres"], swiftSettings: strict),
 
         // The inventory: schema from Migrations/*.sql, embedded at build time.
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(),
                 dependencies: ["EmbedMigrationsTool"]),
-        .target(name: "CLMInventory", dependencies: ["CLMSQLite", "CLMCore"],
+        .target(name: "CLMInventory", dependencies: ["CLMSQLite", "CLMPostgres", "CLMCore"],
                 swiftSettings: strict, plugins: ["EmbedMigrations"]),
 
         // The three stages and the audit.
@@ -71,9 +74,10 @@ let package = Package(
 
         .testTarget(name: "CLMCoreTests", dependencies: ["CLMCore"], swiftSettings: strict),
         .testTarget(name: "CLMCryptoTests", dependencies: ["CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMPostgresTests", dependencies: ["CLMPostgres", "CLMInventory", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMInventoryTests", dependencies: ["CLMInventory", "CLMSQLite", "CLMCore", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMDiscoverTests", dependencies: ["CLMDiscover", "CLMInventory", "CLMCrypto", "CLMTestSupport"], swiftSettings: strict),
-        .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMTestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLMRequestTests", dependencies: ["CLMRequest", "CLMCrypto", "CLMHTTP", "CLMInventory", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMAuditTests", dependencies: ["CLMAudit", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMReportTests", dependencies: ["CLMReport", "CLMInventory", "CLMDiscover", "CLMTestSupport"], swiftSettings: strict),
         .testTarget(name: "CLMDeployTests", dependencies: ["CLMDeploy", "CLMLifecycle", "CLMInventory", "CLMCrypto", "CLMCore", "CLMTestSupport"],

@@ -8,17 +8,22 @@ import PackagePlugin
 struct EmbedMigrations: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
         let directory = context.package.directoryURL.appending(path: "Migrations")
-        let files = try FileManager.default
-            .contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "sql" }
-            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        // Two sets: SQLite (Migrations/*.sql) and PostgreSQL (Migrations/postgresql/*.sql).
+        func sqlFiles(_ directory: URL) throws -> [URL] {
+            try FileManager.default
+                .contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+                .filter { $0.pathExtension == "sql" }
+                .sorted { $0.lastPathComponent < $1.lastPathComponent }
+        }
+        let files = try sqlFiles(directory)
+        let postgres = try sqlFiles(directory.appending(path: "postgresql"))
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift")
         return [
             .buildCommand(
-                displayName: "Embedding \(files.count) migrations",
+                displayName: "Embedding \(files.count) + \(postgres.count) migrations",
                 executable: try context.tool(named: "EmbedMigrationsTool").url,
-                arguments: [output.path] + files.map(\.path),
-                inputFiles: files,
+                arguments: [output.path] + files.map(\.path) + ["--postgresql"] + postgres.map(\.path),
+                inputFiles: files + postgres,
                 outputFiles: [output]
             ),
         ]

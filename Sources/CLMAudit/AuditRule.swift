@@ -12,14 +12,14 @@ public protocol AuditRule: Sendable {
     func evaluate(_ context: AuditContext) throws(InventoryError) -> [Finding]
 }
 
-/// What a rule evaluates against: the inventory, the time, the policy's scopes.
+/// What a rule evaluates against: the inventory's audit store, the time, the policy's scopes.
 public struct AuditContext {
-    public let inventory: Inventory
+    public let store: any AuditStore
     public let now: Date
     public let scopes: [String: Scope]
 
-    public init(inventory: Inventory, now: Date, scopes: [String: Scope]) {
-        self.inventory = inventory
+    public init(store: any AuditStore, now: Date, scopes: [String: Scope]) {
+        self.store = store
         self.now = now
         self.scopes = scopes
     }
@@ -78,7 +78,7 @@ protocol CertificateConditionRule: AuditRule {
 extension CertificateConditionRule {
     public func evaluate(_ context: AuditContext) throws(InventoryError) -> [Finding] {
         var findings: [Finding] = []
-        try context.inventory.auditCertificates(condition(context), roles: settings.roles) { certificate in
+        try context.store.certificates(condition(context), roles: settings.roles) { certificate in
             guard context.applies(settings, to: AuditContext.subject(for: certificate)) else { return }
             if let finding = finding(for: certificate, context) { findings.append(finding) }
         }

@@ -23,7 +23,7 @@ public struct Auditor: Sendable {
             }
             rules = rules.filter { only.contains($0.settings.name) }
         }
-        let context = AuditContext(inventory: inventory, now: now, scopes: policy.scopes)
+        let context = AuditContext(store: inventory.audit, now: now, scopes: policy.scopes)
         var findings: [Finding] = []
         for rule in rules {
             do { findings += try rule.evaluate(context) } catch { throw .inventory(error) }

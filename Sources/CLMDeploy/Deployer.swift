@@ -187,8 +187,7 @@ struct HookExecutor {
     }
 
     private func record(_ argv: Argv, phase: String, name: String?, status: Int32?, timedOut: Bool, seconds: Double, output: String, started: Date) {
-        let json = (try? JSONEncoder().encode(argv)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        recorder?.recordHook(HookRunRow(certificateName: name, phase: phase, argvJSON: json, status: status, timedOut: timedOut,
+        recorder?.recordHook(HookRunRow(certificateName: name, phase: phase, argv: argv, status: status, timedOut: timedOut,
                                         seconds: seconds, output: output, ranAt: Int64(started.timeIntervalSince1970)))
     }
 }

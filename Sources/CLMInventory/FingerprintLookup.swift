@@ -4,14 +4,14 @@ internal import CLMSQLite
 /// the inventory hold?" while another connection writes (WAL lets them run
 /// side by side). It sees only committed data: a certificate written in a
 /// batch still in flight looks new, and the writer simply finds it present.
-public final class FingerprintLookup {
+final class FingerprintLookup: FingerprintReader {
     private let database: SQLiteDatabase
 
-    public init(inventory: Inventory) throws(InventoryError) {
+    init(inventory: Inventory) throws(InventoryError) {
         do { database = try SQLiteDatabase(path: inventory.path, readOnly: true) } catch { throw .database(error) }
     }
 
-    public func known(_ candidates: [String]) throws(InventoryError) -> Set<String> {
+    func known(_ candidates: [String]) throws(InventoryError) -> Set<String> {
         do { return Set(try Self.known(candidates, in: database)) } catch { throw .database(error) }
     }
 

@@ -1,16 +1,18 @@
-public import CLMSQLite
+internal import CLMSQLite
 internal import Foundation
 
 /// The certificate inventory: one SQLite database, schema from
 /// `Migrations/`, opened and migrated on first use.
 ///
-/// Stages talk to the inventory through this type's methods (grouped by
-/// topic in `Inventory+*.swift`) rather than through SQL of their own, so a
-/// shared PostgreSQL inventory can later stand behind the same calls.
+/// Stages talk to the inventory through its stores, one per owner
+/// (``scans``, ``issuance``, ``deploys``, ``audit``, ``metrics``; see
+/// `Stores/`), never through SQL of their own: each store is a protocol a
+/// shared PostgreSQL inventory can implement next. The SQLite handle stays
+/// internal to this module.
 ///
 /// Not Sendable: open one `Inventory` per thread that writes.
 public final class Inventory {
-    public let database: SQLiteDatabase
+    let database: SQLiteDatabase
     public let path: String
     /// Directories whose CA certificates count as the system trust store
     /// (role `trust-store` in the audit and the report).
@@ -18,7 +20,12 @@ public final class Inventory {
 
     /// Opens the inventory at `path`, creating it with mode 0600 and
     /// applying pending migrations.
-    public init(path: String, migrations: MigrationRunner = MigrationRunner()) throws(InventoryError) {
+    public convenience init(path: String) throws(InventoryError) {
+        try self.init(path: path, migrations: MigrationRunner())
+    }
+
+    /// Tests migrate with a chosen list.
+    init(path: String, migrations: MigrationRunner) throws(InventoryError) {
         self.path = path
         do {
             database = try SQLiteDatabase(path: path)
@@ -46,7 +53,7 @@ public final class Inventory {
     }
 
     /// Runs `body` in one transaction, turning failures into inventory errors.
-    public func write<T>(_ body: () throws -> T) throws(InventoryError) -> T {
+    func write<T>(_ body: () throws -> T) throws(InventoryError) -> T {
         do { return try database.transaction(body) } catch let error as InventoryError {
             throw error
         } catch let error as SQLiteError {
@@ -57,7 +64,7 @@ public final class Inventory {
     }
 
     /// Runs a read-only `body`, turning failures into inventory errors.
-    public func read<T>(_ body: () throws -> T) throws(InventoryError) -> T {
+    func read<T>(_ body: () throws -> T) throws(InventoryError) -> T {
         do { return try body() } catch let error as InventoryError {
             throw error
         } catch let error as SQLiteError {
@@ -68,7 +75,7 @@ public final class Inventory {
     }
 
     /// The schema version recorded in the database.
-    public func schemaVersion() throws(InventoryError) -> Int {
+    func schemaVersion() throws(InventoryError) -> Int {
         try read { Int(try database.prepare("SELECT max(version) FROM schema_migration").scalarInt() ?? 0) }
     }
 }

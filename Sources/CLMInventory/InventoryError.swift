@@ -1,10 +1,13 @@
 public import CLMSQLite
+public import CLMPostgres
 
 /// What can go wrong opening or using the inventory.
 public enum InventoryError: Error, Sendable, CustomStringConvertible {
     case schemaTooNew(path: String, databaseVersion: Int, binaryVersion: Int)
     case migrationChanged(path: String, version: Int, name: String)
     case database(SQLiteError)
+    /// The shared inventory (PostgreSQL) failed; the URL in it is redacted.
+    case postgres(PostgresError)
     case notFound(String)
     case ambiguous(String, matches: Int)
     /// Another file scan holds this inventory's scan lock.
@@ -18,6 +21,8 @@ public enum InventoryError: Error, Sendable, CustomStringConvertible {
             return "inventory \(path): migration \(version) (\(name)) differs from the one applied to this database; shipped migrations must never be edited"
         case .database(let error):
             return "inventory: \(error)"
+        case .postgres(let error):
+            return "shared inventory: \(error)"
         case .notFound(let key):
             return "no certificate in the inventory matches '\(key)' (use an id from `clm inventory list` or a SHA-256 fingerprint)"
         case .ambiguous(let key, let matches):
@@ -32,6 +37,7 @@ public enum InventoryError: Error, Sendable, CustomStringConvertible {
     public static func wrap(_ error: any Error, path: String) -> InventoryError {
         if let error = error as? InventoryError { return error }
         if let error = error as? SQLiteError { return .database(error) }
+        if let error = error as? PostgresError { return .postgres(error) }
         return .database(SQLiteError(code: 1, message: "\(error)", path: path))
     }
 }

@@ -1,4 +1,4 @@
-public import CLMSQLite
+internal import CLMSQLite
 
 /// Applies `Migrations/NNNN_name.sql` in order, each in its own transaction,
 /// recording version, name and checksum in `schema_migration`.
@@ -6,19 +6,19 @@ public import CLMSQLite
 /// Shipped migrations are append-only: a recorded checksum that no longer
 /// matches means the binary and the database disagree about history, and
 /// the runner refuses to continue rather than guess.
-public struct MigrationRunner: Sendable {
-    public let migrations: [EmbeddedMigration]
+struct MigrationRunner: Sendable {
+    let migrations: [EmbeddedMigration]
 
-    public init(migrations: [EmbeddedMigration] = EmbeddedMigrations.all) {
+    init(migrations: [EmbeddedMigration] = EmbeddedMigrations.all) {
         self.migrations = migrations.sorted { $0.version < $1.version }
     }
 
     /// The newest schema version this binary knows.
-    public var latestVersion: Int { migrations.last?.version ?? 0 }
+    var latestVersion: Int { migrations.last?.version ?? 0 }
 
     /// Brings `database` up to date; returns the versions it applied.
     @discardableResult
-    public func migrate(_ database: SQLiteDatabase) throws(InventoryError) -> [Int] {
+    func migrate(_ database: SQLiteDatabase) throws(InventoryError) -> [Int] {
         do {
             try database.execute("""
                 CREATE TABLE IF NOT EXISTS schema_migration (
@@ -63,7 +63,7 @@ public struct MigrationRunner: Sendable {
 
     /// FNV-1a 64 of the SQL text: detects edits to shipped migrations.
     /// (Integrity only; nothing here is adversarial.)
-    public static func checksum(_ sql: String) -> String {
+    static func checksum(_ sql: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in sql.utf8 {
             hash ^= UInt64(byte)

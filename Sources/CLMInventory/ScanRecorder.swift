@@ -6,7 +6,7 @@ public import Foundation
 ///
 /// Writes are grouped into transactions of `batchSize` files so a long scan
 /// neither holds one giant transaction nor pays a commit per file.
-public final class ScanRecorder {
+public final class ScanRecorder: ScanSession {
     public struct KnownFile: Sendable {
         public let snapshot: FileSnapshot
         public let warning: String?
@@ -44,13 +44,13 @@ public final class ScanRecorder {
     // (150k garbage PEM blocks in one file made an 18.5 MB warning; 200k
     // empty files added 14 MB of warning rows per scan).
     /// Problems named per file; the rest are counted.
-    public static let maxProblemsPerFile = 10
+    static let maxProblemsPerFile = 10
     /// Characters of one warning's reason.
-    public static let maxWarningLength = 1_000
+    static let maxWarningLength = 1_000
     /// Warnings kept (shown and stored) per scan; the rest are counted.
-    public static let maxWarningsPerScan = 1_000
+    static let maxWarningsPerScan = 1_000
     /// Scans whose warnings the inventory keeps.
-    public static let keptScanWarnings = 20
+    static let keptScanWarnings = 20
 
     /// One file's problems as its warning: the first few, then a count.
     public static func fileWarning(_ problems: [String]) -> String? {
@@ -75,9 +75,9 @@ public final class ScanRecorder {
     private var unreadableDirectories: [String] = []
     private var inTransaction = false
     private let lock: ScanLock
-    public private(set) var summary: Summary
+    private(set) var summary: Summary
 
-    public init(inventory: Inventory, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
+    init(inventory: Inventory, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
         self.inventory = inventory
         self.database = inventory.database
         self.roots = roots
@@ -193,70 +193,90 @@ public final class ScanRecorder {
     }
 
     /// Applies unchanged files, marks vanished locations gone and closes
-    /// the scan record.
+    /// the scan record, in one transaction.
     public func finish(at end: Date) throws(InventoryError) -> Summary {
         try commitBatch()
         let scanID = summary.scanID
-        let endValue = Int64(end.timeIntervalSince1970)
         summary = try inventory.write {
             var summary = self.summary
-            // Unchanged and skipped files: bump everything recorded for them.
-            try database.prepare("""
-                UPDATE location SET last_seen = ?, last_scan_id = ?
-                WHERE kind = 'file' AND ref IN (SELECT path FROM temp.unchanged_path)
-                """).run([now, scanID])
-            summary.certificatesSeen += database.changes
-            try database.prepare("""
-                UPDATE private_key SET last_seen = ?, last_scan_id = ?
-                WHERE path IN (SELECT path FROM temp.unchanged_path)
-                """).run([now, scanID])
-            summary.keysSeen += database.changes
-            try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE path IN (SELECT path FROM temp.unchanged_path)").run([scanID])
-            // Subtrees we could not list keep what they had.
-            for directory in unreadableDirectories {
-                try database.prepare("UPDATE location SET last_seen = ?, last_scan_id = ? WHERE kind = 'file' AND gone_since IS NULL AND \(Self.scope("ref"))")
-                    .run([now, scanID] + Self.scopeArguments(directory))
-                try database.prepare("UPDATE private_key SET last_seen = ?, last_scan_id = ? WHERE gone_since IS NULL AND \(Self.scope("path"))")
-                    .run([now, scanID] + Self.scopeArguments(directory))
-                try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE \(Self.scope("path"))")
-                    .run([scanID] + Self.scopeArguments(directory))
-            }
-            // Whatever under our roots was not seen in this scan has gone.
-            for root in roots {
-                try database.prepare("""
-                    UPDATE location SET gone_since = ? WHERE kind = 'file' AND gone_since IS NULL
-                    AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(Self.scope("ref"))
-                    """).run([now, scanID] + Self.scopeArguments(root))
-                summary.locationsGone += database.changes
-                try database.prepare("""
-                    UPDATE private_key SET gone_since = ? WHERE gone_since IS NULL
-                    AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(Self.scope("path"))
-                    """).run([now, scanID] + Self.scopeArguments(root))
-                try database.prepare("DELETE FROM file_state WHERE last_scan_id <> ? AND \(Self.scope("path"))")
-                    .run([scanID] + Self.scopeArguments(root))
-            }
-            if summary.warningsDropped > 0 {
-                summary.warnings.append(Warning(ref: roots.joined(separator: " "),
-                                                reason: "\(summary.warningsDropped) more warnings not shown or stored (the first \(Self.maxWarningsPerScan) are)"))
-            }
-            let warningStatement = try database.prepare("INSERT INTO scan_warning (scan_id, ref, reason) VALUES (?, ?, ?)")
-            for warning in summary.warnings { try warningStatement.run([scanID, warning.ref, warning.reason]) }
-            // Older scans' warnings go: a daily timer must not grow the inventory forever.
-            try database.prepare("""
-                DELETE FROM scan_warning WHERE scan_id NOT IN (SELECT id FROM scan ORDER BY id DESC LIMIT ?)
-                """).run([Self.keptScanWarnings])
-            try database.prepare("""
-                UPDATE scan SET finished_at = ?, files_examined = ?, files_unchanged = ?, files_skipped = ?,
-                    certificates_seen = ?, certificates_new = ?, keys_seen = ?, locations_gone = ?, warning_count = ?
-                WHERE id = ?
-                """).run([endValue, summary.filesExamined, summary.filesUnchanged, summary.filesSkipped,
-                          summary.certificatesSeen, summary.certificatesNew, summary.keysSeen, summary.locationsGone,
-                          summary.warnings.count + summary.warningsDropped, scanID])
+            try bumpUnchanged(&summary, scanID: scanID)
+            try keepUnreadableDirectories(scanID: scanID)
+            try markGone(&summary, scanID: scanID)
+            try storeWarnings(&summary, scanID: scanID)
+            try closeScanRecord(summary, end: end)
             try database.execute("DELETE FROM temp.unchanged_path")
             return summary
         }
         lock.release()
         return summary
+    }
+
+    /// Unchanged and skipped files: bump everything recorded for them.
+    private func bumpUnchanged(_ summary: inout Summary, scanID: Int64) throws {
+        try database.prepare("""
+            UPDATE location SET last_seen = ?, last_scan_id = ?
+            WHERE kind = 'file' AND ref IN (SELECT path FROM temp.unchanged_path)
+            """).run([now, scanID])
+        summary.certificatesSeen += database.changes
+        try database.prepare("""
+            UPDATE private_key SET last_seen = ?, last_scan_id = ?
+            WHERE path IN (SELECT path FROM temp.unchanged_path)
+            """).run([now, scanID])
+        summary.keysSeen += database.changes
+        try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE path IN (SELECT path FROM temp.unchanged_path)").run([scanID])
+    }
+
+    /// Subtrees we could not list keep what they had.
+    private func keepUnreadableDirectories(scanID: Int64) throws {
+        for directory in unreadableDirectories {
+            try database.prepare("UPDATE location SET last_seen = ?, last_scan_id = ? WHERE kind = 'file' AND gone_since IS NULL AND \(Self.scope("ref"))")
+                .run([now, scanID] + Self.scopeArguments(directory))
+            try database.prepare("UPDATE private_key SET last_seen = ?, last_scan_id = ? WHERE gone_since IS NULL AND \(Self.scope("path"))")
+                .run([now, scanID] + Self.scopeArguments(directory))
+            try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE \(Self.scope("path"))")
+                .run([scanID] + Self.scopeArguments(directory))
+        }
+    }
+
+    /// Whatever under our roots was not seen in this scan has gone.
+    private func markGone(_ summary: inout Summary, scanID: Int64) throws {
+        for root in roots {
+            try database.prepare("""
+                UPDATE location SET gone_since = ? WHERE kind = 'file' AND gone_since IS NULL
+                AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(Self.scope("ref"))
+                """).run([now, scanID] + Self.scopeArguments(root))
+            summary.locationsGone += database.changes
+            try database.prepare("""
+                UPDATE private_key SET gone_since = ? WHERE gone_since IS NULL
+                AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(Self.scope("path"))
+                """).run([now, scanID] + Self.scopeArguments(root))
+            try database.prepare("DELETE FROM file_state WHERE last_scan_id <> ? AND \(Self.scope("path"))")
+                .run([scanID] + Self.scopeArguments(root))
+        }
+    }
+
+    /// This scan's warnings (with a note of how many were dropped); older
+    /// scans' warnings go, so a daily timer does not grow the inventory forever.
+    private func storeWarnings(_ summary: inout Summary, scanID: Int64) throws {
+        if summary.warningsDropped > 0 {
+            summary.warnings.append(Warning(ref: roots.joined(separator: " "),
+                                            reason: "\(summary.warningsDropped) more warnings not shown or stored (the first \(Self.maxWarningsPerScan) are)"))
+        }
+        let warningStatement = try database.prepare("INSERT INTO scan_warning (scan_id, ref, reason) VALUES (?, ?, ?)")
+        for warning in summary.warnings { try warningStatement.run([scanID, warning.ref, warning.reason]) }
+        try database.prepare("""
+            DELETE FROM scan_warning WHERE scan_id NOT IN (SELECT id FROM scan ORDER BY id DESC LIMIT ?)
+            """).run([Self.keptScanWarnings])
+    }
+
+    private func closeScanRecord(_ summary: Summary, end: Date) throws {
+        try database.prepare("""
+            UPDATE scan SET finished_at = ?, files_examined = ?, files_unchanged = ?, files_skipped = ?,
+                certificates_seen = ?, certificates_new = ?, keys_seen = ?, locations_gone = ?, warning_count = ?
+            WHERE id = ?
+            """).run([Int64(end.timeIntervalSince1970), summary.filesExamined, summary.filesUnchanged, summary.filesSkipped,
+                      summary.certificatesSeen, summary.certificatesNew, summary.keysSeen, summary.locationsGone,
+                      summary.warnings.count + summary.warningsDropped, summary.scanID])
     }
 
     // MARK: - Internals

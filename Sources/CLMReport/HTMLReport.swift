@@ -36,7 +36,7 @@ public struct HTMLReport {
     public var findings: [Finding]
     public var renewals: [Renewal]
     public var now: Date
-    /// Each certificate's role by inventory id (``Inventory/certificateRoles()``); absent means leaf.
+    /// Each certificate's role by inventory id (``MetricsStore/certificateRoles()``); absent means leaf.
     public var roles: [Int64: Inventory.AuditRole]
     /// When the data the findings judge was taken.
     public var freshness: InventoryFreshness

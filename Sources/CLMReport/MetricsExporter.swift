@@ -25,7 +25,7 @@ public struct MetricsExporter {
         var expired = Self.family("x509_cert_expired", "Indicates if the certificate is currently expired.")
         var expiresIn = Self.family("x509_cert_expires_in_seconds", "Number of seconds before the certificate expires.")
         var certificateCount = 0
-        try inventory.forEachPresentLocation { row in
+        try inventory.metrics.forEachPresentLocation { row in
             certificateCount += 1
             let labels = Self.labels(for: row)
             notAfter.sample("x509_cert_not_after", labels: labels, value: Double(row.notAfter))
@@ -37,7 +37,7 @@ public struct MetricsExporter {
         var own = PrometheusText()
         // The exporter's meaning: files that fail to read or parse now, not a count from one scan.
         own.declare("x509_read_errors", type: "gauge", help: "Indicates the number of read failure(s): files whose last reading failed or held nothing usable.")
-        own.sample("x509_read_errors", labels: [], value: Double(try inventory.filesWithReadProblems()))
+        own.sample("x509_read_errors", labels: [], value: Double(try inventory.metrics.filesWithReadProblems()))
         try appendSources(to: &own)
         own.declare("clm_build_info", type: "gauge", help: "Constant 1, labelled with the version of clm that serves these metrics.")
         own.sample("clm_build_info", labels: [("version", version)], value: 1)
@@ -57,7 +57,7 @@ public struct MetricsExporter {
     /// scan finished and the root still exists; errors are scan warnings
     /// under that root, by reason.
     private func appendSources(to text: inout PrometheusText) throws(InventoryError) {
-        let sources = try inventory.scanSources()
+        let sources = try inventory.metrics.scanSources()
         text.declare("x509_source_up", type: "gauge", help: "1 if the scan root was last scanned to the end and still exists, 0 otherwise.")
         for source in sources {
             let up = source.lastScanFinished && FileManager.default.fileExists(atPath: source.root)
@@ -72,12 +72,12 @@ public struct MetricsExporter {
         }
     }
 
-    /// Renewals, deploys and audit findings, from the tables of the stages
-    /// that record them (absent tables simply give no series).
+    /// Renewals, deploys and audit findings, as the stages recorded them.
     private func appendOwnMetrics(to text: inout PrometheusText) throws(InventoryError) {
-        for metric in OwnMetric.all where try inventory.hasTable(metric.table) {
+        let activity = try inventory.metrics.activity()
+        for metric in OwnMetric.all {
             text.declare(metric.name, type: metric.type, help: metric.help)
-            for (label, value) in (try? inventory.labelledCounts(metric.sql)) ?? [] {
+            for (label, value) in metric.samples(activity) {
                 text.sample(metric.name, labels: metric.label.map { [($0, label)] } ?? [], value: value)
             }
         }
@@ -162,33 +162,36 @@ enum SerialNumber {
     }
 }
 
-/// clm's own series, each from one aggregate query over a stage's table.
+/// clm's own series, each from the inventory's record of what clm did.
 struct OwnMetric {
     let name: String
     let type: String
     let help: String
-    let table: String
     let label: String?
-    let sql: String
+    /// (label value, sample) pairs; the label value is unused when `label` is nil.
+    let samples: @Sendable (InventoryActivity) -> [(String, Double)]
+
+    static let severities = ["critical", "high", "medium", "low", "info"]
 
     static let all: [OwnMetric] = [
         OwnMetric(name: "clm_renewals_total", type: "counter", help: "Certificate renewals and deploys run by `clm renew`, by result.",
-                  table: "renewal_run", label: "result", sql: "SELECT result, count(*) FROM renewal_run GROUP BY result"),
-        OwnMetric(name: "clm_deploys_total", type: "counter", help: "Deploys and rollbacks per target, by outcome.", table: "deploy_run",
-                  label: "result", sql: "SELECT outcome, count(*) FROM deploy_run GROUP BY outcome"),
+                  label: "result", samples: { counts($0.renewalsByResult) }),
+        OwnMetric(name: "clm_deploys_total", type: "counter", help: "Deploys and rollbacks per target, by outcome.",
+                  label: "result", samples: { counts($0.deploysByOutcome) }),
         OwnMetric(name: "clm_last_successful_renew_timestamp_seconds", type: "gauge",
-                  help: "When a renewal last succeeded (Unix time).", table: "renewal_run", label: nil,
-                  sql: "SELECT 'last', coalesce(max(finished_at), 0) FROM renewal_run WHERE result = 'success'"),
-        OwnMetric(name: "clm_audit_findings", type: "gauge", help: "Findings of the last audit by severity.",
-                  table: "audit_run", label: "severity",
-                  sql: """
-                      SELECT 'critical', critical FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
-                      UNION ALL SELECT 'high', high FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
-                      UNION ALL SELECT 'medium', medium FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
-                      UNION ALL SELECT 'low', low FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
-                      UNION ALL SELECT 'info', info FROM (SELECT * FROM audit_run ORDER BY id DESC LIMIT 1)
-                      """),
+                  help: "When a renewal last succeeded (Unix time).", label: nil,
+                  samples: { [("last", Double($0.lastSuccessfulRenewal ?? 0))] }),
+        OwnMetric(name: "clm_audit_findings", type: "gauge", help: "Findings of the last audit by severity.", label: "severity",
+                  samples: { activity in
+                      guard let findings = activity.lastAuditFindings else { return [] }
+                      return severities.map { ($0, Double(findings[$0] ?? 0)) }
+                  }),
         OwnMetric(name: "clm_last_audit_timestamp_seconds", type: "gauge", help: "When clm audit last ran (Unix time).",
-                  table: "audit_run", label: nil, sql: "SELECT 'last', coalesce(max(ran_at), 0) FROM audit_run"),
+                  label: nil, samples: { [("last", Double($0.lastAudit ?? 0))] }),
     ]
+
+    /// Counts by label, in label order (as the series always came out).
+    private static func counts(_ byLabel: [String: Int]) -> [(String, Double)] {
+        byLabel.sorted { $0.key < $1.key }.map { ($0.key, Double($0.value)) }
+    }
 }

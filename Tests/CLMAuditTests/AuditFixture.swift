@@ -161,7 +161,7 @@ struct AuditFixture: Sendable {
                 // A failed probe is not judged.
                 EndpointRecord(host: "down.example.com", port: 443, sni: "down.example.com", errorCode: "refused", error: "connection refused"),
             ]
-            for probe in probes { try inventory.recordEndpoint(probe, newCertificates: [], scanID: nil, now: start) }
+            for probe in probes { try inventory.scans.recordEndpoint(probe, newCertificates: [], scanID: nil, now: start) }
         }
         return AuditFixture(temp: temp, databasePath: databasePath, tree: tree, now: start.addingTimeInterval(60))
     }

@@ -23,8 +23,8 @@ struct AuditRoleTests {
         inventory.trustStoreDirectories = [store.path]
         _ = try FileScanner(inventory: inventory).scan(roots: [store.path, bundle.path])
 
-        let roles = try inventory.certificateRoles()
-        let byName = Dictionary(uniqueKeysWithValues: try inventory.listCertificates().map { ($0.facts.subjectCN ?? "", roles[$0.id]) })
+        let roles = try inventory.metrics.certificateRoles()
+        let byName = Dictionary(uniqueKeysWithValues: try inventory.scans.listCertificates().map { ($0.facts.subjectCN ?? "", roles[$0.id]) })
         #expect(byName["Public Root CA"] == .trustStore)
         #expect(byName["Some Intermediate"] == .trustStore)
         #expect(byName["Private Root CA"] == .root)
@@ -47,13 +47,13 @@ struct AuditRoleTests {
                                        "-days", "2", "-subj", "/CN=imap.example.com"])
         let inventory = try Inventory(path: temp.file("inventory.sqlite").path)
         _ = try FileScanner(inventory: inventory).scan(roots: [tree.path])
-        let certificate = try #require(try inventory.listCertificates().first)
-        #expect(try inventory.certificateRoles()[certificate.id] == .root, "unused, it looks like a root")
-        try inventory.recordEndpoint(
+        let certificate = try #require(try inventory.scans.listCertificates().first)
+        #expect(try inventory.metrics.certificateRoles()[certificate.id] == .root, "unused, it looks like a root")
+        try inventory.scans.recordEndpoint(
             EndpointRecord(host: "imap.example.com", port: 993, sni: "imap.example.com", protocolVersion: "TLSv1.3",
                            chainFingerprints: [certificate.facts.fingerprintSHA256]),
             newCertificates: [], scanID: nil, now: Date())
-        #expect(try inventory.certificateRoles()[certificate.id] == .leaf, "served first by an endpoint")
+        #expect(try inventory.metrics.certificateRoles()[certificate.id] == .leaf, "served first by an endpoint")
         let report = try Auditor(policy: try PolicyLoader().loadDefault()).run(inventory: inventory, now: Date())
         #expect(report.findings.contains { $0.code == "CLM102" && $0.subject == "imap.example.com" })
         #expect(report.findings.contains { $0.code == "CLM109" && $0.subject == "imap.example.com" })

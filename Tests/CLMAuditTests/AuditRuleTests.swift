@@ -94,13 +94,13 @@ struct AuditRuleTests {
             rules: { client-cert: { allow: [notRequested], scope: [tls-port] }, legacy-tls: { except: [legacy] } }
             """, rule: "client-cert") == ["mtls.example.com:443"])
         // tags
-        try inventory.setTags(["lab"], fingerprint: try #require(
+        try inventory.audit.setTags(["lab"], fingerprint: try #require(
             Auditor(policy: try PolicyLoader().loadDefault()).run(inventory: inventory, now: fixture.now, only: ["weak-key"]).findings.first?.fingerprint))
         #expect(try subjects("""
             scopes: { lab: { tags: [lab] } }
             rules: { weak-key: { except: [lab] } }
             """, rule: "weak-key") == [])
-        try inventory.setTags([], fingerprint: try #require(
+        try inventory.audit.setTags([], fingerprint: try #require(
             Auditor(policy: try PolicyLoader().loadDefault()).run(inventory: inventory, now: fixture.now, only: ["weak-key"]).findings.first?.fingerprint))
     }
 }

@@ -42,12 +42,12 @@ struct FileFormatTests {
                         try await fixture.factory.fingerprint(of: intermediate.certificate),
                         try await fixture.factory.fingerprint(of: root.certificate)]
         for (position, fingerprint) in expected.enumerated() {
-            let certificate = try fixture.inventory.certificate(matching: fingerprint)
+            let certificate = try fixture.inventory.scans.certificate(matching: fingerprint)
             #expect(certificate.locations.first { $0.ref == placed.path }?.position == position)
         }
-        let intermediateRecord = try fixture.inventory.certificate(matching: expected[1])
+        let intermediateRecord = try fixture.inventory.scans.certificate(matching: expected[1])
         #expect(intermediateRecord.facts.isCA)
-        #expect(try fixture.inventory.certificate(matching: expected[2]).facts.isSelfSigned)
+        #expect(try fixture.inventory.scans.certificate(matching: expected[2]).facts.isSelfSigned)
     }
 
     @Test func derCertificatesAreFoundWhateverTheirName() async throws {
@@ -82,7 +82,7 @@ struct FileFormatTests {
         #expect(summary.warnings.isEmpty)
         #expect(summary.certificatesNew == 2)
         let fingerprint = try await fixture.factory.fingerprint(of: leaf.certificate)
-        let certificate = try fixture.inventory.certificate(matching: fingerprint)
+        let certificate = try fixture.inventory.scans.certificate(matching: fingerprint)
         #expect(certificate.privateKeys.map(\.format) == ["pkcs12"])
     }
 
@@ -115,12 +115,11 @@ struct FileFormatTests {
         let summary = try fixture.scan()
         #expect(summary.warnings.isEmpty)
         #expect(summary.keysSeen == 1)
-        let certificate = try fixture.inventory.certificate(matching: try await fixture.factory.fingerprint(of: leaf.certificate))
+        let certificate = try fixture.inventory.scans.certificate(matching: try await fixture.factory.fingerprint(of: leaf.certificate))
         if encrypted {
             #expect(certificate.privateKeys.isEmpty)  // cannot pair without the passphrase
-            let row = try fixture.inventory.database.prepare("SELECT format, encrypted, mode FROM private_key")
-            var seen: [(String, Bool, Int64)] = []
-            try row.query { seen.append(($0.string(0), $0.bool(1), $0.int64(2))) }
+            var seen: [(String, Bool, UInt32)] = []
+            try fixture.inventory.audit.privateKeys(modeBits: 0o044) { seen.append(($0.format, $0.encrypted, $0.mode)) }
             #expect(seen.count == 1)
             #expect(seen.first?.0 == format)
             #expect(seen.first?.1 == true)
@@ -143,7 +142,7 @@ struct FileFormatTests {
         try fixture.place(der, as: "key.der")
         let summary = try fixture.scan()
         #expect(summary.warnings.isEmpty)
-        let certificate = try fixture.inventory.certificate(matching: try await fixture.factory.fingerprint(of: leaf.certificate))
+        let certificate = try fixture.inventory.scans.certificate(matching: try await fixture.factory.fingerprint(of: leaf.certificate))
         #expect(certificate.privateKeys.map(\.format) == [format])
     }
 }

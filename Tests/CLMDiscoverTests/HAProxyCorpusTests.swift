@@ -186,7 +186,7 @@ struct HAProxyCorpusTests {
         #expect(summary.scan?.warnings.isEmpty == true, "\(summary.scan?.warnings ?? [])")
 
         // Sites: one row per (file, line, certificate), with the role the reader gave.
-        let stored = try inventory.sites()
+        let stored = try inventory.scans.sites()
         var byKey: [String: String] = [:]
         for site in summary.sites { byKey["\(site.location) \(site.certPath)"] = site.role.rawValue }
         #expect(stored.count == byKey.count)
@@ -200,8 +200,8 @@ struct HAProxyCorpusTests {
         let real = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
         let named = Set(summary.sites.flatMap { [$0.certPath] + ($0.keyPath.map { [$0] } ?? []) }.map(real))
         var located = Set<String>()
-        for certificate in try inventory.listCertificates() {
-            let full = try inventory.certificate(matching: certificate.facts.fingerprintSHA256)
+        for certificate in try inventory.scans.listCertificates() {
+            let full = try inventory.scans.certificate(matching: certificate.facts.fingerprintSHA256)
             for location in full.locations where location.kind == .file && location.goneSince == nil {
                 located.insert(real(location.ref))
             }

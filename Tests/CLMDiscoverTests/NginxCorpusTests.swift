@@ -310,7 +310,7 @@ struct NginxCorpusTests {
         let mains = corpus.mains.filter { Self.expectedSites[$0] != nil }.map { corpus.root.appendingPathComponent($0).path }
         let summary = try ConfigDiscovery(inventory: inventory).discover(nginx: mains, haproxy: [])
         #expect(summary.scan?.warnings.isEmpty == true, "\(summary.scan?.warnings ?? [])")
-        let stored = try inventory.sites()
+        let stored = try inventory.scans.sites()
         #expect(Set(stored.map { "\($0.configFile):\($0.configLine) \($0.certificatePath ?? "")" })
                 == Set(summary.sites.map { "\($0.location) \($0.certPath)" }))
         let mail = try #require(stored.first { $0.configFile.hasSuffix("imapproxyexample/nginx.conf") })
@@ -318,8 +318,8 @@ struct NginxCorpusTests {
 
         let named = Set(summary.sites.flatMap { [$0.certPath] + ($0.keyPath.map { [$0] } ?? []) })
         var located = Set<String>()
-        for certificate in try inventory.listCertificates() {
-            for location in try inventory.certificate(matching: certificate.facts.fingerprintSHA256).locations
+        for certificate in try inventory.scans.listCertificates() {
+            for location in try inventory.scans.certificate(matching: certificate.facts.fingerprintSHA256).locations
             where location.kind == .file && location.goneSince == nil {
                 located.insert(location.ref)
             }

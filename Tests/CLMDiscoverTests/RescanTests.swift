@@ -40,14 +40,14 @@ struct RescanTests {
         let afterRemoval = try fixture.scan(now: t0.addingTimeInterval(60))
         #expect(afterRemoval.locationsGone == 1)
         let fingerprint = try await fixture.factory.fingerprint(of: leaf.certificate)
-        let gone = try fixture.inventory.certificate(matching: fingerprint)
+        let gone = try fixture.inventory.scans.certificate(matching: fingerprint)
         #expect(gone.locations.first?.goneSince == 1_800_000_060)
         #expect(gone.privateKeys.isEmpty)
-        #expect(try fixture.inventory.listCertificates().isEmpty)                      // hidden by default
-        #expect(try fixture.inventory.listCertificates(includeGone: true).count == 1)  // never deleted
+        #expect(try fixture.inventory.scans.listCertificates().isEmpty)                      // hidden by default
+        #expect(try fixture.inventory.scans.listCertificates(includeGone: true).count == 1)  // never deleted
         try fixture.place(leaf.certificate, as: "site/cert.pem")
         _ = try fixture.scan(now: t0.addingTimeInterval(120))
-        #expect(try fixture.inventory.certificate(matching: fingerprint).locations.first?.goneSince == nil)
+        #expect(try fixture.inventory.scans.certificate(matching: fingerprint).locations.first?.goneSince == nil)
     }
 
     @Test func aChangedFileIsReadAgain() async throws {

@@ -44,7 +44,7 @@ final class ScanFixture {
     }
 
     func certificates() throws -> [InventoryCertificate] {
-        try inventory.listCertificates(includeGone: true).map { try inventory.certificate(matching: $0.facts.fingerprintSHA256) }
+        try inventory.scans.listCertificates(includeGone: true).map { try inventory.scans.certificate(matching: $0.facts.fingerprintSHA256) }
     }
 
     func warning(for name: String, in summary: ScanRecorder.Summary) -> String? {

@@ -10,15 +10,15 @@ import Testing
 
     /// Bottom to top, as in Package.swift's layer comment.
     static let layers: [String: Int] = [
-        "COpenSSL": 0, "CCurl": 0, "CSQLite": 0, "CShims": 0,
-        "CLMCore": 1, "CLMCrypto": 1, "CLMHTTP": 1, "CLMSQLite": 1,
+        "COpenSSL": 0, "CCurl": 0, "CSQLite": 0, "CPostgres": 0, "CShims": 0,
+        "CLMCore": 1, "CLMCrypto": 1, "CLMHTTP": 1, "CLMSQLite": 1, "CLMPostgres": 1,
         "CLMInventory": 2,
         "CLMDiscover": 3, "CLMRequest": 3, "CLMDeploy": 3, "CLMAudit": 3, "CLMReport": 3,
         "CLMLifecycle": 4,
         "clm": 5,
     ]
-    static let cModules: Set = ["COpenSSL", "CCurl", "CSQLite", "CShims"]
-    static let wrappers: Set = ["CLMCore", "CLMCrypto", "CLMHTTP", "CLMSQLite"]
+    static let cModules: Set = ["COpenSSL", "CCurl", "CSQLite", "CPostgres", "CShims"]
+    static let wrappers: Set = ["CLMCore", "CLMCrypto", "CLMHTTP", "CLMSQLite", "CLMPostgres"]
     static let stages: Set = ["CLMDiscover", "CLMRequest", "CLMDeploy", "CLMAudit", "CLMReport"]
 
     struct Target {

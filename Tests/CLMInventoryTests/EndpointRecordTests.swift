@@ -17,13 +17,13 @@ import Testing
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         var record = EndpointRecord(host: "mail.example.test", port: 993, sni: "mail.example.test", protocolVersion: "TLSv1.3",
                                     tlsVersions: ["TLSv1.2", "TLSv1.3"], verifyCode: 0, hostnameMatches: true, chainFingerprints: ["aaaaaaaa11", "cccccccc33"])
-        try inventory.recordEndpoint(record, newCertificates: [facts("aaaaaaaa11", cn: "mail.example.test"), facts("cccccccc33", cn: "CA")], scanID: nil, now: t0)
+        try inventory.scans.recordEndpoint(record, newCertificates: [facts("aaaaaaaa11", cn: "mail.example.test"), facts("cccccccc33", cn: "CA")], scanID: nil, now: t0)
         record.chainFingerprints = ["bbbbbbbb22", "cccccccc33"]
-        try inventory.recordEndpoint(record, newCertificates: [facts("bbbbbbbb22", cn: "mail.example.test")], scanID: nil, now: t0.addingTimeInterval(60))
-        #expect(try inventory.certificate(matching: "aaaaaaaa11").locations.first?.goneSince == 1_800_000_060)
-        #expect(try inventory.certificate(matching: "bbbbbbbb22").locations.first?.goneSince == nil)
-        #expect(try inventory.certificate(matching: "cccccccc33").locations.first?.position == 1)
-        let stored = try #require(try inventory.endpoints().first)
+        try inventory.scans.recordEndpoint(record, newCertificates: [facts("bbbbbbbb22", cn: "mail.example.test")], scanID: nil, now: t0.addingTimeInterval(60))
+        #expect(try inventory.scans.certificate(matching: "aaaaaaaa11").locations.first?.goneSince == 1_800_000_060)
+        #expect(try inventory.scans.certificate(matching: "bbbbbbbb22").locations.first?.goneSince == nil)
+        #expect(try inventory.scans.certificate(matching: "cccccccc33").locations.first?.position == 1)
+        let stored = try #require(try inventory.scans.endpoints().first)
         #expect(stored.record.ref == "mail.example.test:993")
         #expect(stored.record.chainFingerprints == ["bbbbbbbb22", "cccccccc33"])
         #expect(stored.record.tlsVersions == ["TLSv1.2", "TLSv1.3"])
@@ -32,8 +32,8 @@ import Testing
         var failed = EndpointRecord(host: "mail.example.test", port: 993, sni: "mail.example.test")
         failed.errorCode = "connect.timeout"
         failed.error = "no answer"
-        try inventory.recordEndpoint(failed, newCertificates: [], scanID: nil, now: t0.addingTimeInterval(120))
-        let after = try #require(try inventory.endpoints().first)
+        try inventory.scans.recordEndpoint(failed, newCertificates: [], scanID: nil, now: t0.addingTimeInterval(120))
+        let after = try #require(try inventory.scans.endpoints().first)
         #expect(after.record.errorCode == "connect.timeout")
         #expect(after.record.protocolVersion == "TLSv1.3")
         #expect(after.lastSuccess == 1_800_000_060)

@@ -1,4 +1,4 @@
-import CLMInventory
+@testable import CLMInventory
 import CLMSQLite
 import CLMTestSupport
 import Foundation
@@ -79,6 +79,27 @@ import Testing
         #expect(try inventory.database.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").scalarInt() == 0)
         #expect(try inventory.schemaVersion() == MigrationRunner().latestVersion)
     }
+
+    @Test func migration16MovesTheDomainsJSONIntoRows() throws {
+        let before = EmbeddedMigrations.all.filter { $0.version < 16 }
+        do {
+            let old = try Inventory(path: path, migrations: MigrationRunner(migrations: before))
+            try old.database.execute("""
+                INSERT INTO managed_certificate (name, domains, key_type, issuance_hash, fingerprint_sha256, not_before, not_after, updated_at)
+                VALUES ('www', '["www.example.test","example.test"]', 'ec256', 'h', 'f1', 0, 100, 1),
+                       ('broken', 'not json', 'ec256', 'h', 'f2', 0, 100, 1)
+                """)
+        }
+        let upgraded = try Inventory(path: path)
+        let rows = try upgraded.deploys.managedCertificates()
+        #expect(rows["www"]?.domains == ["www.example.test", "example.test"])
+        #expect(rows["www"]?.fingerprintSHA256 == "f1")
+        #expect(rows["broken"]?.domains == [])
+        // The names follow their row (the reference survived the rebuild).
+        try upgraded.database.execute("DELETE FROM managed_certificate WHERE name = 'www'")
+        #expect(try upgraded.database.prepare("SELECT count(*) FROM managed_certificate_domain").scalarInt() == 0)
+        #expect(try upgraded.database.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'managed_certificate_not_after'").scalarInt() == 1)
+    }
 }
 
 @Suite struct StateDirectoryTests {
@@ -96,4 +117,5 @@ import Testing
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: state.path)[.posixPermissions] as? Int)
         #expect(mode == 0o700)
     }
+
 }

@@ -94,7 +94,7 @@ struct NotifierTests {
         let notifier = Notifier(settings: NotifySettings(webhook: "http://127.0.0.1:\(try closedLocalPort())/hook", timeoutSeconds: 5))
         let failed = [Notifier.Result(name: "www", failed: true, message: "x")]
         #expect(await notifier.process(failed, inventory: inventory, now: t0).isEmpty)
-        let state = try await inventory.run { try $0.notificationStates() }["www"]
+        let state = try await inventory.run { try $0.deploys.notificationStates() }["www"]
         #expect(state?.failing == false)                       // not announced yet, so the next run tries again
         #expect(state?.pendingChannels == ["webhook"])
     }

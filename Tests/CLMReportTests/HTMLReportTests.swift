@@ -8,7 +8,7 @@ import Testing
 struct HTMLReportTests {
     @Test func theTimelineCountsCertificatesByWeeksLeft() async throws {
         let fixture = try await ReportFixture.make()
-        let report = HTMLReport(certificates: try fixture.inventory.certificatesWithLocations(), now: fixture.now)
+        let report = HTMLReport(certificates: try fixture.inventory.metrics.certificatesWithLocations(), now: fixture.now)
         let timeline = Dictionary(uniqueKeysWithValues: report.timeline().map { ($0.label, $0.count) })
         #expect(timeline["expired"] == 1)
         #expect(timeline["< 1 w"] == 1)
@@ -18,7 +18,7 @@ struct HTMLReportTests {
 
     @Test func thePageIsSelfContained() async throws {
         let fixture = try await ReportFixture.make()
-        let html = HTMLReport(certificates: try fixture.inventory.certificatesWithLocations(),
+        let html = HTMLReport(certificates: try fixture.inventory.metrics.certificatesWithLocations(),
                               findings: [.init(severity: "high", code: "expired", subject: "old.example.test", message: "<script>x</script>")],
                               now: fixture.now).render()
         #expect(!html.contains("http://") && !html.contains("https://"))
@@ -31,7 +31,7 @@ struct HTMLReportTests {
     @Test func chromiumDrawsTheChart() async throws {
         let fixture = try await ReportFixture.make()
         let page = fixture.temp.url.appendingPathComponent("report.html")
-        try Data(HTMLReport(certificates: try fixture.inventory.certificatesWithLocations(), now: fixture.now).render().utf8).write(to: page)
+        try Data(HTMLReport(certificates: try fixture.inventory.metrics.certificatesWithLocations(), now: fixture.now).render().utf8).write(to: page)
         let png = fixture.temp.url.appendingPathComponent("report.png")
         let chromium = try TestSupport.findTool("chromium", aptPackage: "chromium")
         let shot = try await TestSupport.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",

@@ -30,7 +30,7 @@ struct MetricsExporterTests {
         let fixture = try await ReportFixture.make()
         let text = try MetricsExporter(inventory: fixture.inventory).render(now: fixture.now)
         let samples = try await Self.parseWithPrometheusClient(text)
-        let certificates = try fixture.inventory.listCertificates()
+        let certificates = try fixture.inventory.scans.listCertificates()
         for name in ["x509_cert_not_after", "x509_cert_not_before", "x509_cert_expired", "x509_cert_expires_in_seconds"] {
             let series = samples.filter { $0["name"] as? String == name }
             #expect(series.count == 3, "\(name)")
@@ -60,8 +60,8 @@ struct MetricsExporterTests {
 
     @Test func endpointLocationsCarryAnEndpointLabel() async throws {
         let fixture = try await ReportFixture.make()
-        let certificate = try #require(try fixture.inventory.listCertificates().first)
-        try fixture.inventory.recordEndpoint(
+        let certificate = try #require(try fixture.inventory.scans.listCertificates().first)
+        try fixture.inventory.scans.recordEndpoint(
             EndpointRecord(host: "mail.example.test", port: 993, sni: "mail.example.test", protocolVersion: "TLSv1.3",
                            chainFingerprints: [certificate.facts.fingerprintSHA256]),
             newCertificates: [], scanID: nil, now: fixture.now)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import CLMCrypto
+import CLMInventory
 import CLMHTTP
 import CLMTestSupport
 @testable import CLMRequest

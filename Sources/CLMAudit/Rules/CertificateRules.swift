@@ -98,7 +98,7 @@ public struct KeyReuseRule: AuditRule {
 
     public func evaluate(_ context: AuditContext) throws(InventoryError) -> [Finding] {
         var findings: [Finding] = []
-        try context.inventory.auditKeyReuse(notExpiredAt: context.nowSeconds, roles: settings.roles) { group in
+        try context.store.keyReuse(notExpiredAt: context.nowSeconds, roles: settings.roles) { group in
             let certificates = group.certificates.sorted { (AuditContext.label($0), $0.id) < (AuditContext.label($1), $1.id) }
             let members = certificates.filter { context.applies(settings, to: AuditContext.subject(for: $0)) }
             guard let first = members.first, Set(certificates.map(\.subject)).count > 1 else { return }
@@ -120,7 +120,7 @@ public struct StaleCopyRule: AuditRule {
 
     public func evaluate(_ context: AuditContext) throws(InventoryError) -> [Finding] {
         var findings: [Finding] = []
-        try context.inventory.auditStaleCopies { copy in
+        try context.store.staleCopies { copy in
             var subject = AuditContext.subject(for: copy.stale)
             subject.files = [copy.path]
             guard context.applies(settings, to: subject) else { return }

@@ -30,7 +30,7 @@ protocol EndpointConditionRule: AuditRule {
 extension EndpointConditionRule {
     public func evaluate(_ context: AuditContext) throws(InventoryError) -> [Finding] {
         var findings: [Finding] = []
-        try context.inventory.auditEndpoints(condition(context)) { endpoint in
+        try context.store.endpoints(condition(context)) { endpoint in
             guard context.applies(settings, to: AuditContext.subject(for: endpoint)) else { return }
             if let finding = finding(for: endpoint, context) { findings.append(finding) }
         }
@@ -118,7 +118,7 @@ public struct KeyPermissionsRule: AuditRule {
 
     public func evaluate(_ context: AuditContext) throws(InventoryError) -> [Finding] {
         var findings: [Finding] = []
-        try context.inventory.auditPrivateKeys(modeBits: 0o044) { key in
+        try context.store.privateKeys(modeBits: 0o044) { key in
             var subject = ScopeSubject()
             for certificate in key.certificates {
                 let other = AuditContext.subject(for: certificate)

@@ -25,7 +25,7 @@ public struct ExpiringRule: AuditRule {
         var findings: [Finding] = []
         func collect(from: Int64, to: Int64, severity: Severity, window: String) throws(InventoryError) {
             guard to > from else { return }
-            try context.inventory.auditCertificates(.expiringBetween(from: from, to: to), roles: settings.roles) { certificate in
+            try context.store.certificates(.expiringBetween(from: from, to: to), roles: settings.roles) { certificate in
                 guard context.applies(settings, to: AuditContext.subject(for: certificate)) else { return }
                 let days = AuditContext.days(certificate.notAfter - now)
                 findings.append(context.finding(settings, certificate: certificate, severity: severity,
@@ -98,7 +98,7 @@ public struct LostTrackRule: AuditRule {
     public func evaluate(_ context: AuditContext) throws(InventoryError) -> [Finding] {
         var findings: [Finding] = []
         let cutoff = context.nowSeconds - settings.duration("after")
-        try context.inventory.auditCertificatesLastSeen(before: cutoff, notExpiredAt: context.nowSeconds, roles: settings.roles) { certificate in
+        try context.store.certificatesLastSeen(before: cutoff, notExpiredAt: context.nowSeconds, roles: settings.roles) { certificate in
             guard context.applies(settings, to: AuditContext.subject(for: certificate)) else { return }
             let days = AuditContext.days(context.nowSeconds - certificate.lastSeen)
             findings.append(context.finding(settings, certificate: certificate,

@@ -48,7 +48,7 @@ public struct ConfigDiscovery {
                            role: site.role.rawValue, roleDetail: site.roleDetail, mainConfig: scan.files.first)
             }
         }
-        try inventory.recordSites(records, configFiles: summary.configFiles, now: now)
+        try inventory.scans.recordSites(records, configFiles: summary.configFiles, now: now)
         // The certificate and key files the configs point at.
         var paths: [String] = []
         for site in summary.sites {

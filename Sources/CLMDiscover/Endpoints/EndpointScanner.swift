@@ -38,9 +38,9 @@ public struct EndpointScanner: Sendable {
     public func record(_ records: [(EndpointRecord, [CertificateFacts])], in inventory: Inventory, now: Date) throws(InventoryError) -> [Outcome] {
         var outcomes: [Outcome] = []
         for (record, facts) in records {
-            let known = try Set(inventory.knownFingerprints(facts.map(\.fingerprintSHA256)))
+            let known = try Set(inventory.scans.knownFingerprints(facts.map(\.fingerprintSHA256)))
             let fresh = facts.filter { !known.contains($0.fingerprintSHA256) }
-            try inventory.recordEndpoint(record, newCertificates: fresh, scanID: nil, now: now)
+            try inventory.scans.recordEndpoint(record, newCertificates: fresh, scanID: nil, now: now)
             outcomes.append(Outcome(record: record, newCertificates: fresh.count))
         }
         return outcomes

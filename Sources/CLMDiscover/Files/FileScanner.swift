@@ -44,9 +44,9 @@ public final class FileScanner {
     /// Scans `roots` (made absolute) and returns the recorded summary.
     public func scan(roots: [String], now: Date = Date(), progress: ((Progress) -> Void)? = nil) throws(InventoryError) -> ScanRecorder.Summary {
         let absoluteRoots = roots.map(Self.absolutePath)
-        let recorder = try ScanRecorder(inventory: inventory, roots: absoluteRoots, now: now)
+        let recorder = try inventory.scans.beginScan(roots: absoluteRoots, now: now)
         let known = try recorder.knownFiles()
-        let lookup = try FingerprintLookup(inventory: inventory)
+        let lookup = try inventory.scans.fingerprintReader()
         let writer = ScanWriter(recorder: recorder)
         writer.start()
         var pendingFiles: [FileSnapshot] = []
@@ -101,7 +101,7 @@ public final class FileScanner {
 
     /// Reads, sniffs and hashes `files`, then parses the certificates the
     /// inventory does not hold yet: everything but the writing.
-    private func prepare(_ files: [FileSnapshot], lookup: FingerprintLookup) throws(InventoryError) -> (items: [ScanWriter.Batch.Item], certificateCount: Int) {
+    private func prepare(_ files: [FileSnapshot], lookup: any FingerprintReader) throws(InventoryError) -> (items: [ScanWriter.Batch.Item], certificateCount: Int) {
         guard !files.isEmpty else { return ([], 0) }
         let maxSize = options.walker.maxFileSize
         let sniffer = self.sniffer

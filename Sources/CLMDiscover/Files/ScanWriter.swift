@@ -22,7 +22,7 @@ final class ScanWriter: @unchecked Sendable {
         var items: [Item] = []
     }
 
-    private let recorder: ScanRecorder
+    private let recorder: any ScanSession
     private let condition = NSCondition()
     private var queue: [Batch] = []
     private var closed = false
@@ -30,7 +30,7 @@ final class ScanWriter: @unchecked Sendable {
     private var failure: InventoryError?
     private let maxQueued: Int
 
-    init(recorder: ScanRecorder, maxQueued: Int = 2) {
+    init(recorder: any ScanSession, maxQueued: Int = 2) {
         self.recorder = recorder
         self.maxQueued = maxQueued
     }

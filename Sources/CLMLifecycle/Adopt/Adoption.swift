@@ -51,8 +51,8 @@ extension Adopter {
     /// it is due instead of at once. Without a destination nothing is written.
     public func adopt(id: String, name: String?, challenge: AdoptChallenge, inventory: Inventory,
                       destination: Destination?) throws -> Adoption {
-        let certificate = try inventory.certificate(matching: id)
-        let proposal = try propose(certificate, sites: try inventory.sites(), name: name, challengeYAML: challenge.yaml)
+        let certificate = try inventory.scans.certificate(matching: id)
+        let proposal = try propose(certificate, sites: try inventory.scans.sites(), name: name, challengeYAML: challenge.yaml)
         guard let destination else {
             return Adoption(name: proposal.name, config: nil, yaml: proposal.yaml, warnings: proposal.warnings, written: false, key: nil)
         }

@@ -63,7 +63,7 @@ public struct Notifier: Sendable {
     /// Returns the events that were delivered.
     @discardableResult
     public func process(_ results: [Result], inventory: InventoryConnection, now: Date) async -> [Event] {
-        let previous = (try? await inventory.run { try $0.notificationStates() }) ?? [:]
+        let previous = (try? await inventory.run { try $0.deploys.notificationStates() }) ?? [:]
         let host = ProcessInfo.processInfo.hostName
         var delivered: [Event] = []
         for event in Self.events(for: results, previous: previous, now: now, host: host) {
@@ -82,7 +82,7 @@ public struct Notifier: Sendable {
                 : NotificationState(subject: event.certificate, failing: previous[event.certificate]?.failing ?? false,
                                     since: previous[event.certificate]?.since ?? Int64(now.timeIntervalSince1970),
                                     message: previous[event.certificate]?.message, pendingChannels: remaining)
-            do { try await inventory.run { try $0.saveNotificationState(state, at: now) } } catch {
+            do { try await inventory.run { try $0.deploys.saveNotificationState(state, at: now) } } catch {
                 log("notification state for \(event.certificate) not saved: \(error)")
             }
         }

@@ -36,7 +36,7 @@ extension Renewer {
     func plan(_ selected: [ManagedCertificate], options: Options) async -> RenewPass {
         let rows: [String: ManagedCertificateRow]
         var inventoryProblem: String?
-        do { rows = try await inventory.run { try $0.managedCertificates() } } catch {
+        do { rows = try await inventory.run { try $0.deploys.managedCertificates() } } catch {
             // Without the inventory nothing says what is deployed: renew by the stored files' dates, redeploy nothing.
             rows = [:]
             inventoryProblem = "the inventory \(inventoryPath) cannot be read (\(error)); deploy state unknown"

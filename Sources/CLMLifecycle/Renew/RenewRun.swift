@@ -19,7 +19,7 @@ extension Renewer {
         for outcome in acted {
             do {
                 try await inventory.run {
-                    try $0.recordRenewalRun(name: outcome.name, action: outcome.action.rawValue, failed: outcome.failed, message: outcome.error, at: time)
+                    try $0.deploys.recordRenewalRun(name: outcome.name, action: outcome.action.rawValue, failed: outcome.failed, message: outcome.error, at: time)
                 }
             } catch {
                 warn("renewal outcome of \(outcome.name) not recorded: \(error)")

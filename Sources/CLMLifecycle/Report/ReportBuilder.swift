@@ -26,9 +26,9 @@ public struct ReportBuilder: Sendable {
 
     /// Builds the report and writes it to `path` (0644).
     public func write(to path: String, inventory: Inventory) throws -> Summary {
-        let report = HTMLReport(certificates: try inventory.certificatesWithLocations(), findings: try findings(inventory: inventory),
+        let report = HTMLReport(certificates: try inventory.metrics.certificatesWithLocations(), findings: try findings(inventory: inventory),
                                 renewals: try renewals(inventory: inventory), now: now,
-                                roles: try inventory.certificateRoles(), freshness: try inventory.freshness())
+                                roles: try inventory.metrics.certificateRoles(), freshness: try inventory.metrics.freshness())
         do { try AtomicFile.write(Array(report.render().utf8), to: path, mode: 0o644) } catch {
             throw LifecycleError.failed("cannot write \(path): \(error)")
         }
@@ -51,11 +51,10 @@ public struct ReportBuilder: Sendable {
     /// Managed certificates with the default renewal point (one third of
     /// lifetime left; half under 10 days), soonest first.
     func renewals(inventory: Inventory) throws -> [HTMLReport.Renewal] {
-        try inventory.managedCertificates().values.map { row in
-            let domains = (try? JSONDecoder().decode([String].self, from: Data(row.domainsJSON.utf8))) ?? []
+        try inventory.deploys.managedCertificates().values.map { row in
             let due = DuePolicy.defaultRenewalTime(notBefore: Date(timeIntervalSince1970: TimeInterval(row.notBefore)),
                                                    notAfter: Date(timeIntervalSince1970: TimeInterval(row.notAfter)))
-            return HTMLReport.Renewal(name: row.name, domains: domains, dueAt: due)
+            return HTMLReport.Renewal(name: row.name, domains: row.domains, dueAt: due)
         }.sorted { $0.dueAt < $1.dueAt }
     }
 }

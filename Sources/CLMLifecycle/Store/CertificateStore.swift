@@ -40,7 +40,7 @@ public struct CertificateStore: Sendable {
     public func commit(name: String, key: PrivateKey, chain: CertificateChain, inventory: Inventory, now: Date = Date()) throws -> IssuedCertificate {
         _ = try files.storeIssued(name: name, key: key, chain: chain)
         let material = try material(name: name)
-        try inventory.recordFiles(try storedFiles(name, material: material), now: now)
+        try inventory.deploys.recordFiles(try storedFiles(name, material: material), now: now)
         return material.certificate
     }
 
@@ -48,8 +48,8 @@ public struct CertificateStore: Sendable {
     /// for a name in the config, its managed row.
     public func recordStored(_ issued: IssuedCertificate, name: String, managed: ManagedCertificate?, inventory: Inventory,
                              now: Date = Date()) throws {
-        if let managed { try inventory.recordManagedCertificate(Self.row(managed, issued, now: now)) }
-        try inventory.recordFiles(try storedFiles(name, material: try material(name: name)), now: now)
+        if let managed { try inventory.deploys.recordManagedCertificate(Self.row(managed, issued, now: now)) }
+        try inventory.deploys.recordFiles(try storedFiles(name, material: try material(name: name)), now: now)
     }
 
     /// Records a successful deploy: what is deployed for the name (a row is
@@ -58,7 +58,7 @@ public struct CertificateStore: Sendable {
         var row = Self.row(job.certificate, job.material.certificate, now: now)
         row.deployHash = job.certificate.deployFingerprint
         row.deployedFingerprint = job.material.fingerprint
-        try inventory.recordManagedDeploy(row)
+        try inventory.deploys.recordManagedDeploy(row)
         let leaf = try Self.facts(job.material.certificate.der)
         let chain = try [leaf] + IssuedCertificate.derBlocks(fromPEM: job.material.chainPEM).map(Self.facts)
         let deployed = job.certificate.targets.flatMap { target -> [(path: String, certificates: [CertificateFacts])] in
@@ -68,7 +68,7 @@ public struct CertificateStore: Sendable {
             case .combinedFile(let path): return [(path, chain)]
             }
         }
-        try inventory.recordFiles(try storedFiles(job.certificate.name, material: job.material) + deployed, now: now)
+        try inventory.deploys.recordFiles(try storedFiles(job.certificate.name, material: job.material) + deployed, now: now)
     }
 
     /// The state dir's certificate files of `name` and what they hold.
@@ -80,9 +80,8 @@ public struct CertificateStore: Sendable {
     }
 
     static func row(_ certificate: ManagedCertificate, _ issued: IssuedCertificate, now: Date) -> ManagedCertificateRow {
-        let domains = (try? JSONEncoder().encode(certificate.domains)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
-        return ManagedCertificateRow(
-            name: certificate.name, domainsJSON: domains, keyType: certificate.keyType.rawValue, issuanceHash: certificate.issuanceFingerprint,
+        ManagedCertificateRow(
+            name: certificate.name, domains: certificate.domains, keyType: certificate.keyType.rawValue, issuanceHash: certificate.issuanceFingerprint,
             fingerprintSHA256: issued.sha256Hex, notBefore: Int64(issued.notBefore.timeIntervalSince1970),
             notAfter: Int64(issued.notAfter.timeIntervalSince1970), ariCertID: RenewalInfoID.certID(for: issued),
             deployHash: nil, deployedFingerprint: nil, updatedAt: Int64(now.timeIntervalSince1970))

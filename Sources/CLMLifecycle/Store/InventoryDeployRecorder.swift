@@ -19,11 +19,11 @@ public final class InventoryDeployRecorder: DeployRecording, Sendable {
     }
 
     public func recordDeploy(_ row: DeployRunRow) {
-        do { try inventory.runBlocking { try $0.recordDeployRun(row) } } catch { log("recording the deploy of \(row.certificateName) failed: \(error)") }
+        do { try inventory.runBlocking { try $0.deploys.recordDeployRun(row) } } catch { log("recording the deploy of \(row.certificateName) failed: \(error)") }
     }
 
     public func recordHook(_ row: HookRunRow) {
-        do { try inventory.runBlocking { try $0.recordHookRun(row) } } catch { log("recording a hook run failed: \(error)") }
+        do { try inventory.runBlocking { try $0.deploys.recordHookRun(row) } } catch { log("recording a hook run failed: \(error)") }
     }
 
     public func recordDeployed(_ job: Deployer.Job) {

@@ -1,33 +1,13 @@
 public import Foundation
+public import CLMInventory
 
 /// Namespace for the RFC 8555 resource objects, spelled as the RFC spells them.
 public enum ACME {}
 
 extension ACME {
-    /// RFC 8555 §9.7.7: an identifier the certificate will cover.
-    public struct Identifier: Codable, Sendable, Hashable, CustomStringConvertible {
-        /// "dns" or "ip" (RFC 8738).
-        public var type: String
-        public var value: String
-
-        public init(type: String, value: String) {
-            self.type = type
-            self.value = value
-        }
-
-        public static func dns(_ name: String) -> Identifier { Identifier(type: "dns", value: name) }
-        public static func ip(_ address: String) -> Identifier { Identifier(type: "ip", value: address) }
-
-        /// "ip" when `name` parses as an IPv4/IPv6 address, else "dns".
-        public static func guess(_ name: String) -> Identifier {
-            var v4 = in_addr()
-            var v6 = in6_addr()
-            if inet_pton(AF_INET, name, &v4) == 1 || inet_pton(AF_INET6, name, &v6) == 1 { return .ip(name) }
-            return .dns(name.lowercased())
-        }
-
-        public var description: String { "\(type) \(value)" }
-    }
+    /// RFC 8555 §9.7.7: an identifier the certificate will cover (declared
+    /// once, in the inventory, which records orders by their identifiers).
+    public typealias Identifier = ACMEIdentifier
 
     /// RFC 8555 §7.1.1: the directory object.
     public struct Directory: Codable, Sendable, Hashable {
@@ -202,5 +182,15 @@ public enum RFC3339 {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)
+    }
+}
+
+extension ACMEIdentifier {
+    /// "ip" when `name` parses as an IPv4/IPv6 address, else "dns".
+    public static func guess(_ name: String) -> ACMEIdentifier {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        if inet_pton(AF_INET, name, &v4) == 1 || inet_pton(AF_INET6, name, &v6) == 1 { return .ip(name) }
+        return .dns(name.lowercased())
     }
 }

@@ -1,8 +1,10 @@
-public import Foundation
+internal import Foundation
+public import CLMInventory
 
 /// What the request stage records about its work, so an interrupted order
 /// resumes (or is abandoned cleanly) on the next run and issued certificates
-/// reach the inventory.
+/// reach the inventory. The records are the inventory's (``IssuanceStore``);
+/// this is the async face the request stage calls.
 ///
 /// Methods are `async` so an implementation over a blocking store (SQLite)
 /// can run its work on its own thread, off Swift's cooperative pool.
@@ -14,100 +16,6 @@ public protocol ACMERecording: Sendable {
     /// Inserts or updates (by `orderURL`).
     func recordOrder(_ order: OrderRecord) async throws
     func recordIssued(_ certificate: IssuedRecord) async throws
-}
-
-public struct AccountRecord: Sendable, Hashable, Codable {
-    public var directoryURL: String
-    public var accountURL: String
-    /// Path of the 0600 key file (never the key itself).
-    public var keyPath: String
-    /// RFC 7638 thumbprint of the account key.
-    public var keyThumbprint: String
-    public var contact: [String]
-    /// "valid" or "deactivated".
-    public var status: String
-
-    public init(directoryURL: String, accountURL: String, keyPath: String, keyThumbprint: String, contact: [String], status: String) {
-        self.directoryURL = directoryURL
-        self.accountURL = accountURL
-        self.keyPath = keyPath
-        self.keyThumbprint = keyThumbprint
-        self.contact = contact
-        self.status = status
-    }
-}
-
-public struct OrderRecord: Sendable, Hashable, Codable {
-    /// The life of an order as clm tracks it: the RFC's states plus the two
-    /// clm ends it (`completed` after the certificate is stored, `abandoned`
-    /// when a later run gives up on it).
-    public enum State: String, Sendable, Codable, CaseIterable {
-        case pending, ready, processing, valid, invalid, completed, abandoned
-
-        public var isOpen: Bool { self == .pending || self == .ready || self == .processing || self == .valid }
-    }
-
-    public var certificateName: String
-    public var directoryURL: String
-    public var orderURL: String
-    public var identifiers: [ACME.Identifier]
-    public var state: State
-    /// Where the certificate key waits until issuance completes.
-    public var keyPath: String?
-    public var updatedAt: Date
-    /// A short reason for invalid / abandoned.
-    public var note: String?
-
-    public init(certificateName: String, directoryURL: String, orderURL: String, identifiers: [ACME.Identifier],
-                state: State, keyPath: String?, updatedAt: Date, note: String? = nil) {
-        self.certificateName = certificateName
-        self.directoryURL = directoryURL
-        self.orderURL = orderURL
-        self.identifiers = identifiers
-        self.state = state
-        self.keyPath = keyPath
-        self.updatedAt = updatedAt
-        self.note = note
-    }
-}
-
-public struct IssuedRecord: Sendable, Hashable, Codable {
-    public var certificateName: String
-    public var directoryURL: String
-    public var orderURL: String
-    public var certificateURL: String
-    public var identifiers: [ACME.Identifier]
-    public var sha256Hex: String
-    public var spkiSHA256Hex: String
-    public var serialHex: String
-    public var issuerCommonName: String?
-    public var notBefore: Date
-    public var notAfter: Date
-    /// RFC 9773 certID, when the certificate has an AKI.
-    public var ariCertID: String?
-    public var certificatePath: String?
-    public var keyPath: String?
-    public var chainPEM: String
-
-    public init(certificateName: String, directoryURL: String, orderURL: String, certificateURL: String, identifiers: [ACME.Identifier],
-                sha256Hex: String, spkiSHA256Hex: String, serialHex: String, issuerCommonName: String?, notBefore: Date, notAfter: Date,
-                ariCertID: String?, certificatePath: String?, keyPath: String?, chainPEM: String) {
-        self.certificateName = certificateName
-        self.directoryURL = directoryURL
-        self.orderURL = orderURL
-        self.certificateURL = certificateURL
-        self.identifiers = identifiers
-        self.sha256Hex = sha256Hex
-        self.spkiSHA256Hex = spkiSHA256Hex
-        self.serialHex = serialHex
-        self.issuerCommonName = issuerCommonName
-        self.notBefore = notBefore
-        self.notAfter = notAfter
-        self.ariCertID = ariCertID
-        self.certificatePath = certificatePath
-        self.keyPath = keyPath
-        self.chainPEM = chainPEM
-    }
 }
 
 /// An in-memory ``ACMERecording`` (tests, and runs without an inventory).

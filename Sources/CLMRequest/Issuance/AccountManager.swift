@@ -1,5 +1,6 @@
 internal import Foundation
 public import CLMCrypto
+internal import CLMInventory
 
 /// Account life cycle over the state dir: register (or find), roll the
 /// key over, deactivate. The key file is written (0600) before the CA sees

@@ -24,43 +24,25 @@ public final class InventoryACMERecorder: ACMERecording {
     }
 
     public func recordAccount(_ account: AccountRecord) async throws {
-        let contact = String(decoding: try JSONEncoder().encode(account.contact), as: UTF8.self)
-        let row = ACMEAccountRow(accountURL: account.accountURL, directoryURL: account.directoryURL, keyPath: account.keyPath,
-                                 keyThumbprint: account.keyThumbprint, contactJSON: contact, status: account.status)
         let time = now()
-        try await withInventory { try $0.recordACMEAccount(row, now: time) }
+        try await withInventory { try $0.issuance.recordAccount(account, now: time) }
     }
 
     public func openOrder(certificateName: String, directoryURL: String) async throws -> OrderRecord? {
-        let row = try await withInventory { try $0.openACMEOrder(certificateName: certificateName, directoryURL: directoryURL) }
-        guard let row, let state = OrderRecord.State(rawValue: row.state) else { return nil }
-        let identifiers = try JSONDecoder().decode([ACME.Identifier].self, from: Data(row.identifiersJSON.utf8))
-        return OrderRecord(certificateName: row.certificateName, directoryURL: row.directoryURL, orderURL: row.orderURL, identifiers: identifiers,
-                           state: state, keyPath: row.keyPath, updatedAt: Date(timeIntervalSince1970: TimeInterval(row.updatedAt)), note: row.note)
+        try await withInventory { try $0.issuance.openOrder(certificateName: certificateName, directoryURL: directoryURL) }
     }
 
     public func recordOrder(_ order: OrderRecord) async throws {
-        let row = ACMEOrderRow(orderURL: order.orderURL, certificateName: order.certificateName, directoryURL: order.directoryURL,
-                               identifiersJSON: String(decoding: try JSONEncoder().encode(order.identifiers), as: UTF8.self),
-                               state: order.state.rawValue, keyPath: order.keyPath, note: order.note,
-                               updatedAt: Int64(order.updatedAt.timeIntervalSince1970))
-        try await withInventory { try $0.recordACMEOrder(row) }
+        try await withInventory { try $0.issuance.recordOrder(order) }
     }
 
     public func recordIssued(_ certificate: IssuedRecord) async throws {
-        let row = ACMEIssuedRow(certificateName: certificate.certificateName, directoryURL: certificate.directoryURL, orderURL: certificate.orderURL,
-                                certificateURL: certificate.certificateURL,
-                                identifiersJSON: String(decoding: try JSONEncoder().encode(certificate.identifiers), as: UTF8.self),
-                                fingerprintSHA256: certificate.sha256Hex, spkiSHA256: certificate.spkiSHA256Hex, serial: certificate.serialHex,
-                                issuerCN: certificate.issuerCommonName, notBefore: Int64(certificate.notBefore.timeIntervalSince1970),
-                                notAfter: Int64(certificate.notAfter.timeIntervalSince1970), ariCertID: certificate.ariCertID,
-                                certificatePath: certificate.certificatePath, keyPath: certificate.keyPath, chainPEM: certificate.chainPEM,
-                                issuedAt: Int64(now().timeIntervalSince1970))
-        try await withInventory { try $0.recordACMEIssued(row) }
+        let time = now()
+        try await withInventory { try $0.issuance.recordIssued(certificate, issuedAt: time) }
     }
 
     /// The ARI certID of the newest certificate issued for `name`, for `replaces`.
     public func latestCertID(certificateName: String) async throws -> String? {
-        try await withInventory { try $0.latestACMEIssued(certificateName: certificateName)?.ariCertID }
+        try await withInventory { try $0.issuance.latestIssued(certificateName: certificateName)?.ariCertID }
     }
 }

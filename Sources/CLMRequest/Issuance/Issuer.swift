@@ -1,6 +1,7 @@
 public import Foundation
 public import CLMCrypto
 public import CLMCore
+public import CLMInventory
 
 /// One certificate to obtain.
 public struct CertificateRequest: Sendable, Hashable {

@@ -1,6 +1,7 @@
 internal import Foundation
 public import CLMCrypto
 public import CLMCore
+public import CLMInventory
 
 /// clm's files for the request stage under the state dir (mode 0700):
 ///

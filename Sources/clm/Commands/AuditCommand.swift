@@ -80,14 +80,14 @@ struct AuditCommand: ParsableCommand {
         }
         // Kept for `clm metrics` and `clm report`; an audit that cannot record still reports.
         let counts = Dictionary(uniqueKeysWithValues: report.counts.map { ($0.key.rawValue, $0.value) })
-        do { try inventory.recordAuditRun(policy: report.policy, counts: counts, at: report.generatedAt) } catch {
+        do { try inventory.audit.recordRun(policy: report.policy, counts: counts, at: report.generatedAt) } catch {
             global.log.warning("audit outcome not recorded: \(error)")
         }
         switch format {
         case .json: print(report.json())
         case .csv: print(report.csv(), terminator: "")
         case .sarif:
-            let roots = sarifRoot.map { [URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? ((try? inventory.scanSources().map(\.root)) ?? [])
+            let roots = sarifRoot.map { [URL(fileURLWithPath: $0).standardizedFileURL.path] } ?? ((try? inventory.metrics.scanSources().map(\.root)) ?? [])
             print(report.sarif(toolVersion: CLMVersion.current, roots: roots))
         case .table: print(AuditTable.render(report, quiet: global.quiet, failOn: failOn), terminator: "")
         }
@@ -96,7 +96,7 @@ struct AuditCommand: ParsableCommand {
 
     private func rescanLastRoots(_ inventory: Inventory) throws {
         let roots: [String]
-        do { roots = try inventory.lastScanRoots() } catch { throw CommandFailure.failed(error.description) }
+        do { roots = try inventory.scans.lastScanRoots() } catch { throw CommandFailure.failed(error.description) }
         guard !roots.isEmpty else {
             throw CommandFailure.usage("--rescan: the inventory has no earlier scan; run `clm scan PATH...` first")
         }

@@ -38,7 +38,7 @@ extension InventoryCommand {
             // Saturating: a huge --expiring (e.g. 99999999999d) means "everything", not an overflow trap.
             let limit = expiring.map { Int64(now.timeIntervalSince1970).addingReportingOverflow($0.seconds) }.map { $0.overflow ? Int64.max : $0.partialValue }
             let certificates: [InventoryCertificate]
-            do { certificates = try inventory.listCertificates(notAfterBefore: limit, includeGone: includeGone) } catch {
+            do { certificates = try inventory.scans.listCertificates(notAfterBefore: limit, includeGone: includeGone) } catch {
                 throw CommandFailure.failed(error.description)
             }
             switch format {
@@ -94,13 +94,13 @@ extension InventoryCommand {
         func run() throws {
             let inventory = try global.openInventory()
             let certificate: InventoryCertificate
-            do { certificate = try inventory.certificate(matching: key) } catch {
+            do { certificate = try inventory.scans.certificate(matching: key) } catch {
                 throw CommandFailure.failed(error.description)
             }
             let now = Date()
             // Sites whose certificate file is one of this certificate's present file locations.
             let files = Set(certificate.locations.filter { $0.kind == .file && $0.goneSince == nil }.map(\.ref))
-            let sites = try inventory.sites().filter { site in site.certificatePath.map(files.contains) ?? false }
+            let sites = try inventory.scans.sites().filter { site in site.certificatePath.map(files.contains) ?? false }
             if format == .json {
                 let json = CertificateJSON(certificate, now: now, detailed: true, sites: sites)
                 print(String(decoding: try Timestamp.encoder().encode(json), as: UTF8.self))

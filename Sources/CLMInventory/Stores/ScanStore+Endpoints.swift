@@ -1,12 +1,12 @@
 internal import CLMSQLite
-public import Foundation
+internal import Foundation
 
-extension Inventory {
+extension SQLiteScanStore {
     /// Records one endpoint probe: the endpoint row, and (on success) a
     /// location for each certificate of the chain as sent. Certificates the
     /// inventory does not hold yet must be passed in `newCertificates`.
     /// Endpoint locations no longer in the chain are marked gone.
-    public func recordEndpoint(_ record: EndpointRecord, newCertificates: [CertificateFacts], scanID: Int64?, now: Date) throws(InventoryError) {
+    func recordEndpoint(_ record: EndpointRecord, newCertificates: [CertificateFacts], scanID: Int64?, now: Date) throws(InventoryError) {
         let nowValue = Int64(now.timeIntervalSince1970)
         let jsonEncoder = JSONEncoder()
         func json(_ value: [String]?) -> String? {
@@ -60,7 +60,7 @@ extension Inventory {
 
     /// Records sites read from nginx/HAProxy configs; sites of those config
     /// files that are no longer there are marked gone.
-    public func recordSites(_ sites: [SiteRecord], configFiles: [String], now: Date) throws(InventoryError) {
+    func recordSites(_ sites: [SiteRecord], configFiles: [String], now: Date) throws(InventoryError) {
         let nowValue = Int64(now.timeIntervalSince1970)
         let encoder = JSONEncoder()
         try write {
@@ -86,7 +86,7 @@ extension Inventory {
     }
 
     /// Every endpoint the inventory knows, by ref.
-    public func endpoints() throws(InventoryError) -> [StoredEndpoint] {
+    func endpoints() throws(InventoryError) -> [StoredEndpoint] {
         try read {
             var endpoints: [StoredEndpoint] = []
             let decoder = JSONDecoder()
@@ -118,7 +118,7 @@ extension Inventory {
     }
 
     /// Sites read from configs (not gone).
-    public func sites() throws(InventoryError) -> [SiteRecord] {
+    func sites() throws(InventoryError) -> [SiteRecord] {
         try read {
             var sites: [SiteRecord] = []
             let decoder = JSONDecoder()

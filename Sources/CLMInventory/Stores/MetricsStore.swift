@@ -15,10 +15,10 @@ public struct CertificateLocationRow: Sendable, Hashable {
     public var role: Inventory.AuditRole
 }
 
-extension Inventory {
+extension SQLiteMetricsStore {
     /// Streams every present location with its certificate's fields,
     /// ordered by location, without loading the inventory into memory.
-    public func forEachPresentLocation(_ body: (CertificateLocationRow) throws -> Void) throws(InventoryError) {
+    func forEachPresentLocation(_ body: (CertificateLocationRow) throws -> Void) throws(InventoryError) {
         try read {
             try database.prepare("""
                 SELECT c.fingerprint_sha256, c.subject, c.issuer, c.serial, c.not_before, c.not_after, l.kind, l.ref,
@@ -30,23 +30,47 @@ extension Inventory {
                     fingerprint: row.string(0), subject: row.string(1), issuer: row.string(2), serial: row.string(3),
                     notBefore: row.int64(4), notAfter: row.int64(5),
                     kind: InventoryLocation.Kind(rawValue: row.string(6)) ?? .file, ref: row.string(7),
-                    role: AuditRole(rawValue: row.string(8)) ?? .leaf))
+                    role: Inventory.AuditRole(rawValue: row.string(8)) ?? .leaf))
             }
         }
     }
+}
 
-    /// Whether a table exists (later stages add theirs by migration).
-    public func hasTable(_ name: String) throws(InventoryError) -> Bool {
-        try read { try database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").scalarInt([name]) != nil }
-    }
+/// What clm itself did, for its own metric series: renewals, deploys and
+/// the latest audit.
+public struct InventoryActivity: Sendable, Hashable {
+    /// `clm renew` outcomes by result (success, failed).
+    public var renewalsByResult: [String: Int] = [:]
+    /// Deploys and rollbacks by outcome (ok, failed, rolled-back).
+    public var deploysByOutcome: [String: Int] = [:]
+    /// When a renewal last succeeded (Unix seconds).
+    public var lastSuccessfulRenewal: Int64?
+    /// The newest audit's finding counts by severity, when one ran.
+    public var lastAuditFindings: [String: Int]?
+    /// When `clm audit` last ran.
+    public var lastAudit: Int64?
 
-    /// Runs a read-only aggregate query returning (label, value) pairs.
-    /// For the exporter's own counters; `sql` is a constant of the caller.
-    public func labelledCounts(_ sql: String) throws(InventoryError) -> [(String, Double)] {
+    public init() {}
+}
+
+extension SQLiteMetricsStore {
+    func activity() throws(InventoryError) -> InventoryActivity {
         try read {
-            var rows: [(String, Double)] = []
-            try database.prepare(sql).query { rows.append(($0.string(0), $0.double(1))) }
-            return rows
+            var activity = InventoryActivity()
+            try database.prepare("SELECT result, count(*) FROM renewal_run GROUP BY result").query { row in
+                activity.renewalsByResult[row.string(0)] = row.int(1)
+            }
+            try database.prepare("SELECT outcome, count(*) FROM deploy_run GROUP BY outcome").query { row in
+                activity.deploysByOutcome[row.string(0)] = row.int(1)
+            }
+            try database.prepare("SELECT max(finished_at) FROM renewal_run WHERE result = 'success'").query {
+                activity.lastSuccessfulRenewal = $0.optionalInt64(0)
+            }
+            try database.prepare("SELECT critical, high, medium, low, info, ran_at FROM audit_run ORDER BY id DESC LIMIT 1").query { row in
+                activity.lastAuditFindings = ["critical": row.int(0), "high": row.int(1), "medium": row.int(2), "low": row.int(3), "info": row.int(4)]
+                activity.lastAudit = row.int64(5)
+            }
+            return activity
         }
     }
 }
@@ -60,17 +84,17 @@ public struct ScanSource: Sendable, Hashable {
     public var errors: [String: Int]
 }
 
-extension Inventory {
+extension SQLiteMetricsStore {
     /// Files whose last reading failed or held nothing usable (their
     /// `file_state` warning), as the inventory knows them now: a file that
     /// is fixed or removed drops out at the next scan of its directory.
-    public func filesWithReadProblems() throws(InventoryError) -> Int {
+    func filesWithReadProblems() throws(InventoryError) -> Int {
         try read { Int(try database.prepare("SELECT count(*) FROM file_state WHERE warning IS NOT NULL").scalarInt() ?? 0) }
     }
 
     /// Every root any scan recorded, with the state of the newest scan of it
     /// and the warnings under it by reason code.
-    public func scanSources() throws(InventoryError) -> [ScanSource] {
+    func scanSources() throws(InventoryError) -> [ScanSource] {
         try read {
             var sources: [String: ScanSource] = [:]
             var order: [String] = []
@@ -130,16 +154,48 @@ public struct InventoryFreshness: Sendable, Hashable {
     }
 }
 
-extension Inventory {
-    public func freshness() throws(InventoryError) -> InventoryFreshness {
+extension SQLiteMetricsStore {
+    func freshness() throws(InventoryError) -> InventoryFreshness {
         try read {
             var freshness = InventoryFreshness()
             try database.prepare("SELECT max(finished_at) FROM scan").query { freshness.lastFileScan = $0.optionalInt64(0) }
             try database.prepare("SELECT max(last_probed) FROM endpoint").query { freshness.lastEndpointProbe = $0.optionalInt64(0) }
-            if try database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_run'").scalarInt() != nil {
-                try database.prepare("SELECT max(ran_at) FROM audit_run").query { freshness.lastAudit = $0.optionalInt64(0) }
-            }
+            try database.prepare("SELECT max(ran_at) FROM audit_run").query { freshness.lastAudit = $0.optionalInt64(0) }
             return freshness
+        }
+    }
+}
+
+extension SQLiteMetricsStore {
+    /// Every present certificate with its locations (for reports).
+    func certificatesWithLocations() throws(InventoryError) -> [InventoryCertificate] {
+        var certificates = try SQLiteScanStore(inventory: inventory).listCertificates()
+        var indexByID: [Int64: Int] = [:]
+        for (index, certificate) in certificates.enumerated() { indexByID[certificate.id] = index }
+        try read {
+            try database.prepare("""
+                SELECT certificate_id, kind, ref, position, first_seen, last_seen, gone_since FROM location
+                WHERE gone_since IS NULL ORDER BY kind, ref
+                """).query { row in
+                guard let index = indexByID[row.int64(0)] else { return }
+                certificates[index].locations.append(InventoryLocation(
+                    kind: InventoryLocation.Kind(rawValue: row.string(1)) ?? .file, ref: row.string(2), position: row.int(3),
+                    firstSeen: row.int64(4), lastSeen: row.int64(5), goneSince: row.optionalInt64(6)))
+            }
+        }
+        return certificates
+    }
+}
+
+extension SQLiteMetricsStore {
+    /// The role of every certificate with an active location, by id.
+    func certificateRoles() throws(InventoryError) -> [Int64: Inventory.AuditRole] {
+        try read {
+            var roles: [Int64: Inventory.AuditRole] = [:]
+            try database.prepare("SELECT c.id, \(roleExpression) FROM certificate c").query { row in
+                roles[row.int64(0)] = Inventory.AuditRole(rawValue: row.string(1)) ?? .leaf
+            }
+            return roles
         }
     }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+internal import Foundation
 
 /// What was last announced about one managed certificate.
 public struct NotificationState: Sendable, Hashable {
@@ -19,16 +19,16 @@ public struct NotificationState: Sendable, Hashable {
     }
 }
 
-extension Inventory {
+extension SQLiteDeployStore {
     /// Records one renewal or deploy outcome (`result`: success or failed).
-    public func recordRenewalRun(name: String, action: String, failed: Bool, message: String?, at time: Date) throws(InventoryError) {
+    func recordRenewalRun(name: String, action: String, failed: Bool, message: String?, at time: Date) throws(InventoryError) {
         try write {
             try database.prepare("INSERT INTO renewal_run (name, action, result, message, finished_at) VALUES (?, ?, ?, ?, ?)")
                 .run([name, action, failed ? "failed" : "success", message, Int64(time.timeIntervalSince1970)])
         }
     }
 
-    public func notificationStates() throws(InventoryError) -> [String: NotificationState] {
+    func notificationStates() throws(InventoryError) -> [String: NotificationState] {
         try read {
             var states: [String: NotificationState] = [:]
             try database.prepare("SELECT subject, failing, since, message, pending_channels FROM notification_state").query { row in
@@ -40,7 +40,7 @@ extension Inventory {
         }
     }
 
-    public func saveNotificationState(_ state: NotificationState, at time: Date) throws(InventoryError) {
+    func saveNotificationState(_ state: NotificationState, at time: Date) throws(InventoryError) {
         try write {
             try database.prepare("""
                 INSERT INTO notification_state (subject, failing, since, message, notified_at, pending_channels) VALUES (?, ?, ?, ?, ?, ?)

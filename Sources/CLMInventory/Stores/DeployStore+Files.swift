@@ -1,13 +1,13 @@
 internal import CLMSQLite
-public import Foundation
+internal import Foundation
 
-extension Inventory {
+extension SQLiteDeployStore {
     /// Records what a deploy or an issuance just wrote: each file of `files`
     /// holds exactly its `certificates`, in order (leaf first). Whatever else
     /// was located there is marked gone, so the inventory, metrics and
     /// reports show the new certificates before the next scan, which
     /// confirms or corrects this.
-    public func recordFiles(_ files: [(path: String, certificates: [CertificateFacts])], now: Date) throws(InventoryError) {
+    func recordFiles(_ files: [(path: String, certificates: [CertificateFacts])], now: Date) throws(InventoryError) {
         let time = Int64(now.timeIntervalSince1970)
         try write {
             let writer = CertificateWriter(database: database, now: time)

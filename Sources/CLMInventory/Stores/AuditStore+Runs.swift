@@ -1,8 +1,8 @@
-public import Foundation
+internal import Foundation
 
-extension Inventory {
+extension SQLiteAuditStore {
     /// Records how many findings of each severity an audit produced.
-    public func recordAuditRun(policy: String, counts: [String: Int], at time: Date) throws(InventoryError) {
+    func recordRun(policy: String, counts: [String: Int], at time: Date) throws(InventoryError) {
         try write {
             try database.prepare("INSERT INTO audit_run (ran_at, policy, critical, high, medium, low, info) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 .run([Int64(time.timeIntervalSince1970), policy, counts["critical"] ?? 0, counts["high"] ?? 0,

@@ -4,7 +4,7 @@ internal import Foundation
 /// A certificate under management, as the deploy stage last left it.
 public struct ManagedCertificateRow: Sendable, Hashable, Codable {
     public var name: String
-    public var domainsJSON: String
+    public var domains: [String]
     public var keyType: String
     public var issuanceHash: String
     public var fingerprintSHA256: String
@@ -15,10 +15,10 @@ public struct ManagedCertificateRow: Sendable, Hashable, Codable {
     public var deployedFingerprint: String?
     public var updatedAt: Int64
 
-    public init(name: String, domainsJSON: String, keyType: String, issuanceHash: String, fingerprintSHA256: String, notBefore: Int64,
+    public init(name: String, domains: [String], keyType: String, issuanceHash: String, fingerprintSHA256: String, notBefore: Int64,
                 notAfter: Int64, ariCertID: String?, deployHash: String?, deployedFingerprint: String?, updatedAt: Int64) {
         self.name = name
-        self.domainsJSON = domainsJSON
+        self.domains = domains
         self.keyType = keyType
         self.issuanceHash = issuanceHash
         self.fingerprintSHA256 = fingerprintSHA256
@@ -64,18 +64,18 @@ public struct DeployRunRow: Sendable, Hashable, Codable {
 public struct HookRunRow: Sendable, Hashable, Codable {
     public var certificateName: String?
     public var phase: String
-    public var argvJSON: String
+    public var argv: [String]
     public var status: Int32?
     public var timedOut: Bool
     public var seconds: Double
     public var output: String
     public var ranAt: Int64
 
-    public init(certificateName: String?, phase: String, argvJSON: String, status: Int32?, timedOut: Bool, seconds: Double,
+    public init(certificateName: String?, phase: String, argv: [String], status: Int32?, timedOut: Bool, seconds: Double,
                 output: String, ranAt: Int64) {
         self.certificateName = certificateName
         self.phase = phase
-        self.argvJSON = argvJSON
+        self.argv = argv
         self.status = status
         self.timedOut = timedOut
         self.seconds = seconds
@@ -84,39 +84,32 @@ public struct HookRunRow: Sendable, Hashable, Codable {
     }
 }
 
-extension Inventory {
+extension SQLiteDeployStore {
     /// Every managed certificate row, by name.
-    public func managedCertificates() throws(InventoryError) -> [String: ManagedCertificateRow] {
+    func managedCertificates() throws(InventoryError) -> [String: ManagedCertificateRow] {
         try read {
             var rows: [String: ManagedCertificateRow] = [:]
             try database.prepare("""
-                SELECT name, domains, key_type, issuance_hash, fingerprint_sha256, not_before, not_after, ari_cert_id,
+                SELECT name, key_type, issuance_hash, fingerprint_sha256, not_before, not_after, ari_cert_id,
                        deploy_hash, deployed_fingerprint, updated_at FROM managed_certificate
                 """).query { row in
                 let managed = ManagedCertificateRow(
-                    name: row.string(0), domainsJSON: row.string(1), keyType: row.string(2), issuanceHash: row.string(3),
-                    fingerprintSHA256: row.string(4), notBefore: row.int64(5), notAfter: row.int64(6), ariCertID: row.text(7),
-                    deployHash: row.text(8), deployedFingerprint: row.text(9), updatedAt: row.int64(10))
+                    name: row.string(0), domains: [], keyType: row.string(1), issuanceHash: row.string(2),
+                    fingerprintSHA256: row.string(3), notBefore: row.int64(4), notAfter: row.int64(5), ariCertID: row.text(6),
+                    deployHash: row.text(7), deployedFingerprint: row.text(8), updatedAt: row.int64(9))
                 rows[managed.name] = managed
+            }
+            try database.prepare("SELECT name, domain FROM managed_certificate_domain ORDER BY name, position").query { row in
+                rows[row.string(0)]?.domains.append(row.string(1))
             }
             return rows
         }
     }
 
-    /// Names of managed certificates expiring before `notAfterBefore` (uses the index).
-    public func managedCertificateNames(notAfterBefore: Int64) throws(InventoryError) -> [String] {
-        try read {
-            var names: [String] = []
-            try database.cached("SELECT name FROM managed_certificate WHERE not_after < ? ORDER BY not_after")
-                .query([notAfterBefore]) { names.append($0.string(0)) }
-            return names
-        }
-    }
-
     /// Records a newly issued (or first seen) certificate of a managed name.
-    public func recordManagedCertificate(_ row: ManagedCertificateRow) throws(InventoryError) {
-        try upsertManaged(row, onConflict: """
-            domains = excluded.domains, key_type = excluded.key_type, issuance_hash = excluded.issuance_hash,
+    func recordManagedCertificate(_ row: ManagedCertificateRow) throws(InventoryError) {
+        try upsertManaged(row, replacingDomains: true, onConflict: """
+            key_type = excluded.key_type, issuance_hash = excluded.issuance_hash,
             fingerprint_sha256 = excluded.fingerprint_sha256, not_before = excluded.not_before, not_after = excluded.not_after,
             ari_cert_id = excluded.ari_cert_id, updated_at = excluded.updated_at
             """)
@@ -125,23 +118,32 @@ extension Inventory {
     /// Marks what was deployed successfully for `row.name` (its `deployHash`
     /// and `deployedFingerprint`); a name with no row yet (adopted, or issued
     /// by `clm request`) gets one.
-    public func recordManagedDeploy(_ row: ManagedCertificateRow) throws(InventoryError) {
-        try upsertManaged(row, onConflict: "deploy_hash = excluded.deploy_hash, deployed_fingerprint = excluded.deployed_fingerprint, updated_at = excluded.updated_at")
+    func recordManagedDeploy(_ row: ManagedCertificateRow) throws(InventoryError) {
+        try upsertManaged(row, replacingDomains: false, onConflict: "deploy_hash = excluded.deploy_hash, deployed_fingerprint = excluded.deployed_fingerprint, updated_at = excluded.updated_at")
     }
 
-    private func upsertManaged(_ row: ManagedCertificateRow, onConflict assignments: String) throws(InventoryError) {
+    /// Inserts the row or updates `assignments`; the names are written for a
+    /// new row, and replaced on an existing one when `replacingDomains`.
+    private func upsertManaged(_ row: ManagedCertificateRow, replacingDomains: Bool, onConflict assignments: String) throws(InventoryError) {
         try write {
+            let existing = try database.cached("SELECT 1 FROM managed_certificate WHERE name = ?").scalarInt([row.name]) != nil
             try database.cached("""
-                INSERT INTO managed_certificate (name, domains, key_type, issuance_hash, fingerprint_sha256, not_before, not_after,
+                INSERT INTO managed_certificate (name, key_type, issuance_hash, fingerprint_sha256, not_before, not_after,
                     ari_cert_id, deploy_hash, deployed_fingerprint, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET \(assignments)
-                """).run([row.name, row.domainsJSON, row.keyType, row.issuanceHash, row.fingerprintSHA256, row.notBefore, row.notAfter,
+                """).run([row.name, row.keyType, row.issuanceHash, row.fingerprintSHA256, row.notBefore, row.notAfter,
                           row.ariCertID, row.deployHash, row.deployedFingerprint, row.updatedAt])
+            guard !existing || replacingDomains else { return }
+            try database.cached("DELETE FROM managed_certificate_domain WHERE name = ?").run([row.name])
+            for (position, domain) in row.domains.enumerated() {
+                try database.cached("INSERT INTO managed_certificate_domain (name, position, domain) VALUES (?, ?, ?)")
+                    .run([row.name, position, domain])
+            }
         }
     }
 
-    public func recordDeployRun(_ row: DeployRunRow) throws(InventoryError) {
+    func recordDeployRun(_ row: DeployRunRow) throws(InventoryError) {
         try write {
             try database.cached("""
                 INSERT INTO deploy_run (certificate_name, target, action, outcome, previous_fingerprint, new_fingerprint, version, message,
@@ -151,16 +153,16 @@ extension Inventory {
         }
     }
 
-    public func recordHookRun(_ row: HookRunRow) throws(InventoryError) {
+    func recordHookRun(_ row: HookRunRow) throws(InventoryError) {
         try write {
             try database.cached("""
                 INSERT INTO hook_run (certificate_name, phase, argv, status, timed_out, seconds, output, ran_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).run([row.certificateName, row.phase, row.argvJSON, row.status, row.timedOut, row.seconds, row.output, row.ranAt])
+                """).run([row.certificateName, row.phase, try JSONColumn.text(row.argv), row.status, row.timedOut, row.seconds, row.output, row.ranAt])
         }
     }
 
     /// Deploy history, newest first (all names when nil).
-    public func deployRuns(certificateName: String? = nil, limit: Int = 100) throws(InventoryError) -> [DeployRunRow] {
+    func deployRuns(certificateName: String?, limit: Int) throws(InventoryError) -> [DeployRunRow] {
         try read {
             var rows: [DeployRunRow] = []
             try database.cached("""
@@ -172,22 +174,6 @@ extension Inventory {
                                        startedAt: row.int64(9), finishedAt: row.int64(10))
                 run.id = row.int64(0)
                 rows.append(run)
-            }
-            return rows
-        }
-    }
-
-    /// Hook runs, newest first.
-    public func hookRuns(certificateName: String? = nil, limit: Int = 100) throws(InventoryError) -> [HookRunRow] {
-        try read {
-            var rows: [HookRunRow] = []
-            try database.cached("""
-                SELECT certificate_name, phase, argv, status, timed_out, seconds, output, ran_at FROM hook_run
-                WHERE ?1 IS NULL OR certificate_name = ?1 ORDER BY id DESC LIMIT ?2
-                """).query([certificateName, limit]) { row in
-                rows.append(HookRunRow(certificateName: row.text(0), phase: row.string(1), argvJSON: row.string(2),
-                                       status: row.isNull(3) ? nil : Int32(row.int64(3)), timedOut: row.bool(4), seconds: row.double(5),
-                                       output: row.string(6), ranAt: row.int64(7)))
             }
             return rows
         }

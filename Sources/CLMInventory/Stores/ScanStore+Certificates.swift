@@ -1,10 +1,11 @@
+internal import Foundation
 internal import CLMSQLite
 
-extension Inventory {
+extension SQLiteScanStore {
     /// Certificates ordered by notAfter (soonest first), optionally only
     /// those expiring before `notAfterBefore` (Unix seconds). Certificates
     /// whose every location is gone are left out unless `includeGone`.
-    public func listCertificates(notAfterBefore: Int64? = nil, includeGone: Bool = false) throws(InventoryError) -> [InventoryCertificate] {
+    func listCertificates(notAfterBefore: Int64?, includeGone: Bool) throws(InventoryError) -> [InventoryCertificate] {
         try read {
             var conditions: [String] = []
             var arguments: [any SQLiteBindable] = []
@@ -39,7 +40,7 @@ extension Inventory {
 
     /// One certificate by inventory id or (a unique prefix of, at least 8
     /// hex digits) its SHA-256 fingerprint, with locations and keys.
-    public func certificate(matching key: String) throws(InventoryError) -> InventoryCertificate {
+    func certificate(matching key: String) throws(InventoryError) -> InventoryCertificate {
         try read {
             let normalized = key.lowercased().replacingOccurrences(of: ":", with: "")
             var matches: [InventoryCertificate] = []
@@ -73,7 +74,7 @@ extension Inventory {
     }
 
     /// Key files (not gone) whose public key hash is `spkiSHA256`.
-    public func privateKeys(spkiSHA256: String) throws(InventoryError) -> [PrivateKeyFacts] {
+    func privateKeys(spkiSHA256: String) throws(InventoryError) -> [PrivateKeyFacts] {
         try read {
             var keys: [PrivateKeyFacts] = []
             try database.prepare("""
@@ -86,17 +87,6 @@ extension Inventory {
                                             mode: UInt32(truncatingIfNeeded: row.int64(8))))
             }
             return keys
-        }
-    }
-
-    /// Warnings recorded by the most recent scan.
-    public func lastScanWarnings() throws(InventoryError) -> [ScanRecorder.Warning] {
-        try read {
-            var warnings: [ScanRecorder.Warning] = []
-            try database.prepare("SELECT ref, reason FROM scan_warning WHERE scan_id = (SELECT max(id) FROM scan) ORDER BY rowid").query { row in
-                warnings.append(ScanRecorder.Warning(ref: row.string(0), reason: row.string(1)))
-            }
-            return warnings
         }
     }
 
@@ -126,30 +116,30 @@ extension Inventory {
     }
 }
 
-extension Inventory {
-    /// Every present certificate with its locations (for reports).
-    public func certificatesWithLocations() throws(InventoryError) -> [InventoryCertificate] {
-        var certificates = try listCertificates()
-        var indexByID: [Int64: Int] = [:]
-        for (index, certificate) in certificates.enumerated() { indexByID[certificate.id] = index }
-        try read {
-            try database.prepare("""
-                SELECT certificate_id, kind, ref, position, first_seen, last_seen, gone_since FROM location
-                WHERE gone_since IS NULL ORDER BY kind, ref
-                """).query { row in
-                guard let index = indexByID[row.int64(0)] else { return }
-                certificates[index].locations.append(InventoryLocation(
-                    kind: InventoryLocation.Kind(rawValue: row.string(1)) ?? .file, ref: row.string(2), position: row.int(3),
-                    firstSeen: row.int64(4), lastSeen: row.int64(5), goneSince: row.optionalInt64(6)))
-            }
-        }
-        return certificates
+extension SQLiteScanStore {
+    func beginScan(roots: [String], now: Date) throws(InventoryError) -> any ScanSession {
+        try ScanRecorder(inventory: inventory, roots: roots, now: now)
+    }
+
+    func fingerprintReader() throws(InventoryError) -> any FingerprintReader {
+        try FingerprintLookup(inventory: inventory)
+    }
+
+    /// Fingerprints (of `candidates`) the inventory already holds.
+    func knownFingerprints(_ candidates: [String]) throws(InventoryError) -> [String] {
+        try read { try FingerprintLookup.known(candidates, in: database) }
     }
 }
 
-extension Inventory {
-    /// Fingerprints (of `candidates`) the inventory already holds.
-    public func knownFingerprints(_ candidates: [String]) throws(InventoryError) -> [String] {
-        try read { try FingerprintLookup.known(candidates, in: database) }
+extension SQLiteScanStore {
+
+    /// The roots recorded by the most recent scan (for `clm audit --rescan`).
+    func lastScanRoots() throws(InventoryError) -> [String] {
+        try read {
+            var text: String?
+            try database.prepare("SELECT roots FROM scan ORDER BY id DESC LIMIT 1").query { text = $0.text(0) }
+            guard let text else { return [] }
+            return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+        }
     }
 }

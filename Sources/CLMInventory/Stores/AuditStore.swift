@@ -1,13 +1,8 @@
 internal import CLMSQLite
 internal import Foundation
 
-/// Read-only queries for `clm audit`.
-///
-/// The audit must stay fast on inventories of millions of certificates, so
-/// nothing here loads PEM or builds dictionaries over the whole inventory:
-/// each question is one SQL statement whose filter runs inside SQLite (on
-/// an index where one exists), and only the matching rows come back, one at
-/// a time, through a callback.
+/// What the audit reads (plain values any backend returns) and the one SQL
+/// definition of a certificate's role.
 extension Inventory {
     /// What a certificate is used as, decided by use rather than by the CA bit
     /// (computed in SQL by ``roleExpression``, the one place that defines it;
@@ -33,22 +28,11 @@ extension Inventory {
     }
 
     /// Where Debian, Ubuntu, RHEL, Fedora, SUSE and Alpine keep the system trust store.
-    public static let systemTrustStoreDirectories = [
+    static let systemTrustStoreDirectories = [
         "/etc/ssl/certs", "/usr/share/ca-certificates", "/etc/ca-certificates", "/usr/local/share/ca-certificates",
         "/etc/pki/ca-trust", "/etc/pki/tls/certs", "/usr/share/pki/ca-trust-source", "/usr/lib/ssl/certs",
         "/var/lib/ca-certificates", "/usr/share/pki/trust",
     ]
-
-    /// The role of every certificate with an active location, by id.
-    public func certificateRoles() throws(InventoryError) -> [Int64: AuditRole] {
-        try read {
-            var roles: [Int64: AuditRole] = [:]
-            try database.prepare("SELECT c.id, \(roleExpression) FROM certificate c").query { row in
-                roles[row.int64(0)] = AuditRole(rawValue: row.string(1)) ?? .leaf
-            }
-            return roles
-        }
-    }
 
     /// The condition a certificate must meet to be returned; evaluated in SQL.
     public enum AuditCertificateCondition: Sendable, Hashable {
@@ -134,10 +118,128 @@ extension Inventory {
         }
     }
 
-    /// Streams the certificates with an active location (unless
-    /// `activeOnly` is false) in `roles` that meet `condition`, by id.
-    public func auditCertificates(_ condition: AuditCertificateCondition, roles: Set<AuditRole>, activeOnly: Bool = true,
-                                  _ body: (AuditCertificateRow) throws -> Void) throws(InventoryError) {
+    /// One group of certificates with different subjects sharing a public key.
+    public struct AuditKeyReuse: Sendable, Hashable {
+        public var spkiSHA256: String
+        public var certificates: [AuditCertificateRow]
+    }
+
+    /// A file that still holds an older certificate for the names an endpoint serves.
+    public struct AuditStaleCopy: Sendable, Hashable {
+        public var path: String
+        public var endpointRef: String
+        /// What the file holds.
+        public var stale: AuditCertificateRow
+        /// What the endpoint serves.
+        public var served: AuditCertificateRow
+    }
+
+    // MARK: - Endpoints
+
+    /// What an endpoint-level audit question selects; evaluated in SQL.
+    public enum AuditEndpointCondition: Sendable, Hashable {
+        case all
+        case hostnameMismatch
+        /// The accepted versions (tls_versions JSON) include any of these.
+        case acceptsAnyVersion([String])
+        /// client_certificate is set and not one of these.
+        case clientCertificateNotIn([String])
+        /// OpenSSL verification failed with one of `verifyCodes`, or two
+        /// neighbours in the chain sent do not chain (issuer ≠ next subject),
+        /// or the first certificate sent is a CA.
+        case chainProblem(verifyCodes: [Int])
+    }
+
+    /// One endpoint whose last probe succeeded, with the chain it sent.
+    public struct AuditEndpointRow: Sendable, Hashable {
+        public var ref: String
+        public var host: String
+        public var port: Int
+        public var sni: String
+        public var starttls: String
+        public var protocolVersion: String?
+        public var tlsVersions: [String]
+        public var clientCertificate: String?
+        public var verifyCode: Int?
+        public var verifyMessage: String?
+        public var hostnameMatches: Bool?
+        /// Certificates as sent, leaf first.
+        public var chain: [AuditCertificateRow]
+        /// True when a self-signed CA whose subject is the last sent
+        /// certificate's issuer is in the inventory.
+        public var lastIssuerIsKnownRoot: Bool
+    }
+
+    // MARK: - Private keys
+
+    /// A private key file (not gone) as the audit sees it.
+    public struct AuditKeyRow: Sendable, Hashable {
+        public var path: String
+        public var format: String
+        public var encrypted: Bool
+        public var spkiSHA256: String?
+        public var keyDescription: String
+        public var ownerUID: UInt32
+        public var ownerGID: UInt32
+        /// Permission bits.
+        public var mode: UInt32
+        /// Certificates (active) for this key.
+        public var certificates: [AuditCertificateRow]
+    }
+
+    /// The role of certificate `c` as SQL (see ``AuditRole``). Cheap tests first:
+    /// most certificates are not CAs and stop at the first clause.
+    var roleExpression: String {
+        let inTrustStore = trustStoreDirectories.map { directory -> String in
+            let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+            return "(tl.ref >= \(Self.literal(base + "/")) AND tl.ref < \(Self.literal(base + "0")))"
+        }.joined(separator: " OR ")
+        return """
+            CASE
+              WHEN c.is_ca = 0
+                OR ((EXISTS (SELECT 1 FROM location ul WHERE ul.certificate_id = c.id AND ul.gone_since IS NULL AND ul.position = 0
+                             AND (ul.kind = 'endpoint'
+                                  OR EXISTS (SELECT 1 FROM site s WHERE s.certificate_path = ul.ref AND s.gone_since IS NULL)))
+                     OR EXISTS (SELECT 1 FROM private_key k WHERE k.spki_sha256 = c.spki_sha256 AND k.gone_since IS NULL))
+                    AND NOT EXISTS (SELECT 1 FROM certificate o WHERE o.issuer = c.subject AND o.id <> c.id))
+                THEN 'leaf'
+              WHEN EXISTS (SELECT 1 FROM location tl WHERE tl.certificate_id = c.id AND tl.gone_since IS NULL)
+                AND NOT EXISTS (SELECT 1 FROM location tl WHERE tl.certificate_id = c.id AND tl.gone_since IS NULL
+                                AND NOT (tl.kind = 'file' AND (\(inTrustStore.isEmpty ? "0" : inTrustStore))))
+                THEN 'trust-store'
+              WHEN c.self_signed = 1 THEN 'root'
+              ELSE 'intermediate'
+            END
+            """
+    }
+
+    /// A constant as an SQL string literal (quotes doubled).
+    static func literal(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+}
+
+/// The audit's queries over SQLite.
+///
+/// The audit must stay fast on inventories of millions of certificates, so
+/// nothing here loads PEM or builds dictionaries over the whole inventory:
+/// each question is one SQL statement whose filter runs inside SQLite (on
+/// an index where one exists), and only the matching rows come back, one at
+/// a time, through a callback.
+extension SQLiteAuditStore {
+    typealias AuditRole = Inventory.AuditRole
+    typealias AuditCertificateCondition = Inventory.AuditCertificateCondition
+    typealias AuditCertificateRow = Inventory.AuditCertificateRow
+    typealias AuditLocation = Inventory.AuditLocation
+    typealias AuditKeyReuse = Inventory.AuditKeyReuse
+    typealias AuditStaleCopy = Inventory.AuditStaleCopy
+    typealias AuditEndpointCondition = Inventory.AuditEndpointCondition
+    typealias AuditEndpointRow = Inventory.AuditEndpointRow
+    typealias AuditKeyRow = Inventory.AuditKeyRow
+
+    /// Streams the certificates with an active location in `roles` that meet `condition`, by id.
+    func certificates(_ condition: AuditCertificateCondition, roles: Set<AuditRole>,
+                      _ body: (AuditCertificateRow) throws -> Void) throws(InventoryError) {
         try read {
             var clauses: [String] = []
             var arguments: [any SQLiteBindable] = []
@@ -181,7 +283,7 @@ extension Inventory {
                 for glob in globs { arguments += [glob, glob] }
             }
             clauses.append(roleClause(roles))
-            if activeOnly { clauses.append(Self.activeClause) }
+            clauses.append(Self.activeClause)
             try streamCertificates(where: clauses.joined(separator: " AND "), arguments: arguments, body)
         }
     }
@@ -189,8 +291,8 @@ extension Inventory {
     /// Streams live (not expired at `now`) certificates in `roles` that
     /// have not been seen at any location since `before` (Unix seconds).
     /// Grouped in SQL over the location table.
-    public func auditCertificatesLastSeen(before: Int64, notExpiredAt now: Int64, roles: Set<AuditRole>,
-                                          _ body: (AuditCertificateRow) throws -> Void) throws(InventoryError) {
+    func certificatesLastSeen(before: Int64, notExpiredAt now: Int64, roles: Set<AuditRole>,
+                              _ body: (AuditCertificateRow) throws -> Void) throws(InventoryError) {
         try read {
             var ids: [Int64] = []
             try database.prepare("""
@@ -205,15 +307,9 @@ extension Inventory {
         }
     }
 
-    /// One group of certificates with different subjects sharing a public key.
-    public struct AuditKeyReuse: Sendable, Hashable {
-        public var spkiSHA256: String
-        public var certificates: [AuditCertificateRow]
-    }
-
     /// Public keys used by certificates (live at `now`, active, in `roles`)
     /// with more than one distinct subject: GROUP BY spki in SQL.
-    public func auditKeyReuse(notExpiredAt now: Int64, roles: Set<AuditRole>, _ body: (AuditKeyReuse) throws -> Void) throws(InventoryError) {
+    func keyReuse(notExpiredAt now: Int64, roles: Set<AuditRole>, _ body: (AuditKeyReuse) throws -> Void) throws(InventoryError) {
         try read {
             var groups: [String] = []
             try database.prepare("""
@@ -232,19 +328,9 @@ extension Inventory {
         }
     }
 
-    /// A file that still holds an older certificate for the names an endpoint serves.
-    public struct AuditStaleCopy: Sendable, Hashable {
-        public var path: String
-        public var endpointRef: String
-        /// What the file holds.
-        public var stale: AuditCertificateRow
-        /// What the endpoint serves.
-        public var served: AuditCertificateRow
-    }
-
     /// Files (active locations) holding a non-CA certificate with the same
     /// subject CN as an endpoint's leaf but an earlier notAfter. One join in SQL.
-    public func auditStaleCopies(_ body: (AuditStaleCopy) throws -> Void) throws(InventoryError) {
+    func staleCopies(_ body: (AuditStaleCopy) throws -> Void) throws(InventoryError) {
         try read {
             var pairs: [(String, String, Int64, Int64)] = []
             try database.prepare("""
@@ -265,7 +351,7 @@ extension Inventory {
     }
 
     /// One certificate by inventory id, as the audit sees it.
-    public func auditCertificate(id: Int64) throws(InventoryError) -> AuditCertificateRow? {
+    private func auditCertificate(id: Int64) throws(InventoryError) -> AuditCertificateRow? {
         try read {
             var found: AuditCertificateRow?
             try database.cached("SELECT \(auditColumns) FROM certificate c WHERE c.id = ?").query([id]) { row in
@@ -275,44 +361,8 @@ extension Inventory {
         }
     }
 
-    // MARK: - Endpoints
-
-    /// What an endpoint-level audit question selects; evaluated in SQL.
-    public enum AuditEndpointCondition: Sendable, Hashable {
-        case all
-        case hostnameMismatch
-        /// The accepted versions (tls_versions JSON) include any of these.
-        case acceptsAnyVersion([String])
-        /// client_certificate is set and not one of these.
-        case clientCertificateNotIn([String])
-        /// OpenSSL verification failed with one of `verifyCodes`, or two
-        /// neighbours in the chain sent do not chain (issuer ≠ next subject),
-        /// or the first certificate sent is a CA.
-        case chainProblem(verifyCodes: [Int])
-    }
-
-    /// One endpoint whose last probe succeeded, with the chain it sent.
-    public struct AuditEndpointRow: Sendable, Hashable {
-        public var ref: String
-        public var host: String
-        public var port: Int
-        public var sni: String
-        public var starttls: String
-        public var protocolVersion: String?
-        public var tlsVersions: [String]
-        public var clientCertificate: String?
-        public var verifyCode: Int?
-        public var verifyMessage: String?
-        public var hostnameMatches: Bool?
-        /// Certificates as sent, leaf first.
-        public var chain: [AuditCertificateRow]
-        /// True when a self-signed CA whose subject is the last sent
-        /// certificate's issuer is in the inventory.
-        public var lastIssuerIsKnownRoot: Bool
-    }
-
     /// Streams endpoints (last probe succeeded) that meet `condition`, by ref.
-    public func auditEndpoints(_ condition: AuditEndpointCondition, _ body: (AuditEndpointRow) throws -> Void) throws(InventoryError) {
+    func endpoints(_ condition: AuditEndpointCondition, _ body: (AuditEndpointRow) throws -> Void) throws(InventoryError) {
         try read {
             var clause = "e.error_code IS NULL"
             var arguments: [any SQLiteBindable] = []
@@ -371,25 +421,8 @@ extension Inventory {
         }
     }
 
-    // MARK: - Private keys
-
-    /// A private key file (not gone) as the audit sees it.
-    public struct AuditKeyRow: Sendable, Hashable {
-        public var path: String
-        public var format: String
-        public var encrypted: Bool
-        public var spkiSHA256: String?
-        public var keyDescription: String
-        public var ownerUID: UInt32
-        public var ownerGID: UInt32
-        /// Permission bits.
-        public var mode: UInt32
-        /// Certificates (active) for this key.
-        public var certificates: [AuditCertificateRow]
-    }
-
     /// Key files (not gone) whose mode has any of `modeBits` set.
-    public func auditPrivateKeys(modeBits: UInt32, _ body: (AuditKeyRow) throws -> Void) throws(InventoryError) {
+    func privateKeys(modeBits: UInt32, _ body: (AuditKeyRow) throws -> Void) throws(InventoryError) {
         try read {
             var keys: [AuditKeyRow] = []
             try database.prepare("""
@@ -415,7 +448,7 @@ extension Inventory {
     // MARK: - Tags
 
     /// Replaces the tags of the certificate with `fingerprint`.
-    public func setTags(_ tags: [String], fingerprint: String) throws(InventoryError) {
+    func setTags(_ tags: [String], fingerprint: String) throws(InventoryError) {
         try write {
             guard let id = try database.prepare("SELECT id FROM certificate WHERE fingerprint_sha256 = ?").scalarInt([fingerprint]) else {
                 throw InventoryError.notFound(fingerprint)
@@ -424,16 +457,6 @@ extension Inventory {
             for tag in Set(tags) {
                 try database.prepare("INSERT INTO certificate_tag (certificate_id, tag) VALUES (?, ?)").run([id, tag])
             }
-        }
-    }
-
-    /// The roots recorded by the most recent scan (for `clm audit --rescan`).
-    public func lastScanRoots() throws(InventoryError) -> [String] {
-        try read {
-            var text: String?
-            try database.prepare("SELECT roots FROM scan ORDER BY id DESC LIMIT 1").query { text = $0.text(0) }
-            guard let text else { return [] }
-            return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
         }
     }
 
@@ -449,41 +472,10 @@ extension Inventory {
 
     private static let activeClause = "EXISTS (SELECT 1 FROM location l WHERE l.certificate_id = c.id AND l.gone_since IS NULL)"
 
-    /// The role of certificate `c` as SQL (see ``AuditRole``). Cheap tests first:
-    /// most certificates are not CAs and stop at the first clause.
-    var roleExpression: String {
-        let inTrustStore = trustStoreDirectories.map { directory -> String in
-            let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-            return "(tl.ref >= \(Self.literal(base + "/")) AND tl.ref < \(Self.literal(base + "0")))"
-        }.joined(separator: " OR ")
-        return """
-            CASE
-              WHEN c.is_ca = 0
-                OR ((EXISTS (SELECT 1 FROM location ul WHERE ul.certificate_id = c.id AND ul.gone_since IS NULL AND ul.position = 0
-                             AND (ul.kind = 'endpoint'
-                                  OR EXISTS (SELECT 1 FROM site s WHERE s.certificate_path = ul.ref AND s.gone_since IS NULL)))
-                     OR EXISTS (SELECT 1 FROM private_key k WHERE k.spki_sha256 = c.spki_sha256 AND k.gone_since IS NULL))
-                    AND NOT EXISTS (SELECT 1 FROM certificate o WHERE o.issuer = c.subject AND o.id <> c.id))
-                THEN 'leaf'
-              WHEN EXISTS (SELECT 1 FROM location tl WHERE tl.certificate_id = c.id AND tl.gone_since IS NULL)
-                AND NOT EXISTS (SELECT 1 FROM location tl WHERE tl.certificate_id = c.id AND tl.gone_since IS NULL
-                                AND NOT (tl.kind = 'file' AND (\(inTrustStore.isEmpty ? "0" : inTrustStore))))
-                THEN 'trust-store'
-              WHEN c.self_signed = 1 THEN 'root'
-              ELSE 'intermediate'
-            END
-            """
-    }
-
     private func roleClause(_ roles: Set<AuditRole>) -> String {
         if roles.count == AuditRole.allCases.count { return "1" }
         if roles.isEmpty { return "0" }
-        return "(\(roleExpression)) IN (" + roles.map { Self.literal($0.rawValue) }.sorted().joined(separator: ", ") + ")"
-    }
-
-    /// A constant as an SQL string literal (quotes doubled).
-    private static func literal(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+        return "(\(roleExpression)) IN (" + roles.map { Inventory.literal($0.rawValue) }.sorted().joined(separator: ", ") + ")"
     }
 
     private static func placeholders(_ count: Int) -> String {
