@@ -12,12 +12,6 @@ import CLMTestSupport
 /// broken server config fails the check and the old certificate stays served.
 @Suite("Postfix and Dovecot deploy targets with real servers", .serialized)
 struct MailDeployTests {
-    static func yamlMap(_ items: [String: String]) -> String {
-        "{ " + items.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", ") + " }"
-    }
-
-    static func yamlList(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
-
     @Test("`target: postfix` and `target: dovecot` parse to directory / combined-file targets with the servers' check and reload")
     func configParses() throws {
         let yaml = DeployYAML.certificate("mail", domains: "mail.example.test", deploy: """
@@ -53,8 +47,8 @@ struct MailDeployTests {
         let state = temp.path + "/state"
         let env = ["CLM_POSTFIX": postfix.binary, "CLM_POSTFIX_CONFIG": postfix.configDirectory]
         let yaml = DeployYAML.certificate("mail", domains: "mail.example.test", deploy: """
-                  - { target: postfix, dir: "\(target)", hook: "\(RepositoryHooks.path("postfix"))", env: \(Self.yamlMap(env)),
-                      verify: \(Self.yamlList(["127.0.0.1:\(smtp) starttls=smtp", "127.0.0.1:\(smtps) tls=smtp"])) }
+                  - { target: postfix, dir: "\(target)", hook: "\(RepositoryHooks.path("postfix"))", env: \(DeployYAML.map(env)),
+                      verify: \(DeployYAML.list(["127.0.0.1:\(smtp) starttls=smtp", "127.0.0.1:\(smtps) tls=smtp"])) }
             """)
         let certificate = try loadCertificate(yaml, in: temp, named: "mail")
         let endpoints = try #require(certificate.targets.first).verifyEndpoints
@@ -119,7 +113,7 @@ struct MailDeployTests {
         let state = temp.path + "/state"
         let yaml = DeployYAML.certificate("mail", domains: "mail.example.test", deploy: """
                   - { target: dovecot, dir: "\(target)", hook: "\(RepositoryHooks.path("dovecot"))",
-                      env: \(Self.yamlMap(["CLM_DOVECOT_CONF": dovecot.config])), verify: \(Self.yamlList(verify)) }
+                      env: \(DeployYAML.map(["CLM_DOVECOT_CONF": dovecot.config])), verify: \(DeployYAML.list(verify)) }
             """)
         let certificate = try loadCertificate(yaml, in: temp, named: "mail")
         let endpoints = try #require(certificate.targets.first).verifyEndpoints

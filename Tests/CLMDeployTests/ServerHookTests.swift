@@ -8,10 +8,6 @@ import CLMTestSupport
 /// HAProxy runtime-API swap under a stream of handshakes.
 @Suite("nginx and HAProxy hooks with real servers", .serialized)
 struct ServerHookTests {
-    static func yamlList(_ items: [String: String]) -> String {
-        "{ " + items.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", ") + " }"
-    }
-
     @Test("`hook:` in the config resolves next to the config file and becomes the target's check and reload")
     func hookKeyBecomesCheckAndReload() throws {
         let yaml = DeployYAML.certificate("www", domains: "www.example.test", deploy: """
@@ -37,7 +33,7 @@ struct ServerHookTests {
         let state = temp.path + "/state"
         let env = ["CLM_NGINX": nginx.binary, "CLM_NGINX_CONF": nginx.config, "CLM_NGINX_PREFIX": nginx.prefix]
         let yaml = DeployYAML.certificate("www", domains: "www.example.test", deploy: """
-                  - { target: nginx, dir: "\(target)", hook: "\(RepositoryHooks.path("nginx"))", env: \(Self.yamlList(env)), verify: "127.0.0.1:\(nginx.port)" }
+                  - { target: nginx, dir: "\(target)", hook: "\(RepositoryHooks.path("nginx"))", env: \(DeployYAML.map(env)), verify: "127.0.0.1:\(nginx.port)" }
             """)
         let certificate = try loadCertificate(yaml, in: temp, named: "www")
         let probe = TLSEndpointProbe()
@@ -73,7 +69,7 @@ struct ServerHookTests {
         let state = temp.path + "/state"
         let env = ["CLM_HAPROXY": haproxy.binary, "CLM_HAPROXY_CFG": haproxy.config, "CLM_HAPROXY_PID": "\(haproxy.pid)"]
         let yaml = DeployYAML.certificate("www", domains: "www.example.test", deploy: """
-                  - { target: haproxy, path: "\(crt)", reload: command, hook: "\(RepositoryHooks.path("haproxy"))", env: \(Self.yamlList(env)), verify: "127.0.0.1:\(haproxy.port)" }
+                  - { target: haproxy, path: "\(crt)", reload: command, hook: "\(RepositoryHooks.path("haproxy"))", env: \(DeployYAML.map(env)), verify: "127.0.0.1:\(haproxy.port)" }
             """)
         let certificate = try loadCertificate(yaml, in: temp, named: "www")
         let probe = TLSEndpointProbe()

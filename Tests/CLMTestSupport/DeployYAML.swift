@@ -13,4 +13,12 @@ public enum DeployYAML {
         \(deploy)
         """
     }
+
+    /// A flow mapping of quoted strings, keys sorted: `{ A: "1", B: "2" }`.
+    public static func map(_ items: [String: String]) -> String {
+        "{ " + items.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", ") + " }"
+    }
+
+    /// A flow list of quoted strings: `["a", "b"]`.
+    public static func list(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
 }
