@@ -44,12 +44,25 @@ struct MigrationRunner: Sendable {
                     }
                     continue
                 }
-                try database.transaction {
+                // Two commands opening a new inventory at once both saw the migration missing: the
+                // write lock (BEGIN IMMEDIATE) orders them, and the second finds it applied inside it.
+                let appliedNow = try database.transaction { () throws -> Bool in
+                    var recorded: String?
+                    try database.prepare("SELECT checksum FROM schema_migration WHERE version = ?").query([migration.version]) { row in
+                        recorded = row.string(0)
+                    }
+                    if let recorded {
+                        guard recorded == checksum else {
+                            throw InventoryError.migrationChanged(path: database.path, version: migration.version, name: migration.name)
+                        }
+                        return false
+                    }
                     try database.execute(migration.sql)
                     try database.prepare("INSERT INTO schema_migration (version, name, checksum, applied_at) VALUES (?, ?, ?, strftime('%s','now'))")
                         .run([migration.version, migration.name, checksum])
+                    return true
                 }
-                ran.append(migration.version)
+                if appliedNow { ran.append(migration.version) }
             }
             return ran
         } catch let error as InventoryError {

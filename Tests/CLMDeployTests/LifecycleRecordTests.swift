@@ -112,6 +112,11 @@ struct LifecycleRecordTests {
         #expect(try await Self.presentFiles(issued, clm).isSuperset(of: [target + "/fullchain.pem", target + "/cert.pem", stateFiles + "/cert.pem"]))
         #expect(try await !Self.presentFiles(bootstrap, clm).contains(target + "/fullchain.pem"))
         #expect(try await Self.metricSerials(target + "/cert.pem", clm) == [Self.decimal(hex: try Self.serial(in: target))])
+        // Its key files too (the deployed privkey.pem and the state dir's), 0600, paired by public key.
+        let shown = try #require(try AdoptAndHooksCommandTests.json(try await clm("inventory", "show", issued, "--format", "json")) as? [String: Any])
+        let keys = try #require(shown["private_keys"] as? [[String: Any]], "\(shown.keys.sorted())")
+        #expect(Set(keys.compactMap { $0["path"] as? String }).isSuperset(of: [target + "/privkey.pem", stateFiles + "/privkey.pem"]), "\(keys)")
+        #expect(keys.allSatisfy { $0["mode"] as? String == "0600" }, "\(keys)")
         // fullchain.pem: the new leaf and its chain; nothing of the bootstrap set (leaf or CA) is left there.
         let fullchain = try await Self.metricSerials(target + "/fullchain.pem", clm)
         #expect(fullchain.contains(Self.decimal(hex: try Self.serial(in: target))) && !fullchain.contains(bootstrapSerial))

@@ -112,6 +112,16 @@ struct OpsBehaviourTests {
         // The real certificate store is untouched; the staging certificate is kept apart.
         #expect(!FileManager.default.fileExists(atPath: state + "/certificates/www/cert.pem"))
         #expect(FileManager.default.fileExists(atPath: state + "/dry-run/certificates/www/cert.pem"))
+
+        // JSON: the plan's notAfter is the certificate before the run (none yet); the new one's is issuedNotAfter.
+        let json = try await Clm(state: state)("renew", "--dry-run", "--config", config, "--format", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
+        let item = try #require((object["plan"] as? [[String: Any]])?.first)
+        #expect(item["notAfter"] == nil, "\(item)")
+        let issuedNotAfter = try #require(item["issuedNotAfter"] as? String, "\(item)")
+        let expiry = try #require(ISO8601DateFormatter().date(from: issuedNotAfter))
+        #expect(expiry > Date())
+        #expect(item["issuedFingerprint"] is String)
     }
 
     // MARK: item 2

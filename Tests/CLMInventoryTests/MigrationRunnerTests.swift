@@ -27,6 +27,28 @@ import Testing
         #expect(recorded.map(\.1) == EmbeddedMigrations.all.map { MigrationRunner.checksum($0.sql) })
     }
 
+    /// Two commands started at once on a new state dir both migrate: each
+    /// migration must still run once, and neither may fail.
+    @Test func commandsOpeningANewInventoryAtOnceMigrateItOnce() throws {
+        final class Failures: @unchecked Sendable {
+            let lock = NSLock()
+            var items: [String] = []
+            func add(_ text: String) { lock.withLock { items.append(text) } }
+        }
+        for round in 0..<5 {  // a race: several fresh inventories make it show reliably
+            let failures = Failures()
+            let path = temp.url.appendingPathComponent("race-\(round).sqlite").path
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                do { _ = try Inventory(path: path) } catch { failures.add("\(error)") }
+            }
+            #expect(failures.items.isEmpty, "\(failures.items)")
+            let inventory = try Inventory(path: path)
+            var versions: [Int] = []
+            try inventory.database.prepare("SELECT version FROM schema_migration ORDER BY version").query { versions.append($0.int(0)) }
+            #expect(versions == EmbeddedMigrations.all.map(\.version))
+        }
+    }
+
     @Test func anOlderDatabaseIsUpgradedInPlaceKeepingItsData() throws {
         let first = try #require(EmbeddedMigrations.all.first)
         do {

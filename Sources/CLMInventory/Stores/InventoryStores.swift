@@ -82,6 +82,7 @@ public protocol DeployStore {
     func recordManagedDeploy(_ row: ManagedCertificateRow) throws(InventoryError)
     /// Each file of `files` now holds exactly its certificates (leaf first).
     func recordFiles(_ files: [(path: String, certificates: [CertificateFacts])], now: Date) throws(InventoryError)
+    func recordKeyFiles(_ keys: [PrivateKeyFacts], now: Date) throws(InventoryError)
     func recordDeployRun(_ row: DeployRunRow) throws(InventoryError)
     func deployRuns(certificateName: String?, limit: Int) throws(InventoryError) -> [DeployRunRow]
     func recordHookRun(_ row: HookRunRow) throws(InventoryError)

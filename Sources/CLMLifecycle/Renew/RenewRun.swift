@@ -40,12 +40,15 @@ public struct RenewReport: Encodable, Sendable {
         public let name: String
         public let action: String
         public let reason: String
+        /// The expiry of the certificate the plan was made from (before this run).
         public let notAfter: String?
         public let failed: Bool?
         public let deployed: Bool?
         public let notes: [String]?
         public let error: String?
         public let issuedFingerprint: String?
+        /// The expiry of the certificate this run issued, if it issued one.
+        public let issuedNotAfter: String?
     }
 
     /// Which kind of dry run happened (`mode`: staging or plan).
@@ -65,7 +68,8 @@ public struct RenewReport: Encodable, Sendable {
             return Item(name: item.name, action: item.action.rawValue, reason: item.reason,
                         notAfter: item.notAfter.map { ISO8601DateFormatter().string(from: $0) }, failed: outcome?.failed,
                         deployed: outcome?.deployed, notes: outcome.flatMap { $0.notes.isEmpty ? nil : $0.notes }, error: outcome?.error,
-                        issuedFingerprint: outcome?.issuedFingerprint)
+                        issuedFingerprint: outcome?.issuedFingerprint,
+                        issuedNotAfter: outcome?.notAfter.map { ISO8601DateFormatter().string(from: $0) })
         }
         self.seconds = seconds
         switch summary.dryRun {

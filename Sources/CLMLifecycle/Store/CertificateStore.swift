@@ -41,6 +41,7 @@ public struct CertificateStore: Sendable {
         _ = try files.storeIssued(name: name, key: key, chain: chain)
         let material = try material(name: name)
         try inventory.deploys.recordFiles(try storedFiles(name, material: material), now: now)
+        try inventory.deploys.recordKeyFiles(Self.keyFiles([paths(name).key], of: try Self.facts(material.certificate.der)), now: now)
         return material.certificate
     }
 
@@ -49,7 +50,9 @@ public struct CertificateStore: Sendable {
     public func recordStored(_ issued: IssuedCertificate, name: String, managed: ManagedCertificate?, inventory: Inventory,
                              now: Date = Date()) throws {
         if let managed { try inventory.deploys.recordManagedCertificate(Self.row(managed, issued, now: now)) }
-        try inventory.deploys.recordFiles(try storedFiles(name, material: try material(name: name)), now: now)
+        let material = try material(name: name)
+        try inventory.deploys.recordFiles(try storedFiles(name, material: material), now: now)
+        try inventory.deploys.recordKeyFiles(Self.keyFiles([paths(name).key], of: try Self.facts(material.certificate.der)), now: now)
     }
 
     /// Records a successful deploy: what is deployed for the name (a row is
@@ -69,6 +72,25 @@ public struct CertificateStore: Sendable {
             }
         }
         try inventory.deploys.recordFiles(try storedFiles(job.certificate.name, material: job.material) + deployed, now: now)
+        let keyPaths = [paths(job.certificate.name).key] + job.certificate.targets.map { target in
+            switch target.kind {
+            case .directory(let directory): return directory + "/privkey.pem"
+            case .combinedFile(let path): return path
+            }
+        }
+        try inventory.deploys.recordKeyFiles(Self.keyFiles(keyPaths, of: leaf), now: now)
+    }
+
+    /// The key files at `paths` (those present), described by the
+    /// certificate they were checked to belong to.
+    static func keyFiles(_ paths: [String], of leaf: CertificateFacts) -> [PrivateKeyFacts] {
+        paths.compactMap { path in
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            return PrivateKeyFacts(path: path, format: "pkcs8", encrypted: false, spkiSHA256: leaf.spkiSHA256,
+                                   keyAlgorithm: leaf.keyAlgorithm, keyBits: leaf.keyBits,
+                                   ownerUID: info.st_uid, ownerGID: info.st_gid, mode: UInt32(info.st_mode & 0o7777))
+        }
     }
 
     /// The state dir's certificate files of `name` and what they hold.

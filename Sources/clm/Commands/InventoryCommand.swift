@@ -140,7 +140,7 @@ extension InventoryCommand {
                     if let detail = site.roleDetail { line += " (\(detail))" }
                     if !site.serverNames.isEmpty { line += " \(site.serverNames.joined(separator: " "))" }
                     if !site.listen.isEmpty { line += " on \(site.listen.joined(separator: ", "))" }
-                    print(line)
+                    print(line.displaySafe)
                 }
             }
             print("\nPrivate keys (\(certificate.privateKeys.count)):")
