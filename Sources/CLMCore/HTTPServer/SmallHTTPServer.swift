@@ -217,14 +217,14 @@ public final class SmallHTTPServer: @unchecked Sendable {
 
     private func acceptAll() {
         while true {
-            let client = accept(listener, nil, nil)
+            // Close-on-exec atomically: a hook or tool spawned on another thread
+            // between accept and fcntl would inherit the connection and keep the port busy.
+            let client = clm_accept_cloexec_nonblock(listener)
             guard client >= 0 else {
                 // EAGAIN: no more pending. EMFILE and friends: make room by dropping the oldest waiter.
                 if errno == EMFILE || errno == ENFILE, let oldest = oldestReader() { drop(oldest) }
                 return
             }
-            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
             if connections.count >= limits.maxConnections, let oldest = oldestReader() { drop(oldest) }
             if connections.count >= limits.maxConnections {
                 close(client)
