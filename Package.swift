@@ -39,9 +39,9 @@ let package = Package(
         .target(name: "CShims", dependencies: ["COpenSSL", "CCurl"]),
 
         // Thin, safe wrappers: the only Swift code that touches C pointers.
-        .target(name: "CLMCore", dependencies: ["CShims"], swiftSettings: strict),
+        .target(name: "CLMCore", dependencies: ["CShims", "Yams"], swiftSettings: strict),
         .target(name: "CLMCrypto", dependencies: ["COpenSSL", "CShims", "CLMCore"], swiftSettings: strict),
-        .target(name: "CLMHTTP", dependencies: ["CCurl", "CShims"], swiftSettings: strict),
+        .target(name: "CLMHTTP", dependencies: ["CCurl", "CShims", "CLMCore"], swiftSettings: strict),
         .target(name: "CLMSQLite", dependencies: ["CSQLite"], swiftSettings: strict),
         .target(name: "CLMPostgres", dependencies: ["CPostgres"], swiftSettings: strict),
 
@@ -49,7 +49,7 @@ let package = Package(
         .executableTarget(name: "EmbedMigrationsTool", path: "Sources/EmbedMigrationsTool"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(),
                 dependencies: ["EmbedMigrationsTool"]),
-        .target(name: "CLMInventory", dependencies: ["CLMSQLite", "CLMPostgres"],
+        .target(name: "CLMInventory", dependencies: ["CLMSQLite", "CLMPostgres", "CLMCore"],
                 swiftSettings: strict, plugins: ["EmbedMigrations"]),
 
         // The three stages and the audit.
@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "CLMAudit", dependencies: ["CLMInventory", "CLMCore", "Yams"], swiftSettings: strict),
 
         // Operations: Prometheus metrics, HTML report.
-        .target(name: "CLMReport", dependencies: ["CLMInventory"], swiftSettings: strict),
+        .target(name: "CLMReport", dependencies: ["CLMInventory", "CLMCore"], swiftSettings: strict),
 
         // One certificate's life above the stages: config, renew, adopt, notify, CertificateStore.
         .target(name: "CLMLifecycle", dependencies: ["CLMDeploy", "CLMRequest", "CLMDiscover", "CLMAudit", "CLMReport",

@@ -1,4 +1,4 @@
-internal import CLMCore
+public import CLMCore
 public import CLMInventory
 public import Foundation
 

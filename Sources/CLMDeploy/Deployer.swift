@@ -57,243 +57,24 @@ public struct Deployer: Sendable {
     /// Runs ``deploy(_:recorder:)`` on a new thread, recording through `recorder`.
     public func deployOnThread(_ jobs: [Job], recorder: (any DeployRecording & Sendable)? = nil) async -> [Report] {
         let deployer = self
-        return await withCheckedContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(returning: deployer.deploy(jobs, recorder: recorder))
-            }
-            thread.name = "clm-deploy"
-            thread.start()
-        }
-    }
-
-    // MARK: the batch
-
-    enum Receipt {
-        case directory(DirectorySet, DeployTarget, previous: String?, installed: String, previousFingerprint: String?)
-        case combined(CombinedPEMFile, DeployTarget, saved: String?, previousFingerprint: String?)
-
-        var target: DeployTarget {
-            switch self {
-            case .directory(_, let target, _, _, _), .combined(_, let target, _, _): return target
-            }
-        }
-
-        var previousFingerprint: String? {
-            switch self {
-            case .directory(_, _, _, _, let fingerprint), .combined(_, _, _, let fingerprint): return fingerprint
-            }
-        }
-
-        var version: String? {
-            switch self {
-            case .directory(_, _, _, let installed, _): return installed
-            case .combined(_, _, let saved, _): return saved
-            }
-        }
-    }
-
-    struct State {
-        let job: Job
-        var receipts: [Receipt] = []
-        var error: DeployError?
-        var rolledBack = false
-        var notes: [String] = []
-        let started: Int64
-        var name: String { job.certificate.name }
-        var ok: Bool { error == nil }
+        return await Blocking.run("clm-deploy") { deployer.deploy(jobs, recorder: recorder) }
     }
 
     /// Deploys every job; blocking. Results come back in the order of `jobs`.
     public func deploy(_ jobs: [Job], recorder: (any DeployRecording)?) -> [Report] {
-        let startedAt = Int64(now().timeIntervalSince1970)
-        var states = jobs.map { State(job: $0, started: startedAt) }
-        let hooks = HookExecutor(timeout: hookTimeout, policy: HookEnvironment(passEnv: globalHooks.passEnv), recorder: recorder, log: log, now: now)
-
-        // Global pre hooks once; a failure stops the whole batch before anything is written.
-        let names = jobs.map(\.certificate.name).joined(separator: " ")
-        for argv in globalHooks.pre {
-            if let error = hooks.run(argv, phase: "pre", name: nil, environment: ["CLM_CERT_NAMES": names, "CLM_PHASE": "pre"]) {
-                for index in states.indices { states[index].error = error.error }
-                break
-            }
-        }
-
-        // Per certificate: pre hooks, then write every target.
-        for index in states.indices where states[index].ok {
-            let job = states[index].job
-            for argv in job.certificate.hooks.pre {
-                if let error = hooks.run(argv, phase: "pre", name: job.certificate.name, environment: environment(for: job, receipts: [], phase: "pre")) {
-                    states[index].error = error.error
-                    break
-                }
-            }
-            guard states[index].ok else { continue }
-            for target in job.certificate.targets {
-                do {
-                    states[index].receipts.append(try install(job, on: target))
-                } catch {
-                    states[index].error = error
-                    log("\(job.certificate.name): writing \(target.description) failed: \(error)")
-                    rollback(&states[index], recorder: recorder, hooks: hooks)
-                    break
-                }
-            }
-        }
+        var batch = DeployBatch(deployer: self, jobs: jobs, recorder: recorder)
+        batch.runGlobalPreHooks()
+        batch.writeTargets()
         crash.at("deploy.before-reload")
-
-        // Reloads, batched: one check + reload per distinct command.
-        var reloaded: [String: (check: Argv, reload: Argv, environment: [String: String])] = [:]
-        var groups: [String: (check: Argv, reload: Argv, environment: [String: String], members: [Int])] = [:]
-        var order: [String] = []
-        for index in states.indices where states[index].ok {
-            for receipt in states[index].receipts {
-                guard case .command(let check, let reload) = receipt.target.reload, let key = receipt.target.reloadGroupKey else { continue }
-                if groups[key] == nil { groups[key] = (check, reload, receipt.target.environment, []); order.append(key) }
-                if groups[key]?.members.last != index { groups[key]?.members.append(index) }
-            }
-        }
-        for key in order {
-            guard let group = groups[key] else { continue }
-            let members = group.members.filter { states[$0].ok }
-            guard !members.isEmpty else { continue }
-            var failure: DeployError?
-            var groupEnvironment = group.environment
-            groupEnvironment["CLM_CERT_NAMES"] = members.map { states[$0].name }.joined(separator: " ")
-            let single = members.count == 1 ? states[members[0]].name : nil
-            if !group.check.isEmpty, let error = hooks.run(group.check, phase: "check", name: single, environment: groupEnvironment.merging(["CLM_PHASE": "check"]) { $1 }) {
-                failure = .checkFailed(command: group.check.joined(separator: " "), output: error.output)
-            } else if let error = hooks.run(group.reload, phase: "reload", name: single, environment: groupEnvironment.merging(["CLM_PHASE": "reload"]) { $1 }) {
-                failure = .reloadFailed(command: group.reload.joined(separator: " "), output: error.output)
-                reloaded[key] = (group.check, group.reload, group.environment)
-            } else {
-                reloaded[key] = (group.check, group.reload, group.environment)
-            }
-            if let failure {
-                log("\(failure); rolling back \(members.map { states[$0].name }.joined(separator: ", "))")
-                for member in members {
-                    states[member].error = failure
-                    rollback(&states[member], recorder: recorder, hooks: hooks)
-                }
-            }
-        }
-
-        // HAProxy runtime API: a hitless swap per target.
-        for index in states.indices where states[index].ok {
-            for receipt in states[index].receipts {
-                guard case .haproxyRuntimeAPI(let socket) = receipt.target.reload else { continue }
-                let started = Date()
-                do {
-                    try HAProxyRuntimeAPI(socketPath: socket).replaceCertificate(path: receipt.target.path, pem: states[index].job.material.combinedPEM)
-                    hooks.recordInternal(["set ssl cert", receipt.target.path], phase: "runtime-api", name: states[index].name, status: 0,
-                                         output: "committed via \(socket)", started: started)
-                } catch {
-                    hooks.recordInternal(["set ssl cert", receipt.target.path], phase: "runtime-api", name: states[index].name, status: 1,
-                                         output: error.description, started: started)
-                    states[index].error = error
-                    rollback(&states[index], recorder: recorder, hooks: hooks)
-                    break
-                }
-            }
-        }
+        batch.reloadGroups()
+        batch.swapThroughRuntimeAPI()
         crash.at("deploy.after-reload")
-
-        // Deploy hooks (certificate's, then global), then verification.
-        let verifier = EndpointVerifier(probe: probe, attempts: verifyAttempts)
-        for index in states.indices where states[index].ok {
-            let job = states[index].job
-            let env = environment(for: job, receipts: states[index].receipts, phase: "deploy")
-            for argv in job.certificate.hooks.deploy + globalHooks.deploy {
-                if let error = hooks.run(argv, phase: "deploy", name: job.certificate.name, environment: env) {
-                    states[index].error = error.error
-                    break
-                }
-            }
-            if states[index].ok {
-                verifying: for receipt in states[index].receipts {
-                    for endpoint in receipt.target.verifyEndpoints {
-                        do {
-                            try verifier.require(job.material.fingerprint, at: endpoint)
-                            states[index].notes.append("\(endpoint) serves the new certificate")
-                        } catch {
-                            states[index].error = error
-                            break verifying
-                        }
-                    }
-                }
-            }
-            if !states[index].ok {
-                log("\(job.certificate.name): \(states[index].error?.description ?? "failed"); rolling back")
-                rollback(&states[index], recorder: recorder, hooks: hooks)
-            }
-        }
-
-        // Reload again where a rolled-back set had already been reloaded.
-        var again: Set<String> = []
-        for state in states where state.rolledBack {
-            for receipt in state.receipts {
-                if let key = receipt.target.reloadGroupKey, reloaded[key] != nil { again.insert(key) }
-            }
-        }
-        for key in order where again.contains(key) {
-            guard let commands = reloaded[key] else { continue }
-            if let error = hooks.run(commands.reload, phase: "reload", name: nil, environment: commands.environment.merging(["CLM_PHASE": "rollback"]) { $1 }) {
-                log("reload after rollback failed: \(error); the previous files are in place but the server may still hold the new ones")
-            }
-        }
-        for index in states.indices where states[index].rolledBack {
-            for receipt in states[index].receipts {
-                guard let previous = receipt.previousFingerprint else { continue }
-                for endpoint in receipt.target.verifyEndpoints {
-                    do {
-                        try EndpointVerifier(probe: probe, attempts: max(1, verifyAttempts / 2)).require(previous, at: endpoint)
-                        states[index].notes.append("\(endpoint) serves the previous certificate again")
-                    } catch {
-                        states[index].notes.append("after rollback, \(endpoint): \(error)")
-                    }
-                }
-            }
-        }
-
-        // Post hooks always run; their failure is reported, not rolled back.
-        for index in states.indices {
-            let job = states[index].job
-            var env = environment(for: job, receipts: states[index].receipts, phase: "post")
-            env["CLM_DEPLOY_RESULT"] = states[index].ok ? "ok" : "failed"
-            for argv in job.certificate.hooks.post {
-                if let error = hooks.run(argv, phase: "post", name: job.certificate.name, environment: env) {
-                    states[index].notes.append("post hook: \(error)")
-                }
-            }
-        }
-        let failed = states.filter { !$0.ok }.map(\.name).joined(separator: " ")
-        for argv in globalHooks.post {
-            _ = hooks.run(argv, phase: "post", name: nil, environment: ["CLM_CERT_NAMES": names, "CLM_FAILED_NAMES": failed, "CLM_PHASE": "post"])
-        }
-
-        // Record each target's outcome.
-        let finished = Int64(now().timeIntervalSince1970)
-        for state in states {
-            for receipt in state.receipts {
-                recorder?.recordDeploy(DeployRunRow(
-                    certificateName: state.name, target: receipt.target.description, action: "deploy",
-                    outcome: state.ok ? "ok" : (state.rolledBack ? "rolled-back" : "failed"),
-                    previousFingerprint: receipt.previousFingerprint, newFingerprint: state.job.material.fingerprint,
-                    version: receipt.version, message: state.error?.description, startedAt: state.started, finishedAt: finished))
-            }
-            if state.receipts.isEmpty, let error = state.error {
-                recorder?.recordDeploy(DeployRunRow(certificateName: state.name, target: "-", action: "deploy", outcome: "failed",
-                                                    previousFingerprint: nil, newFingerprint: state.job.material.fingerprint, version: nil,
-                                                    message: error.description, startedAt: state.started, finishedAt: finished))
-            }
-            if state.ok {
-                recorder?.recordDeployed(state.job)
-            }
-        }
-        return states.map { state in
-            Report(name: state.name, fingerprint: state.job.material.fingerprint,
-                   previousFingerprint: state.receipts.first?.previousFingerprint, error: state.error, rolledBack: state.rolledBack,
-                   notes: state.notes)
-        }
+        batch.runDeployHooksAndVerify()
+        batch.reloadAfterRollback()
+        batch.verifyRolledBackEndpoints()
+        batch.runPostHooks()
+        batch.record()
+        return batch.reports
     }
 
     // MARK: steps
@@ -308,7 +89,7 @@ public struct Deployer: Sendable {
                         ownership: try FileOps.Ownership.resolve(owner: target.owner, group: target.group), crash: crash)
     }
 
-    private func install(_ job: Job, on target: DeployTarget) throws(DeployError) -> Receipt {
+    func install(_ job: Job, on target: DeployTarget) throws(DeployError) -> Receipt {
         switch target.kind {
         case .directory:
             let set = try directorySet(target)
@@ -328,58 +109,25 @@ public struct Deployer: Sendable {
         }
     }
 
-    /// Puts the previous set back on every target written for this job.
-    private func rollback(_ state: inout State, recorder: (any DeployRecording)?, hooks: HookExecutor) {
-        state.rolledBack = true
-        let started = Int64(now().timeIntervalSince1970)
-        for receipt in state.receipts.reversed() {
-            var outcome = "ok"
-            var message: String?
-            var version: String?
-            do {
-                switch receipt {
-                case .directory(let set, _, let previous, _, _):
-                    if let previous {
-                        try set.activate(previous)
-                        version = previous
-                    } else {
-                        outcome = "failed"
-                        message = "first deploy: there is no previous set to restore; the new files stay"
-                    }
-                case .combined(let file, let target, let saved, _):
-                    if let saved {
-                        try file.restore(saved)
-                        version = saved
-                        if case .haproxyRuntimeAPI(let socket) = target.reload, let bytes = FileOps.readRegular(saved) {
-                            try HAProxyRuntimeAPI(socketPath: socket).replaceCertificate(path: target.path, pem: bytes)
-                        }
-                    } else {
-                        outcome = "failed"
-                        message = "first deploy: there is no previous file to restore; the new file stays"
-                    }
-                }
-            } catch {
-                outcome = "failed"
-                message = error.description
-            }
-            if let message { state.notes.append("rollback of \(receipt.target.description): \(message)") }
-            else { state.notes.append("rolled back \(receipt.target.description)") }
-            recorder?.recordDeploy(DeployRunRow(certificateName: state.name, target: receipt.target.description, action: "rollback",
-                                                outcome: outcome, previousFingerprint: state.job.material.fingerprint,
-                                                newFingerprint: receipt.previousFingerprint, version: version, message: message,
-                                                startedAt: started, finishedAt: Int64(now().timeIntervalSince1970)))
-        }
+    /// CLM_* variables for a certificate's hooks in one phase of a deploy.
+    func environment(for job: Job, receipts: [Receipt], phase: String) -> [String: String] {
+        var env = Self.hookVariables(for: job.certificate, stateRoot: stateRoot)
+        env["CLM_NEW_FINGERPRINT"] = job.material.fingerprint
+        env["CLM_NOT_AFTER"] = ISO8601DateFormatter().string(from: job.material.certificate.notAfter)
+        env["CLM_PHASE"] = phase
+        if let previous = receipts.first?.previousFingerprint { env["CLM_PREVIOUS_FINGERPRINT"] = previous }
+        return env
     }
 
-    /// CLM_* variables for a certificate's hooks.
-    func environment(for job: Job, receipts: [Receipt], phase: String) -> [String: String] {
-        let certificate = job.certificate
+    /// The CLM_* variables every hook of `certificate` sees, whatever the
+    /// phase: its name, domains and targets, and where its files are (the
+    /// first directory target's, else the state dir's). The one builder:
+    /// deploys add the phase and fingerprints; `clm hooks test` can add
+    /// CLM_HOOK_TEST. ``HookEnvironment`` adds the certbot/lego aliases.
+    public static func hookVariables(for certificate: ManagedCertificate, stateRoot: String) -> [String: String] {
         var env: [String: String] = [
             "CLM_CERT_NAME": certificate.name,
             "CLM_DOMAINS": certificate.domains.joined(separator: " "),
-            "CLM_NEW_FINGERPRINT": job.material.fingerprint,
-            "CLM_NOT_AFTER": ISO8601DateFormatter().string(from: job.material.certificate.notAfter),
-            "CLM_PHASE": phase,
             "CLM_TARGETS": certificate.targets.map(\.path).joined(separator: " "),
         ]
         let stored = CertificateFiles(stateRoot: stateRoot, name: certificate.name)
@@ -395,7 +143,6 @@ public struct Deployer: Sendable {
         if let combined = certificate.targets.first(where: { if case .combinedFile = $0.kind { return true } else { return false } }) {
             env["CLM_COMBINED_PATH"] = combined.path
         }
-        if let previous = receipts.first?.previousFingerprint { env["CLM_PREVIOUS_FINGERPRINT"] = previous }
         return env
     }
 }

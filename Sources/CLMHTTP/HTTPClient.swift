@@ -1,6 +1,7 @@
 internal import Foundation
 internal import CCurl
 internal import CShims
+internal import CLMCore
 
 /// An HTTP client over libcurl's easy interface.
 ///
@@ -44,18 +45,16 @@ public final class HTTPClient: Sendable {
     public static let defaultUserAgent = "clm/\(clmVersion) (+libcurl)"
 
     public let configuration: Configuration
-    private let queue: JobQueue
+    private let queue: BlockingQueue<Job>
 
     public init(_ configuration: Configuration = Configuration()) throws(HTTPError) {
         guard CurlGlobal.initialized else { throw .setup(what: "curl_global_init", code: 2) }
         self.configuration = configuration
-        self.queue = JobQueue()
+        self.queue = BlockingQueue<Job>()
         for index in 0..<configuration.connections {
             let queue = self.queue
             let configuration = configuration
-            let thread = Thread { CurlWorker(configuration: configuration).run(queue) }
-            thread.name = "clm-http-\(index)"
-            thread.start()
+            Blocking.startThread("clm-http-\(index)") { CurlWorker(configuration: configuration).run(queue) }
         }
     }
 
@@ -64,7 +63,9 @@ public final class HTTPClient: Sendable {
     /// Sends one request and returns the complete response (any status).
     public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
-            queue.enqueue(Job(request: request, continuation: continuation))
+            if !queue.add(Job(request: request, continuation: continuation)) {
+                continuation.resume(throwing: HTTPError.clientClosed(url: request.url))
+            }
         }
     }
 
@@ -86,42 +87,6 @@ enum CurlGlobal {
 struct Job: Sendable {
     let request: HTTPRequest
     let continuation: CheckedContinuation<HTTPResponse, any Error>
-}
-
-/// Requests waiting for a worker; a condition variable wakes the workers.
-final class JobQueue: @unchecked Sendable {
-    // All fields are guarded by `condition`.
-    private let condition = NSCondition()
-    private var jobs: [Job] = []
-    private var closed = false
-
-    func enqueue(_ job: Job) {
-        condition.lock()
-        if closed {
-            condition.unlock()
-            job.continuation.resume(throwing: HTTPError.clientClosed(url: job.request.url))
-            return
-        }
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    /// Blocks until a job is available; nil once closed and drained.
-    func next() -> Job? {
-        condition.lock()
-        defer { condition.unlock() }
-        while jobs.isEmpty && !closed { condition.wait() }
-        if jobs.isEmpty { return nil }
-        return jobs.removeFirst()
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-    }
 }
 
 /// Collects a response while curl writes it (accessed only from the worker thread).
@@ -173,7 +138,7 @@ final class CurlWorker {
 
     deinit { if let handle { curl_easy_cleanup(handle) } }
 
-    func run(_ queue: JobQueue) {
+    func run(_ queue: BlockingQueue<Job>) {
         while let job = queue.next() {
             do {
                 job.continuation.resume(returning: try perform(job.request))

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import CLMCore
 
 /// The one inventory connection of a command, handed to every stage.
 ///
@@ -9,17 +10,14 @@ internal import Foundation
 /// released.
 public final class InventoryConnection: Sendable {
     public let path: String
-    private let queue = WorkQueue()
+    private let queue = BlockingQueue<@Sendable () -> Void>()
     private let state: OpenState
 
     public init(path: String) {
         self.path = path
         let (queue, state) = (self.queue, OpenState())
         self.state = state
-        let thread = Thread { while let job = queue.next() { job() } }
-        thread.name = "clm-inventory"
-        state.thread = thread
-        thread.start()
+        state.thread = Blocking.startThread("clm-inventory") { while let job = queue.next() { job() } }
     }
 
     deinit { queue.close() }
@@ -75,35 +73,5 @@ private final class BlockingCall<T>: @unchecked Sendable {
         guard let body else { return }
         result = Result { try body(try inventory()) }
         self.body = nil
-    }
-}
-
-/// Jobs for one thread, in order.
-private final class WorkQueue: @unchecked Sendable {
-    // `jobs` and `closed` are guarded by `condition`.
-    private let condition = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []
-    private var closed = false
-
-    func add(_ job: @escaping @Sendable () -> Void) {
-        condition.lock()
-        jobs.append(job)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// Blocks until a job arrives; nil once closed and drained.
-    func next() -> (@Sendable () -> Void)? {
-        condition.lock()
-        defer { condition.unlock() }
-        while jobs.isEmpty && !closed { condition.wait() }
-        return jobs.isEmpty ? nil : jobs.removeFirst()
     }
 }

@@ -1,23 +1,10 @@
 public import CLMInventory
 public import Foundation
+public import CLMCore
 
 /// One self-contained HTML page: no scripts, styles or images fetched from
 /// anywhere. The expiry timeline is inline SVG, drawn by the browser.
 public struct HTMLReport {
-    /// A finding line for the findings table (filled from `clm audit`).
-    public struct Finding: Sendable {
-        public var severity: String
-        public var code: String
-        public var subject: String
-        public var message: String
-        public init(severity: String, code: String, subject: String, message: String) {
-            self.severity = severity
-            self.code = code
-            self.subject = subject
-            self.message = message
-        }
-    }
-
     /// What renews next (filled from the managed certificates).
     public struct Renewal: Sendable {
         public var name: String
@@ -143,7 +130,9 @@ public struct HTMLReport {
         guard !findings.isEmpty else { return html + "<p class=\"muted\">No findings (run <code>clm audit</code> to judge the inventory against a policy).</p>\n" }
         html += "<table id=\"findings\"><tr><th>Severity</th><th>Rule</th><th>Subject</th><th>Finding</th></tr>\n"
         for finding in findings {
-            html += "<tr><td class=\"sev-\(escape(finding.severity))\">\(escape(finding.severity))</td><td>\(escape(finding.code))</td><td>\(escape(finding.subject))</td><td>\(escape(finding.message))</td></tr>\n"
+            let severity = escape(finding.severity.rawValue)
+            let subject = finding.location.map { "\(finding.subject) (\($0))" } ?? finding.subject
+            html += "<tr><td class=\"sev-\(severity)\">\(severity)</td><td>\(escape(finding.code))</td><td>\(escape(subject))</td><td>\(escape(finding.message))</td></tr>\n"
         }
         return html + "</table>\n"
     }
@@ -187,18 +176,7 @@ public struct HTMLReport {
     }
 
     private func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        SafeText.escaped(text, ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"])
     }
 
     /// "2026-12-04" for Unix seconds (UTC).

@@ -1,3 +1,5 @@
+internal import CLMCore
+
 /// Writes the Prometheus text exposition format (version 0.0.4).
 public struct PrometheusText {
     public private(set) var output = ""
@@ -20,16 +22,7 @@ public struct PrometheusText {
     }
 
     static func escape(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
+        SafeText.escaped(value, ["\\": "\\\\", "\"": "\\\"", "\n": "\\n"])
     }
 
     static func format(_ value: Double) -> String {

@@ -289,3 +289,7 @@ int clm_verify_chain(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted,
 #include <fcntl.h>
 extern int pipe2(int pipefd[2], int flags);
 int clm_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+#include <sys/socket.h>
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+int clm_accept_cloexec_nonblock(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); }

@@ -15,6 +15,15 @@ struct TLSProberTests {
         try TLSProber(options: options ?? TLSProbeOptions(connectTimeout: 3, handshakeTimeout: 3, caFile: ca.root.certPath))
     }
 
+    /// Probes an `openssl s_server` for localhost that asks for client
+    /// certificates as `serverArguments` say (`-Verify 1`, `-verify 1`, ...).
+    private func probeAskingForClientCertificates(_ serverArguments: [String]) async throws -> TLSProbeResult {
+        let leaf = try ca.issue("localhost")
+        let server = try OpenSSLServer.start(cert: leaf.certPath, key: leaf.keyPath, chain: ca.intermediate.certPath, extraArgs: serverArguments)
+        defer { withExtendedLifetime(server) {} }
+        return try await prober().probe(TLSTarget(host: "localhost", port: server.port)).get()
+    }
+
     @Test("A healthy server's chain, protocol and verification are recorded")
     func healthyServer() async throws {
         let leaf = try ca.issue("localhost", sans: ["localhost", "127.0.0.1"])
@@ -58,10 +67,7 @@ struct TLSProberTests {
 
     @Test("A required client certificate is detected with the accepted CA names")
     func clientCertificateRequired() async throws {
-        let leaf = try ca.issue("localhost")
-        let server = try OpenSSLServer.start(cert: leaf.certPath, key: leaf.keyPath, chain: ca.intermediate.certPath,
-                                             extraArgs: ["-Verify", "1", "-CAfile", ca.root.certPath])
-        let result = try await prober().probe(TLSTarget(host: "localhost", port: server.port)).get()
+        let result = try await probeAskingForClientCertificates(["-Verify", "1", "-CAfile", ca.root.certPath])
         #expect(result.clientCertificate == .required)
         #expect(result.acceptableClientCANames.contains { $0.contains("clm Test Root CA") })
         #expect(result.peerChain.count == 2)
@@ -69,20 +75,14 @@ struct TLSProberTests {
 
     @Test("A TLS 1.2 server requiring a client certificate still yields its chain")
     func clientCertificateRequiredTLS12() async throws {
-        let leaf = try ca.issue("localhost")
-        let server = try OpenSSLServer.start(cert: leaf.certPath, key: leaf.keyPath, chain: ca.intermediate.certPath,
-                                             extraArgs: ["-Verify", "1", "-CAfile", ca.root.certPath, "-tls1_2"])
-        let result = try await prober().probe(TLSTarget(host: "localhost", port: server.port)).get()
+        let result = try await probeAskingForClientCertificates(["-Verify", "1", "-CAfile", ca.root.certPath, "-tls1_2"])
         #expect(result.clientCertificate == .required)
         #expect(result.peerChain.count == 2)
     }
 
     @Test("An optional client certificate request is told apart from a required one")
     func clientCertificateOptional() async throws {
-        let leaf = try ca.issue("localhost")
-        let server = try OpenSSLServer.start(cert: leaf.certPath, key: leaf.keyPath, chain: ca.intermediate.certPath,
-                                             extraArgs: ["-verify", "1", "-CAfile", ca.root.certPath])
-        let result = try await prober().probe(TLSTarget(host: "localhost", port: server.port)).get()
+        let result = try await probeAskingForClientCertificates(["-verify", "1", "-CAfile", ca.root.certPath])
         #expect(result.clientCertificate == .optional)
     }
 

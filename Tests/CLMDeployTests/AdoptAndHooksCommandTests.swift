@@ -30,23 +30,12 @@ struct AdoptAndHooksCommandTests {
 
     @Test("a certificate found through an nginx config is adopted into conf.d; the entry validates and renew plans it")
     func adoptFromNginxScan() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-adopt")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-adopt")
         let tls = temp.path + "/tls/shop"
         let fingerprint = try await sets.plainFiles("shop", names: ["shop.example.test", "www.shop.example.test"], in: tls)
         let port = try TestSupport.freePort()
         let nginxConf = temp.path + "/nginx.conf"
-        try """
-            events {}
-            http {
-                server {
-                    listen 127.0.0.1:\(port) ssl;
-                    server_name shop.example.test;
-                    ssl_certificate \(tls)/fullchain.pem;
-                    ssl_certificate_key \(tls)/privkey.pem;
-                }
-            }
-            """.write(toFile: nginxConf, atomically: true, encoding: .utf8)
+        try writeNginxSite(nginxConf, listen: "127.0.0.1:\(port)", serverName: "shop.example.test", tls: tls)
         let configPath = temp.path + "/clm.yaml"
         try "acme: { server: https://127.0.0.1:1/dir }\n".write(toFile: configPath, atomically: true, encoding: .utf8)
         let clm = try Clm(state: temp.path + "/state")
@@ -106,8 +95,7 @@ struct AdoptAndHooksCommandTests {
     @Test("`clm hooks list --format json` shows checks, reloads, runtime API and hooks; `clm hooks test` runs them with CLM_HOOK_TEST and reports each")
     func hooksListAndTest() async throws {
         let nginx = try TestSupport.requireTool("nginx", package: "nginx-light")
-        let temp = try TemporaryDirectory(prefix: "clm-hooks-cli")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-hooks-cli")
         let tls = temp.path + "/tls/www"
         _ = try await sets.plainFiles("www", names: ["www.example.test"], in: tls)
         let prefix = temp.path + "/nginx"
@@ -127,20 +115,14 @@ struct AdoptAndHooksCommandTests {
         chmod(preHook, 0o755)
         let hostile = "$(touch \(marker))"
         let configPath = temp.path + "/clm.yaml"
-        try """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: www
-                domains: [www.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
+        try DeployYAML.certificate("www", domains: "www.example.test", deploy: """
                   - { target: nginx, dir: "\(tls)", hook: "\(RepositoryHooks.path("nginx"))",
                       env: { CLM_NGINX: "\(nginx)", CLM_NGINX_CONF: "\(nginxConf)", CLM_NGINX_PREFIX: "\(prefix)" }, verify: "127.0.0.1:443" }
                   - { target: haproxy, path: "\(temp.path)/www.pem", reload: runtime-api, socket: /run/haproxy/admin.sock }
                 hooks:
                   pre: ["\(preHook)", "\(hostile)"]
                   deploy: [/bin/false]
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            """).write(toFile: configPath, atomically: true, encoding: .utf8)
         let clm = try Clm(state: temp.path + "/state")
 
         let list = try await clm("hooks", "list", "--config", configPath, "--format", "json")

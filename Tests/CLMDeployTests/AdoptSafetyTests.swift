@@ -9,23 +9,12 @@ import CLMTestSupport
 struct AdoptSafetyTests {
     @Test("verify uses the listen address unless it is a wildcard; `--name ../x` is refused and nothing is written outside conf.d")
     func verifyAddressAndNameAreSafe() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-adopt-safe")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-adopt-safe")
         let tls = temp.path + "/tls/shop"
         let fingerprint = try await sets.plainFiles("shop", names: ["shop.example.test"], in: tls)
         let port = try TestSupport.freePort()
         let nginxConf = temp.path + "/nginx.conf"
-        try """
-            events {}
-            http {
-                server {
-                    listen 127.0.0.2:\(port) ssl;
-                    server_name shop.example.test;
-                    ssl_certificate \(tls)/fullchain.pem;
-                    ssl_certificate_key \(tls)/privkey.pem;
-                }
-            }
-            """.write(toFile: nginxConf, atomically: true, encoding: .utf8)
+        try writeNginxSite(nginxConf, listen: "127.0.0.2:\(port)", serverName: "shop.example.test", tls: tls)
         let configPath = temp.path + "/etc/clm.yaml"
         try FileManager.default.createDirectory(atPath: temp.path + "/etc", withIntermediateDirectories: true)
         try "acme: { server: https://127.0.0.1:1/dir }\n".write(toFile: configPath, atomically: true, encoding: .utf8)

@@ -8,13 +8,8 @@ import CLMTestSupport
 struct AtomicDeployTests {
     @Test("a first deploy over plain files keeps them as v0, then switches all names at once; rollback restores v0")
     func firstDeployOverPlainFiles() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-dir")
-        let sets = try await SetFactory.make(temp)
-        let target = temp.path + "/tls/www"
-        let old = try await sets.plainFiles("old", names: ["www.example.test"], in: target)
-        let state = temp.path + "/state"
-        let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "www")
+        let (temp, sets) = try await SetFactory.workspace("clm-dir")
+        let (target, old, _, new, material) = try await sets.overPlainFiles(in: temp)
         let set = DirectorySet(directory: target, keep: 2, ownership: .unchanged, crash: .disabled)
         let (previous, installed) = try set.install(material)
         #expect(previous == "v0")
@@ -29,8 +24,7 @@ struct AtomicDeployTests {
 
     @Test("a planted symlink at a stable name is replaced, never written through")
     func plantedSymlinkIsReplaced() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-dir")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-dir")
         let target = temp.path + "/tls"
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         let victim = temp.path + "/victim"
@@ -46,13 +40,10 @@ struct AtomicDeployTests {
 
     @Test("only `keep` previous versions stay")
     func oldVersionsArePruned() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-dir")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-dir")
         let state = temp.path + "/state"
-        _ = try await sets.store("c", names: ["c.example.test"], name: "c", stateRoot: state)
-        let first = try CertificateStore(stateRoot: state).material(name: "c")
-        _ = try await sets.store("d", names: ["c.example.test"], name: "c", stateRoot: state)
-        let second = try CertificateStore(stateRoot: state).material(name: "c")
+        let (_, first) = try await sets.stored("c", names: ["c.example.test"], name: "c", stateRoot: state)
+        let (_, second) = try await sets.stored("d", names: ["c.example.test"], name: "c", stateRoot: state)
         let set = DirectorySet(directory: temp.path + "/t", keep: 2, ownership: .unchanged, crash: .disabled)
         // Alternating sets: installing the set that is already live writes no new version.
         for round in 0..<6 { _ = try set.install(round % 2 == 0 ? first : second) }
@@ -63,8 +54,7 @@ struct AtomicDeployTests {
     @Test("a crash at every step leaves a whole old or new set, and the next run finishes with the new one")
     func crashAtEveryStep() async throws {
         let binary = try ClmBinary.url()
-        let temp = try TemporaryDirectory(prefix: "clm-crash")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-crash")
         var reached: [String] = []
         for step in CrashInjector.steps {
             let root = temp.path + "/" + step

@@ -1,45 +1,52 @@
 import Foundation
+import Testing
 import CLMCrypto
 import CLMTestSupport
 @testable import CLMDeploy
 @testable import CLMLifecycle
 
-/// Certificate sets made with openssl, stored the way the request stage stores them.
-struct SetFactory {
-    let factory: CertificateFactory
-    let authority: CertificateFactory.Authority
-
-    static func make(_ directory: TemporaryDirectory) async throws -> SetFactory {
-        let factory = CertificateFactory(directory: directory.url)
-        return SetFactory(factory: factory, authority: try await factory.authority("ca"))
+/// What the deploy suites add to CLMTestSupport's ``SetFactory``: the
+/// material the deployer reads back, and the scenarios built on it.
+extension SetFactory {
+    /// ``store(_:names:name:stateRoot:)``, then the material the deployer reads back.
+    func stored(_ label: String, names: [String], name: String, stateRoot: String) async throws -> (fingerprint: String, material: CertificateMaterial) {
+        let fingerprint = try await store(label, names: names, name: name, stateRoot: stateRoot)
+        return (fingerprint, try CertificateStore(stateRoot: stateRoot).material(name: name))
     }
 
-    /// A leaf for `names` written as STATE/certificates/NAME/{cert,chain,fullchain,privkey}.pem; returns its fingerprint.
-    func store(_ label: String, names: [String], name: String, stateRoot: String) async throws -> String {
-        let leaf = try await factory.leaf(label, names: names, issuer: authority)
-        let directory = stateRoot + "/certificates/" + name
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let certificate = try String(contentsOf: leaf.certificate, encoding: .utf8)
-        let chain = try String(contentsOf: authority.certificate, encoding: .utf8)
-        try certificate.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
-        try chain.write(toFile: directory + "/chain.pem", atomically: true, encoding: .utf8)
-        try (certificate + chain).write(toFile: directory + "/fullchain.pem", atomically: true, encoding: .utf8)
-        try Data(contentsOf: leaf.key).write(to: URL(fileURLWithPath: directory + "/privkey.pem"))
-        return try fingerprint(certificate)
+    /// Stores a set "newer" for `certificate` and deploys it while the
+    /// server's config is broken: the check must fail and the set go back.
+    /// False (with the issue recorded) when the deploy did anything else.
+    func deployNewerRefusedByCheck(_ certificate: ManagedCertificate, deployer: Deployer, state: String) async throws -> Bool {
+        let (_, newer) = try await stored("newer", names: certificate.domains, name: certificate.name, stateRoot: state)
+        let report = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)]).first)
+        guard case .checkFailed = report.error else {
+            Issue.record("expected a failed check, got \(String(describing: report.error))")
+            return false
+        }
+        #expect(report.rolledBack)
+        return true
     }
 
-    /// A leaf written as plain files (as another tool would have left them) into `directory`.
-    func plainFiles(_ label: String, names: [String], in directory: String) async throws -> String {
-        let leaf = try await factory.leaf(label, names: names, issuer: authority)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let certificate = try String(contentsOf: leaf.certificate, encoding: .utf8)
-        let chain = try String(contentsOf: authority.certificate, encoding: .utf8)
-        try certificate.write(toFile: directory + "/cert.pem", atomically: true, encoding: .utf8)
-        try chain.write(toFile: directory + "/chain.pem", atomically: true, encoding: .utf8)
-        try (certificate + chain).write(toFile: directory + "/fullchain.pem", atomically: true, encoding: .utf8)
-        try Data(contentsOf: leaf.key).write(to: URL(fileURLWithPath: directory + "/privkey.pem"))
-        return try fingerprint(certificate)
+    /// The start of a directory-set test: plain files from "old" at
+    /// TEMP/tls/www (as another tool left them), and a set "new" stored as
+    /// "www" in TEMP/state.
+    func overPlainFiles(in temp: TemporaryDirectory) async throws -> (target: String, old: String, state: String, new: String, material: CertificateMaterial) {
+        let target = temp.path + "/tls/www", state = temp.path + "/state"
+        let old = try await plainFiles("old", names: ["www.example.test"], in: target)
+        let (new, material) = try await stored("new", names: ["www.example.test"], name: "www", stateRoot: state)
+        return (target, old, state, new, material)
     }
+}
+
+/// The certificate `name` of a config written as TEMP/clm.yaml.
+func loadCertificate(_ yaml: String, in temp: TemporaryDirectory, named name: String) throws -> ManagedCertificate {
+    try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: name))
+}
+
+/// Every endpoint serves `fingerprint` once reloads have settled.
+func expectServed(_ fingerprint: String, at endpoints: [VerifyEndpoint], probe: some EndpointProbing) throws {
+    for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: fingerprint) == fingerprint) }
 }
 
 func fingerprint(_ pem: String) throws -> String {
@@ -93,3 +100,17 @@ extension EndpointProbing {
         return served
     }
 }
+
+/// The start of a config that orders from `pebble`: the acme section and
+/// one certificate with the http-01 standalone responder on pebble's
+/// challenge port (top level; the test's own lines follow).
+func pebbleCertificateYAML(_ pebble: Pebble, _ name: String, domains: String) -> String {
+    """
+    acme: { server: \(pebble.directoryURL), ca_file: \(pebble.caFile), email: ops@example.test }
+    certificates:
+      - name: \(name)
+        domains: [\(domains)]
+        challenge: { type: http-01, standalone: { port: \(pebble.httpPort), address: 127.0.0.1 } }
+    """
+}
+

@@ -24,8 +24,7 @@ struct ErrorCauseTests {
 
     @Test("an unreadable stored certificate is not reported as 'not issued yet'; an unparsable key is not reported as a mismatch")
     func storedSetErrorsKeepTheirCause() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-stored")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-stored")
         let state = temp.path + "/state"
         _ = try await sets.store("www", names: ["www.example.test"], name: "www", stateRoot: state)
         let directory = state + "/certificates/www"
@@ -54,19 +53,12 @@ struct ErrorCauseTests {
 
     @Test("an unreadable inventory does not make every stored certificate 'not deployed by clm yet'")
     func unreadableInventoryRedeploysNothing() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-noinv")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-noinv")
         let state = temp.path + "/state"
         _ = try await sets.store("www", names: ["www.example.test"], name: "www", stateRoot: state)
-        let config = try ConfigLoader().load(yaml: """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: www
-                domains: [www.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
+        let config = try ConfigLoader().load(yaml: DeployYAML.certificate("www", domains: "www.example.test", deploy: """
                   - { target: nginx, dir: \(temp.path)/nginx, reload: none }
-            """, file: temp.path + "/clm.yaml")
+            """), file: temp.path + "/clm.yaml")
         let notADatabase = temp.path + "/inventory.sqlite"
         try FileManager.default.createDirectory(atPath: notADatabase, withIntermediateDirectories: false)
         var options = Renewer.Options()

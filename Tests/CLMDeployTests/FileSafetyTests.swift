@@ -21,8 +21,7 @@ struct FileSafetyTests {
 
     @Test("a FIFO or a link to /dev/zero at a stable name is refused at once, not read")
     func fifoAndDeviceAreNotRead() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-fifo")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-fifo")
         let target = temp.path + "/tls/www"
         _ = try await sets.plainFiles("old", names: ["www.example.test"], in: target)
         unlink(target + "/cert.pem")
@@ -40,8 +39,7 @@ struct FileSafetyTests {
         #expect(reads == [], "reading a FIFO or /dev/zero did not return, or returned bytes")
 
         let state = temp.path + "/state"
-        let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "www")
+        let (new, material) = try await sets.stored("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let set = DirectorySet(directory: target, keep: 3, ownership: .unchanged, crash: .disabled)
         let installed = Self.finishes(within: 10) { () -> String in
             do { return try set.install(material).installed } catch { return "failed: \(error)" }

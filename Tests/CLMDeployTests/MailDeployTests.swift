@@ -12,25 +12,13 @@ import CLMTestSupport
 /// broken server config fails the check and the old certificate stays served.
 @Suite("Postfix and Dovecot deploy targets with real servers", .serialized)
 struct MailDeployTests {
-    static func yamlMap(_ items: [String: String]) -> String {
-        "{ " + items.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", ") + " }"
-    }
-
-    static func yamlList(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
-
     @Test("`target: postfix` and `target: dovecot` parse to directory / combined-file targets with the servers' check and reload")
     func configParses() throws {
-        let yaml = """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: mail
-                domains: [mail.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
+        let yaml = DeployYAML.certificate("mail", domains: "mail.example.test", deploy: """
                   - { target: postfix, dir: /etc/postfix/tls/mail, verify: ["127.0.0.1:25", "127.0.0.1:465", "127.0.0.1:2525 starttls=smtp"] }
                   - { target: postfix, path: /etc/postfix/tls/chain.pem, hook: Hooks/postfix }
                   - { target: dovecot, dir: /etc/dovecot/tls/mail, verify: ["127.0.0.1:143", "127.0.0.1:10993 tls=imap sni=imap.example.test"] }
-            """
+            """)
         let config = try ConfigLoader().load(yaml: yaml, file: "/srv/clm/clm.yaml")
         let targets = try #require(config.certificate(named: "mail")).targets
         #expect(targets[0].kind == .directory("/etc/postfix/tls/mail"))
@@ -49,9 +37,7 @@ struct MailDeployTests {
 
     @Test("Hooks/postfix: deploy to a real Postfix is served on the STARTTLS and the implicit-TLS port; a broken main.cf rolls back")
     func postfixDeployAndRollback() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-postfix-deploy")
-        chmod(temp.path, 0o755)
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-postfix-deploy", serversRead: true)
         let target = temp.path + "/tls/mail"
         let bootstrap = try await sets.plainFiles("bootstrap", names: ["mail.example.test"], in: target)
         let postfix = try LocalPostfix.start(tls: ["smtpd_tls_chain_files = \(target)/privkey.pem, \(target)/fullchain.pem"],
@@ -60,49 +46,36 @@ struct MailDeployTests {
         let smtp = postfix.ports["smtp"]!, smtps = postfix.ports["smtps"]!
         let state = temp.path + "/state"
         let env = ["CLM_POSTFIX": postfix.binary, "CLM_POSTFIX_CONFIG": postfix.configDirectory]
-        let yaml = """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: mail
-                domains: [mail.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
-                  - { target: postfix, dir: "\(target)", hook: "\(RepositoryHooks.path("postfix"))", env: \(Self.yamlMap(env)),
-                      verify: \(Self.yamlList(["127.0.0.1:\(smtp) starttls=smtp", "127.0.0.1:\(smtps) tls=smtp"])) }
-            """
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "mail"))
+        let yaml = DeployYAML.certificate("mail", domains: "mail.example.test", deploy: """
+                  - { target: postfix, dir: "\(target)", hook: "\(RepositoryHooks.path("postfix"))", env: \(DeployYAML.map(env)),
+                      verify: \(DeployYAML.list(["127.0.0.1:\(smtp) starttls=smtp", "127.0.0.1:\(smtps) tls=smtp"])) }
+            """)
+        let certificate = try loadCertificate(yaml, in: temp, named: "mail")
         let endpoints = try #require(certificate.targets.first).verifyEndpoints
         #expect(endpoints.count == 2)
         let probe = TLSEndpointProbe()
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap) }
+        try expectServed(bootstrap, at: endpoints, probe: probe)
 
-        let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "mail")
+        let (new, material) = try await sets.stored("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(postfix.log.suffix(2000))")
         // Verification probed each port with its own STARTTLS / implicit TLS and an EHLO after the handshake.
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 2, "\(first.notes)")
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
+        try expectServed(new, at: endpoints, probe: probe)
 
         // A main.cf `postfix check` refuses: the set goes back and the served certificate stays.
         let mainCF = postfix.configDirectory + "/main.cf"
         let good = try String(contentsOfFile: mainCF, encoding: .utf8)
         try (good + "this line is not a parameter\n").write(toFile: mainCF, atomically: true, encoding: .utf8)
-        _ = try await sets.store("newer", names: ["mail.example.test"], name: "mail", stateRoot: state)
-        let newer = try CertificateStore(stateRoot: state).material(name: "mail")
-        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)]).first)
-        guard case .checkFailed = second.error else { Issue.record("expected a failed check, got \(String(describing: second.error))"); return }
-        #expect(second.rolledBack)
+        guard try await sets.deployNewerRefusedByCheck(certificate, deployer: deployer, state: state) else { return }
         #expect(try servedDirectorySet(target) == new)
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
+        try expectServed(new, at: endpoints, probe: probe)
     }
 
     @Test("A Postfix `path:` target writes one key+chain file for smtpd_tls_chain_files and Postfix serves it")
     func postfixCombinedFile() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-postfix-combined")
-        chmod(temp.path, 0o755)
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-postfix-combined", serversRead: true)
         let bootstrapDir = temp.path + "/bootstrap"
         _ = try await sets.plainFiles("bootstrap", names: ["mail.example.test"], in: bootstrapDir)
         let combined = temp.path + "/tls/mail.pem"
@@ -113,19 +86,12 @@ struct MailDeployTests {
         defer { postfix.stop() }
         let state = temp.path + "/state"
         let port = postfix.ports["submission"]!
-        let yaml = """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: mail
-                domains: [mail.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
+        let yaml = DeployYAML.certificate("mail", domains: "mail.example.test", deploy: """
                   - { target: postfix, path: "\(combined)", check: ["\(postfix.binary)", "-c", "\(postfix.configDirectory)", "check"],
                       reload: ["\(postfix.binary)", "-c", "\(postfix.configDirectory)", "reload"], verify: "127.0.0.1:\(port) starttls=smtp" }
-            """
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "mail"))
-        let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "mail")
+            """)
+        let certificate = try loadCertificate(yaml, in: temp, named: "mail")
+        let (new, material) = try await sets.stored("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let report = try #require(await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(report.succeeded, "\(report.error?.description ?? "")")
         let text = try String(contentsOfFile: combined, encoding: .utf8)
@@ -135,9 +101,7 @@ struct MailDeployTests {
 
     @Test("Hooks/dovecot: deploy to a real Dovecot is served on imap, imaps, pop3 and pop3s; a config error rolls back")
     func dovecotDeployAndRollback() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-dovecot-deploy")
-        chmod(temp.path, 0o755)
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-dovecot-deploy", serversRead: true)
         let target = temp.path + "/tls/mail"
         let bootstrap = try await sets.plainFiles("bootstrap", names: ["mail.example.test"], in: target)
         let dovecot = try LocalDovecot.start(ssl: ["ssl = required", "ssl_cert = <\(target)/fullchain.pem", "ssl_key = <\(target)/privkey.pem",
@@ -147,45 +111,32 @@ struct MailDeployTests {
         let verify = ["127.0.0.1:\(p["imap"]!) starttls=imap", "127.0.0.1:\(p["imaps"]!) tls=imap",
                       "127.0.0.1:\(p["pop3"]!) starttls=pop3", "127.0.0.1:\(p["pop3s"]!) tls=pop3"]
         let state = temp.path + "/state"
-        let yaml = """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: mail
-                domains: [mail.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
+        let yaml = DeployYAML.certificate("mail", domains: "mail.example.test", deploy: """
                   - { target: dovecot, dir: "\(target)", hook: "\(RepositoryHooks.path("dovecot"))",
-                      env: \(Self.yamlMap(["CLM_DOVECOT_CONF": dovecot.config])), verify: \(Self.yamlList(verify)) }
-            """
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "mail"))
+                      env: \(DeployYAML.map(["CLM_DOVECOT_CONF": dovecot.config])), verify: \(DeployYAML.list(verify)) }
+            """)
+        let certificate = try loadCertificate(yaml, in: temp, named: "mail")
         let endpoints = try #require(certificate.targets.first).verifyEndpoints
         let probe = TLSEndpointProbe()
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap) }
+        try expectServed(bootstrap, at: endpoints, probe: probe)
 
-        let new = try await sets.store("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "mail")
+        let (new, material) = try await sets.stored("new", names: ["mail.example.test"], name: "mail", stateRoot: state)
         let first = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: material)]).first)
         #expect(first.succeeded, "\(first.error?.description ?? "") \(dovecot.log.suffix(2000))")
         #expect(first.notes.filter { $0.contains("serves the new certificate") }.count == 4, "\(first.notes)")
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
+        try expectServed(new, at: endpoints, probe: probe)
 
         // A syntax error in a conf.d file: `doveconf -n` fails, the set goes back, the served certificate stays.
         try "service imap-login {\n".write(toFile: dovecot.directory + "/conf.d/99-broken.conf", atomically: true, encoding: .utf8)
-        _ = try await sets.store("newer", names: ["mail.example.test"], name: "mail", stateRoot: state)
-        let newer = try CertificateStore(stateRoot: state).material(name: "mail")
-        let second = try #require(await deployer.deployOnThread([.init(certificate: certificate, material: newer)]).first)
-        guard case .checkFailed = second.error else { Issue.record("expected a failed check, got \(String(describing: second.error))"); return }
-        #expect(second.rolledBack)
+        guard try await sets.deployNewerRefusedByCheck(certificate, deployer: deployer, state: state) else { return }
         #expect(try servedDirectorySet(target) == new)
-        for endpoint in endpoints { #expect(try probe.settledFingerprint(endpoint, expecting: new) == new) }
+        try expectServed(new, at: endpoints, probe: probe)
     }
 
     @Test("Verification fails when the new certificate is served but the session is refused after TLS")
     func verificationNeedsAWorkingSession() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-postfix-refuse")
-        chmod(temp.path, 0o755)
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-postfix-refuse", serversRead: true)
         let target = temp.path + "/tls/mail"
         let served = try await sets.plainFiles("bootstrap", names: ["mail.example.test"], in: target)
         let postfix = try LocalPostfix.start(tls: ["smtpd_tls_chain_files = \(target)/privkey.pem, \(target)/fullchain.pem"],
@@ -208,9 +159,7 @@ struct MailDeployTests {
 
     @Test("clm scan --postfix records the mail site with its ports; clm adopt writes a postfix target that deploys and verifies both ports")
     func scanAdoptDeployThroughTheBinary() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-postfix-adopt")
-        chmod(temp.path, 0o755)
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-postfix-adopt", serversRead: true)
         let tls = temp.path + "/tls/mail"
         let served = try await sets.plainFiles("mail", names: ["mail.example.test"], in: tls)
         let postfix = try LocalPostfix.start(tls: ["smtpd_tls_chain_files = \(tls)/privkey.pem, \(tls)/fullchain.pem"],

@@ -68,11 +68,7 @@ struct NginxPebbleTests {
     func config(pebble: Pebble, nginx: LocalNginx, target: String) -> String {
         func list(_ argv: [String]) -> String { "[" + argv.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
         return """
-            acme: { server: \(pebble.directoryURL), ca_file: \(pebble.caFile), email: ops@example.test }
-            certificates:
-              - name: www
-                domains: [www.example.test]
-                challenge: { type: http-01, standalone: { port: \(pebble.httpPort), address: 127.0.0.1 } }
+            \(pebbleCertificateYAML(pebble, "www", domains: "www.example.test"))
                 deploy:
                   - target: nginx
                     dir: \(target)
@@ -86,8 +82,7 @@ struct NginxPebbleTests {
     func issueDeployServeAndRollBack() async throws {
         let pebble = try await Pebble.start()
         defer { pebble.stop() }
-        let temp = try TemporaryDirectory(prefix: "clm-renew")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-renew")
         let target = temp.path + "/tls/www"
         let bootstrap = try await sets.plainFiles("bootstrap", names: ["www.example.test"], in: target)
         let nginx = try LocalNginx.start(certificateDirectory: target)
@@ -145,11 +140,7 @@ struct NginxPebbleTests {
         let state = temp.path + "/state"
         let configPath = temp.path + "/clm.yaml"
         try """
-            acme: { server: \(pebble.directoryURL), ca_file: \(pebble.caFile), email: ops@example.test }
-            certificates:
-              - name: api
-                domains: [api.example.test]
-                challenge: { type: http-01, standalone: { port: \(pebble.httpPort), address: 127.0.0.1 } }
+            \(pebbleCertificateYAML(pebble, "api", domains: "api.example.test"))
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let environment = ProcessInfo.processInfo.environment.merging(["CLM_HOME": state]) { _, new in new }
         async let a = TestSupport.run(binary.path, ["renew", "--config", configPath], aptPackage: "none", environment: environment)

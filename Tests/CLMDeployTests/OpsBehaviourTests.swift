@@ -139,11 +139,7 @@ struct OpsBehaviourTests {
         try "x".write(toFile: aFile, atomically: true, encoding: .utf8)
         let config = temp.path + "/clm.yaml"
         try """
-            acme: { server: \(pebble.directoryURL), ca_file: \(pebble.caFile), email: ops@example.test }
-            certificates:
-              - name: hooked
-                domains: [hooked.example.test]
-                challenge: { type: http-01, standalone: { port: \(pebble.httpPort), address: 127.0.0.1 } }
+            \(pebbleCertificateYAML(pebble, "hooked", domains: "hooked.example.test"))
                 deploy: [{ target: nginx, dir: \(temp.path)/tls/hooked, reload: none }]
                 hooks: { deploy: [[/nonexistent/hook], [\(notExecutable)]] }
               - name: nowhere
@@ -195,8 +191,7 @@ struct OpsBehaviourTests {
 
     @Test("clm hooks test tries the runtime-API socket: a live HAProxy is ok, a wrong socket fails")
     func hooksTestTriesTheRuntimeAPISocket() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-hooks-socket")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-hooks-socket")
         let pem = temp.path + "/site.pem"
         _ = try await sets.plainFiles("site", names: ["site.example.test"], in: temp.path + "/bootstrap")
         let combined = try String(contentsOfFile: temp.path + "/bootstrap/privkey.pem", encoding: .utf8)

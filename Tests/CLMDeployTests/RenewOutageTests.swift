@@ -10,8 +10,7 @@ struct RenewOutageTests {
     @Test("with the CA unreachable, `clm renew` fails the certificates due for renewal, still deploys the others, notifies and exits 1")
     func unreachableCAFailsRenewalsButDeploysTheRest() async throws {
         let binary = try ClmBinary.url()
-        let temp = try TemporaryDirectory(prefix: "clm-ca-down")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-ca-down")
         let state = temp.path + "/state", nginxDir = temp.path + "/nginx/www"
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let notified = temp.path + "/notified.log"

@@ -10,8 +10,7 @@ import CLMTestSupport
 struct RenewPlanTests {
     @Test("a certificate due by the lifetime rule is re-planned by the ARI window: later means not due yet, earlier stays due")
     func ariWindowWinsOverLifetime() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-ari")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-ari")
         let state = temp.path + "/state"
         _ = try await sets.store("www", names: ["www.example.test"], name: "www", stateRoot: state)
         let leaf = try IssuedCertificate(der: try requireDERImpl(try String(contentsOfFile: state + "/certificates/www/cert.pem", encoding: .utf8)))

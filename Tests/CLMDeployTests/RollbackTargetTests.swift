@@ -11,13 +11,8 @@ import CLMTestSupport
 struct RollbackTargetTests {
     @Test("deploying the set that is already live (a rerun after a crash) keeps the old set as the rollback target")
     func rerunKeepsTheOldSetAsRollbackTarget() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-rerun")
-        let sets = try await SetFactory.make(temp)
-        let target = temp.path + "/tls/www"
-        let old = try await sets.plainFiles("old", names: ["www.example.test"], in: target)
-        let state = temp.path + "/state"
-        _ = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "www")
+        let (temp, sets) = try await SetFactory.workspace("clm-rerun")
+        let (target, old, state, _, material) = try await sets.overPlainFiles(in: temp)
         let set = DirectorySet(directory: target, keep: 3, ownership: .unchanged, crash: .disabled)
         _ = try set.install(material)
         let (previous, installed) = try set.install(material)
@@ -43,8 +38,7 @@ struct RollbackTargetTests {
     @Test("a run that crashed before the reload, rerun with a failing config test, rolls both targets back to the old certificate")
     func crashThenFailingCheckRollsBackToOld() async throws {
         let binary = try ClmBinary.url()
-        let temp = try TemporaryDirectory(prefix: "clm-crash-check")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-crash-check")
         let state = temp.path + "/state", nginxDir = temp.path + "/nginx/www", haproxyFile = temp.path + "/haproxy/www.pem"
         let old = try await sets.plainFiles("old", names: ["www.example.test"], in: nginxDir)
         try FileManager.default.createDirectory(atPath: temp.path + "/haproxy", withIntermediateDirectories: true)
@@ -77,8 +71,7 @@ struct RollbackTargetTests {
 
     @Test("a stable name that is a link (certbot's live/ dir) is copied into v0 through the link, so a rollback restores the whole set")
     func linkedStableNameIsCopiedIntoV0() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-certbot")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-certbot")
         let target = temp.path + "/tls/www"
         let live = temp.path + "/letsencrypt/live/www"
         let old = try await sets.plainFiles("old", names: ["www.example.test"], in: temp.path + "/letsencrypt/archive/www")
@@ -104,12 +97,8 @@ struct RollbackTargetTests {
 
     @Test("a rollback to a version lacking a file the live version has is refused, and the live set stays")
     func incompleteVersionIsNotActivated() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-half")
-        let sets = try await SetFactory.make(temp)
-        let target = temp.path + "/tls/www"
-        _ = try await sets.plainFiles("old", names: ["www.example.test"], in: target)
-        let state = temp.path + "/state"
-        let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
+        let (temp, sets) = try await SetFactory.workspace("clm-half")
+        let (target, _, state, new, _) = try await sets.overPlainFiles(in: temp)
         let set = DirectorySet(directory: target, keep: 3, ownership: .unchanged, crash: .disabled)
         _ = try set.install(try CertificateStore(stateRoot: state).material(name: "www"))
         // A v0 as an earlier clm built it over a linked fullchain.pem: the key only.
@@ -121,8 +110,7 @@ struct RollbackTargetTests {
 
     @Test("a failure after the flip flips back before install throws")
     func failureAfterFlipIsUndone() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-undo")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-undo")
         let target = temp.path + "/tls/www"
         let old = try await sets.plainFiles("old", names: ["www.example.test"], in: target)
         // chain.pem is a directory: linking the stable names fails after `current` was switched.

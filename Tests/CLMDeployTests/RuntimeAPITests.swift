@@ -75,8 +75,7 @@ struct RuntimeAPITests {
 
     @Test("a transaction left open for another certificate is aborted and the swap retried once, against a real HAProxy")
     func ongoingTransactionIsAbortedAndRetried() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-haproxy-tx")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-haproxy-tx")
         let oldDir = temp.path + "/old", newDir = temp.path + "/new"
         _ = try await sets.plainFiles("old", names: ["www.example.test"], in: oldDir)
         let new = try await sets.plainFiles("new", names: ["www.example.test"], in: newDir)
@@ -102,15 +101,9 @@ struct RuntimeAPITests {
 
     @Test("a runtime-api target whose path HAProxy's CLI cannot carry is rejected with its line")
     func unsafePathIsRejected() throws {
-        let yaml = """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: www
-                domains: [www.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
+        let yaml = DeployYAML.certificate("www", domains: "www.example.test", deploy: """
                   - { target: haproxy, path: "/etc/haproxy/certs/www.pem; show info", reload: runtime-api, socket: /run/haproxy/admin.sock }
-            """
+            """)
         #expect {
             try ConfigLoader().load(yaml: yaml, file: "/etc/clm/clm.yaml")
         } throws: { error in

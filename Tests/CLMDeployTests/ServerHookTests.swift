@@ -8,22 +8,12 @@ import CLMTestSupport
 /// HAProxy runtime-API swap under a stream of handshakes.
 @Suite("nginx and HAProxy hooks with real servers", .serialized)
 struct ServerHookTests {
-    static func yamlList(_ items: [String: String]) -> String {
-        "{ " + items.sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }.joined(separator: ", ") + " }"
-    }
-
     @Test("`hook:` in the config resolves next to the config file and becomes the target's check and reload")
     func hookKeyBecomesCheckAndReload() throws {
-        let yaml = """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: www
-                domains: [www.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
+        let yaml = DeployYAML.certificate("www", domains: "www.example.test", deploy: """
                   - { target: nginx, dir: /etc/nginx/tls/www, hook: Hooks/nginx, env: { CLM_NGINX_CONF: /etc/nginx/nginx.conf } }
                   - { target: haproxy, path: /etc/haproxy/certs/www.pem, reload: command, hook: /usr/lib/clm/hooks/haproxy }
-            """
+            """)
         let config = try ConfigLoader().load(yaml: yaml, file: "/srv/clm/clm.yaml")
         let targets = try #require(config.certificate(named: "www")).targets
         #expect(targets[0].reload == .command(check: ["/srv/clm/Hooks/nginx", "check"], reload: ["/srv/clm/Hooks/nginx", "reload"]))
@@ -35,31 +25,23 @@ struct ServerHookTests {
 
     @Test("Hooks/nginx checks and reloads a real nginx; a broken nginx config fails the check and the set is rolled back")
     func nginxHook() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-nginx-hook")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-nginx-hook")
         let target = temp.path + "/tls/www"
         let bootstrap = try await sets.plainFiles("bootstrap", names: ["www.example.test"], in: target)
         let nginx = try LocalNginx.start(certificateDirectory: target)
         defer { nginx.stop() }
         let state = temp.path + "/state"
         let env = ["CLM_NGINX": nginx.binary, "CLM_NGINX_CONF": nginx.config, "CLM_NGINX_PREFIX": nginx.prefix]
-        let yaml = """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: www
-                domains: [www.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
-                  - { target: nginx, dir: "\(target)", hook: "\(RepositoryHooks.path("nginx"))", env: \(Self.yamlList(env)), verify: "127.0.0.1:\(nginx.port)" }
-            """
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "www"))
+        let yaml = DeployYAML.certificate("www", domains: "www.example.test", deploy: """
+                  - { target: nginx, dir: "\(target)", hook: "\(RepositoryHooks.path("nginx"))", env: \(DeployYAML.map(env)), verify: "127.0.0.1:\(nginx.port)" }
+            """)
+        let certificate = try loadCertificate(yaml, in: temp, named: "www")
         let probe = TLSEndpointProbe()
         let endpoint = VerifyEndpoint(host: "127.0.0.1", port: nginx.port, serverName: "www.example.test")
         #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
 
-        let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let deployer = Deployer(stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "www")
+        let (new, material) = try await sets.stored("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let first = await deployer.deployOnThread([.init(certificate: certificate, material: material)])
         #expect(first.first?.succeeded == true, "\(first.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
@@ -68,20 +50,14 @@ struct ServerHookTests {
         let good = try String(contentsOfFile: nginx.config, encoding: .utf8)
         try good.replacingOccurrences(of: "access_log off;", with: "access_log off; not_a_directive;")
             .write(toFile: nginx.config, atomically: true, encoding: .utf8)
-        _ = try await sets.store("newer", names: ["www.example.test"], name: "www", stateRoot: state)
-        let newer = try CertificateStore(stateRoot: state).material(name: "www")
-        let second = await deployer.deployOnThread([.init(certificate: certificate, material: newer)])
-        let report = try #require(second.first)
-        guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }
-        #expect(report.rolledBack)
+        guard try await sets.deployNewerRefusedByCheck(certificate, deployer: deployer, state: state) else { return }
         #expect(try servedDirectorySet(target) == new)
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
     }
 
     @Test("Hooks/haproxy checks with `haproxy -c` and reloads a master-worker HAProxy by SIGUSR2")
     func haproxyHook() async throws {
-        let temp = try TemporaryDirectory(prefix: "clm-haproxy-hook")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-haproxy-hook")
         let bootstrapDir = temp.path + "/bootstrap"
         let bootstrap = try await sets.plainFiles("bootstrap", names: ["www.example.test"], in: bootstrapDir)
         let crt = temp.path + "/certs/www.pem"
@@ -92,22 +68,15 @@ struct ServerHookTests {
         defer { haproxy.stop() }
         let state = temp.path + "/state"
         let env = ["CLM_HAPROXY": haproxy.binary, "CLM_HAPROXY_CFG": haproxy.config, "CLM_HAPROXY_PID": "\(haproxy.pid)"]
-        let yaml = """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: www
-                domains: [www.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
-                  - { target: haproxy, path: "\(crt)", reload: command, hook: "\(RepositoryHooks.path("haproxy"))", env: \(Self.yamlList(env)), verify: "127.0.0.1:\(haproxy.port)" }
-            """
-        let certificate = try #require(try ConfigLoader().load(yaml: yaml, file: temp.path + "/clm.yaml").certificate(named: "www"))
+        let yaml = DeployYAML.certificate("www", domains: "www.example.test", deploy: """
+                  - { target: haproxy, path: "\(crt)", reload: command, hook: "\(RepositoryHooks.path("haproxy"))", env: \(DeployYAML.map(env)), verify: "127.0.0.1:\(haproxy.port)" }
+            """)
+        let certificate = try loadCertificate(yaml, in: temp, named: "www")
         let probe = TLSEndpointProbe()
         let endpoint = VerifyEndpoint(host: "127.0.0.1", port: haproxy.port, serverName: "www.example.test")
         #expect(try probe.settledFingerprint(endpoint, expecting: bootstrap) == bootstrap)
 
-        let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
-        let material = try CertificateStore(stateRoot: state).material(name: "www")
+        let (new, material) = try await sets.stored("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let reports = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: material)])
         #expect(reports.first?.succeeded == true, "\(reports.first?.error?.description ?? "")")
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
@@ -116,12 +85,7 @@ struct ServerHookTests {
         // A config HAProxy rejects: the check fails, the previous PEM is restored, nothing is reloaded.
         let good = try String(contentsOfFile: haproxy.config, encoding: .utf8)
         try (good + "frontend broken\n    not_a_keyword\n").write(toFile: haproxy.config, atomically: true, encoding: .utf8)
-        _ = try await sets.store("newer", names: ["www.example.test"], name: "www", stateRoot: state)
-        let newer = try CertificateStore(stateRoot: state).material(name: "www")
-        let failed = await Deployer(stateRoot: state).deployOnThread([.init(certificate: certificate, material: newer)])
-        let report = try #require(failed.first)
-        guard case .checkFailed = report.error else { Issue.record("expected a failed config check, got \(String(describing: report.error))"); return }
-        #expect(report.rolledBack)
+        guard try await sets.deployNewerRefusedByCheck(certificate, deployer: Deployer(stateRoot: state), state: state) else { return }
         #expect(try servedCombined(crt) == new)
         #expect(try probe.settledFingerprint(endpoint, expecting: new) == new)
     }
@@ -129,8 +93,7 @@ struct ServerHookTests {
     @Test("`clm deploy` swaps HAProxy's certificate over the runtime API with no failed handshake and no restart")
     func runtimeAPIHitlessSwap() async throws {
         let binary = try ClmBinary.url()
-        let temp = try TemporaryDirectory(prefix: "clm-haproxy-api")
-        let sets = try await SetFactory.make(temp)
+        let (temp, sets) = try await SetFactory.workspace("clm-haproxy-api")
         let bootstrapDir = temp.path + "/bootstrap"
         let old = try await sets.plainFiles("old", names: ["www.example.test"], in: bootstrapDir)
         let crt = temp.path + "/certs/www.pem"
@@ -145,15 +108,9 @@ struct ServerHookTests {
         let state = temp.path + "/state"
         let new = try await sets.store("new", names: ["www.example.test"], name: "www", stateRoot: state)
         let configPath = temp.path + "/clm.yaml"
-        try """
-            acme: { server: https://127.0.0.1:1/dir }
-            certificates:
-              - name: www
-                domains: [www.example.test]
-                challenge: { type: http-01, webroot: /var/www }
-                deploy:
+        try DeployYAML.certificate("www", domains: "www.example.test", deploy: """
                   - { target: haproxy, path: "\(crt)", reload: runtime-api, socket: "\(haproxy.socket)", verify: "127.0.0.1:\(haproxy.port)" }
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            """).write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let loop = HandshakeLoop(host: "127.0.0.1", port: haproxy.port, serverName: "www.example.test")
         for _ in 0..<200 where loop.successCount < 20 { try await Task.sleep(nanoseconds: 10_000_000) }

@@ -9,13 +9,7 @@ struct NginxConfigReaderTests {
     func sitesAndIncludes() throws {
         let dir = try TemporaryDirectory(prefix: "clm-nginx")
         try FileManager.default.createDirectory(at: dir.file("sites-enabled"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(at: dir.file("tls"), withIntermediateDirectories: true)
-        try dir.write("tls/default.pem", "")
-        try dir.write("tls/default.key", "")
-        try dir.write("tls/api.pem", "")
-        try dir.write("tls/api.key", "")
-        try dir.write("tls/api-ec.pem", "")
-        try dir.write("tls/api-ec.key", "")
+        try dir.touch("tls/default.pem", "tls/default.key", "tls/api.pem", "tls/api.key", "tls/api-ec.pem", "tls/api-ec.key")
         try dir.write("nginx.conf", """
         # main file
         events { worker_connections 64; }
@@ -116,13 +110,7 @@ struct HAProxyConfigReaderTests {
     @Test("bind lines with crt files, crt directories and crt-lists are read")
     func binds() throws {
         let dir = try TemporaryDirectory(prefix: "clm-haproxy")
-        try FileManager.default.createDirectory(at: dir.file("certs/dir"), withIntermediateDirectories: true)
-        try dir.write("certs/site.pem", "")
-        try dir.write("certs/dir/a.pem", "")
-        try dir.write("certs/dir/b.pem", "")
-        try dir.write("certs/dir/b.pem.key", "")
-        try dir.write("certs/dir/b.pem.ocsp", "")
-        try dir.write("certs/list-1.pem", "")
+        try dir.touch("certs/site.pem", "certs/dir/a.pem", "certs/dir/b.pem", "certs/dir/b.pem.key", "certs/dir/b.pem.ocsp", "certs/list-1.pem")
         try dir.write("crt-list.txt", """
         # cert [options] [filters]
         list-1.pem [alpn h2,http/1.1 ssl-min-ver TLSv1.2] www.example.com *.example.com !old.example.com

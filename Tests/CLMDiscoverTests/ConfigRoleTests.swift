@@ -290,8 +290,7 @@ struct NginxContextTests {
     @Test("${var} inside values and *_by_lua_block bodies read as nginx reads them: no false syntax alarms")
     func lexicalRules() throws {
         let dir = try TemporaryDirectory(prefix: "clm-nginx")
-        try dir.write("site.pem", "")
-        try dir.write("site.key", "")
+        try dir.touch("site.pem", "site.key")
         try dir.write("nginx.conf", """
         http {
             init_by_lua_block {

@@ -35,7 +35,7 @@ struct AuditByUseTests {
             }
             """)
         // A private root in a custom bundle, 5 days left, no key: still judged.
-        let factory = CertificateFactory(directory: clm.home.url)
+        let factory = clm.certificates
         let privateRoot = try await factory.authority("private-root", commonName: "Private Root CA", days: 5)
         try FileManager.default.copyItem(at: privateRoot.certificate, to: tree.appendingPathComponent("bundle/private-roots.pem"))
 

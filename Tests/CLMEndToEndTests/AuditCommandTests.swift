@@ -6,9 +6,8 @@ import Testing
 struct AuditCommandTests {
     @Test func auditExitsOneAtOrAboveFailOnAndTwoForABadPolicy() async throws {
         let clm = try ClmRunner()
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
-        let factory = CertificateFactory(directory: clm.home.url)
+        let tree = try clm.directory("tree")
+        let factory = clm.certificates
         let ca = try await factory.authority("audit-ca")
         let expired = try await factory.leaf("expired", names: ["expired.example.com"], issuer: ca,
                                              notBefore: "20200101000000Z", notAfter: "20201231000000Z")

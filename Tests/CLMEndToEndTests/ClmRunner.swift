@@ -13,6 +13,16 @@ struct ClmRunner {
 
     var database: String { home.url.appendingPathComponent("state/inventory.sqlite").path }
 
+    /// A new directory `name` in the runner's home (the tree a test scans).
+    func directory(_ name: String) throws -> URL {
+        let url = home.url.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// A certificate factory writing into the runner's home.
+    var certificates: CertificateFactory { CertificateFactory(directory: home.url) }
+
     func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> CommandResult {
         var environment = ProcessInfo.processInfo.environment
         environment["CLM_HOME"] = home.url.appendingPathComponent("state").path

@@ -13,8 +13,7 @@ struct ConfigRoleCommandTests {
         let client = try ca.issue("haproxy-client.example.test")
         let site = try ca.issue("shop.example.test")
         let mail = try ca.issue("mail.example.test")
-        let dir = clm.home.url.appendingPathComponent("conf")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try clm.directory("conf")
         // HAProxy finds the key as FILE.key beside the certificate.
         try FileManager.default.copyItem(atPath: site.certPath, toPath: dir.appendingPathComponent("site.pem").path)
         try FileManager.default.copyItem(atPath: site.keyPath, toPath: dir.appendingPathComponent("site.pem.key").path)

@@ -10,7 +10,7 @@ struct HostileInputTests {
     @Test(arguments: [[String](), ["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES"]])
     func pkcs12IterationBombInsideTheBagsIsSkipped(algorithms: [String]) async throws {
         let clm = try ClmRunner()
-        let factory = CertificateFactory(directory: clm.home.url)
+        let factory = clm.certificates
         let ca = try await factory.authority("bomb-ca")
         let leaf = try await factory.leaf("bomb", names: ["bomb.example.test"], issuer: ca)
         let plain = clm.home.url.appendingPathComponent("plain.p12")
@@ -20,8 +20,7 @@ struct HostileInputTests {
         let bytes = try [UInt8](Data(contentsOf: plain))
         let patched = Self.replacing([0x02, 0x03, 0x01, 0x00, 0x00], with: [0x02, 0x03, 0x1F, 0xFF, 0xFF], in: bytes)
         #expect(patched != bytes)
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        let tree = try clm.directory("tree")
         try Data(patched).write(to: tree.appendingPathComponent("bomb.p12"))
 
         let scan = try await clm.run(["scan", tree.path])
@@ -34,7 +33,7 @@ struct HostileInputTests {
     /// saying so), but no live location is ever marked gone.
     @Test func overlappingScansNeverMarkLiveLocationsGone() async throws {
         let clm = try ClmRunner()
-        let factory = CertificateFactory(directory: clm.home.url)
+        let factory = clm.certificates
         let ca = try await factory.authority("overlap-ca")
         let leaf = try await factory.leaf("overlap", names: ["overlap.example.test"], issuer: ca)
         let pem = try Data(contentsOf: leaf.certificate)
@@ -67,8 +66,7 @@ struct HostileInputTests {
     /// and says why instead of racing it.
     @Test func aScanWhileAnotherHoldsTheInventoryExits1AndSaysSo() async throws {
         let clm = try ClmRunner()
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        let tree = try clm.directory("tree")
         _ = try await clm.run(["inventory", "list"])
         let lockFile = clm.database + ".scan-lock"
         // Another process holds the scan lock (a POSIX write lock, as clm takes it).
@@ -91,12 +89,11 @@ struct HostileInputTests {
     /// their control characters escaped, none reaches the terminal raw.
     @Test func controlCharactersInSANsAndFileNamesAreEscapedEverywhere() async throws {
         let clm = try ClmRunner()
-        let factory = CertificateFactory(directory: clm.home.url)
+        let factory = clm.certificates
         let ca = try await factory.authority("ctl-ca")
         let evil = "evil\u{1B}[2J\u{1B}[H\u{1B}[32mALL GOOD\u{7F}"
         let leaf = try await factory.leaf("ctl", names: ["ok.example.test", evil], issuer: ca)
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        let tree = try clm.directory("tree")
         try FileManager.default.copyItem(at: leaf.certificate, to: tree.appendingPathComponent("cert\u{1B}[31m.pem"))
         try Data("junk".utf8).write(to: tree.appendingPathComponent("junk\u{1B}]0;title\u{07}\u{9B}.pem"))
 
@@ -153,8 +150,7 @@ struct HostileNestingTests {
     @Test(arguments: [false, true])
     func deeplyNestedNginxBlocksAreCappedWithFileAndLine(throughInclude: Bool) async throws {
         let clm = try ClmRunner()
-        let conf = clm.home.url.appendingPathComponent("nginx")
-        try FileManager.default.createDirectory(at: conf, withIntermediateDirectories: true)
+        let conf = try clm.directory("nginx")
         let depth = 40_000
         let deep = "events {}\n" + String(repeating: "location / {\n", count: depth) + String(repeating: "}\n", count: depth)
         let deepName = throughInclude ? "deep.conf" : "nginx.conf"
@@ -294,11 +290,9 @@ struct StateDirectoryTrustTests {
 struct WarningBoundsTests {
     @Test func oneFileOfGarbageBlocksAndThousandsOfEmptyFilesStayBounded() async throws {
         let clm = try ClmRunner()
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        let tree = try clm.directory("tree")
         let block = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
-        let garbageRoot = clm.home.url.appendingPathComponent("garbage")
-        try FileManager.default.createDirectory(at: garbageRoot, withIntermediateDirectories: true)
+        let garbageRoot = try clm.directory("garbage")
         try Data(String(repeating: block, count: 20_000).utf8).write(to: garbageRoot.appendingPathComponent("garbage.pem"))
         let empties = tree.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: empties, withIntermediateDirectories: true)
@@ -322,8 +316,7 @@ struct WarningBoundsTests {
 
     @Test func onlyTheLastScansKeepTheirWarnings() async throws {
         let clm = try ClmRunner()
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
+        let tree = try clm.directory("tree")
         try Data("junk".utf8).write(to: tree.appendingPathComponent("junk.pem"))
         for _ in 0..<23 { _ = try await clm.run(["scan", "--quiet", tree.path]) }
         let rows = try await TestSupport.run("sqlite3", [clm.database, "SELECT count(DISTINCT scan_id) FROM scan_warning"], aptPackage: "sqlite3")
@@ -370,7 +363,7 @@ struct EABKeySourceTests {
 struct NonUTF8FileNameTests {
     @Test func aCertificateInAFileWhoseNameIsNotUTF8IsFoundAndShownEscaped() async throws {
         let clm = try ClmRunner()
-        let factory = CertificateFactory(directory: clm.home.url)
+        let factory = clm.certificates
         let ca = try await factory.authority("bytes-ca")
         let leaf = try await factory.leaf("bytes", names: ["bytes.example.test"], issuer: ca)
         let tree = clm.home.url.appendingPathComponent("tree")

@@ -14,9 +14,8 @@ struct PrometheusScrapeTests {
     @Test func exporterAlertRulesFireOnClmServe() async throws {
         let prometheus = try TestSupport.findTool("prometheus", aptPackage: "prometheus")
         let clm = try ClmRunner()
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
-        let factory = CertificateFactory(directory: clm.home.url)
+        let tree = try clm.directory("tree")
+        let factory = clm.certificates
         let ca = try await factory.authority("prom-ca")
         let day: TimeInterval = 86_400
         let leaves = [
@@ -43,8 +42,7 @@ struct PrometheusScrapeTests {
         let rules = ToolRunner.repositoryRoot.appendingPathComponent("docs/prometheus/x509-certificate-exporter.rules.yml").path
         let check = try await TestSupport.run("promtool", ["check", "rules", rules], aptPackage: "prometheus")
         #expect(check.status == 0, "\(check.stdoutText)\(check.stderrText)")
-        let promDir = clm.home.url.appendingPathComponent("prometheus")
-        try FileManager.default.createDirectory(at: promDir, withIntermediateDirectories: true)
+        let promDir = try clm.directory("prometheus")
         let config = promDir.appendingPathComponent("prometheus.yml")
         try """
             global:
@@ -105,9 +103,8 @@ struct PrometheusScrapeTests {
     /// fire, with their labels and annotations, once the durations have passed.
     @Test func theAlertsFireAfterTheirForDurations() async throws {
         let clm = try ClmRunner()
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
-        let factory = CertificateFactory(directory: clm.home.url)
+        let tree = try clm.directory("tree")
+        let factory = clm.certificates
         let ca = try await factory.authority("prom-ca")
         let day: TimeInterval = 86_400
         for (name, notBefore, notAfter) in [("renew", -day, 20 * day), ("expiring", -day, 10 * day), ("future", 2 * day, 200 * day)] {

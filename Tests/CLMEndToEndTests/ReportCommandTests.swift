@@ -8,9 +8,8 @@ import Testing
 struct ReportCommandTests {
     @Test func theReportKeepsTheTrustStoreApartAndNamesCertificatesAsInventoryShowDoes() async throws {
         let clm = try ClmRunner()
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
-        let factory = CertificateFactory(directory: clm.home.url)
+        let tree = try clm.directory("tree")
+        let factory = clm.certificates
         let ca = try await factory.authority("report-ca", commonName: "Report CA")
         let day: TimeInterval = 86_400
         let expired = try await factory.leaf("expired", names: ["expired.example.com"], issuer: ca,

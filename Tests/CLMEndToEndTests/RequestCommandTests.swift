@@ -53,8 +53,7 @@ struct RequestCommandTests {
         let clm = try ClmRunner()
         let acme = ["--server", pebble.directoryURL, "--ca-file", pebble.caFile]
         #expect(try await clm.run(["account", "register", "--email", "ops@example.test"] + acme).status == 0)
-        let webroot = clm.home.url.appendingPathComponent("webroot")
-        try FileManager.default.createDirectory(at: webroot, withIntermediateDirectories: true)
+        let webroot = try clm.directory("webroot")
         // Nothing serves this webroot on pebble's http-01 port.
         let request = try await clm.run(["request", "site", "--domains", "site.example.test",
                                          "--challenge", "http-01", "--webroot", webroot.path] + acme)

@@ -7,7 +7,7 @@ struct ScanCommandTests {
     @Test func scanThenListAsJSONGivesEveryCertificateWithItsFields() async throws {
         let clm = try ClmRunner()
         let tree = clm.home.url.appendingPathComponent("tree")
-        let factory = CertificateFactory(directory: clm.home.url)
+        let factory = clm.certificates
         let ca = try await factory.authority("e2e-ca")
         let soon = try await factory.leaf("soon", names: ["soon.example.test", "10.0.0.1"], issuer: ca, days: 10)
         let later = try await factory.leaf("later", names: ["later.example.test"], issuer: ca, keySpec: "rsa:2048", days: 200)
@@ -125,7 +125,7 @@ struct ScanCommandTests {
         guard getuid() == 0 else { return }  // needs root to run clm as nobody
         let clm = try ClmRunner()
         let tree = clm.home.url.appendingPathComponent("tree")
-        let factory = CertificateFactory(directory: clm.home.url)
+        let factory = clm.certificates
         let ca = try await factory.authority("kept-ca")
         let leaf = try await factory.leaf("kept", names: ["kept.example.test"], issuer: ca)
         try FileManager.default.createDirectory(at: tree.appendingPathComponent("private"), withIntermediateDirectories: true)

@@ -62,9 +62,8 @@ struct ServedInventory {
     }
 
     static func scanOneCertificate(_ clm: ClmRunner) async throws {
-        let tree = clm.home.url.appendingPathComponent("tree")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
-        let factory = CertificateFactory(directory: clm.home.url)
+        let tree = try clm.directory("tree")
+        let factory = clm.certificates
         let ca = try await factory.authority("serve-ca")
         let leaf = try await factory.leaf("served", names: ["served.example.test"], issuer: ca, days: 20)
         try FileManager.default.copyItem(at: leaf.certificate, to: tree.appendingPathComponent("served.pem"))

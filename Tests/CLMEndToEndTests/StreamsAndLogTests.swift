@@ -7,9 +7,8 @@ import Testing
 struct StreamsAndLogTests {
     /// A tree with one good certificate and one file that promises one and holds garbage (a warning).
     static func treeWithAWarning(_ clm: ClmRunner) async throws -> URL {
-        let tree = clm.home.url.appendingPathComponent("tree/with/slashes")
-        try FileManager.default.createDirectory(at: tree, withIntermediateDirectories: true)
-        let factory = CertificateFactory(directory: clm.home.url)
+        let tree = try clm.directory("tree/with/slashes")
+        let factory = clm.certificates
         let ca = try await factory.authority("streams-ca")
         try FileManager.default.copyItem(at: ca.certificate, to: tree.appendingPathComponent("ca.pem"))
         try Data("garbage".utf8).write(to: tree.appendingPathComponent("broken.pem"))

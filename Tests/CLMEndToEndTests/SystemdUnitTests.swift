@@ -31,8 +31,7 @@ struct SystemdUnitTests {
     @Test("the shipped unit lets the timer write /etc/nginx and /etc/haproxy and verifies cleanly")
     func shippedUnitAllowsTheDocumentedTargets() async throws {
         let clm = try ClmRunner()
-        let units = clm.home.url.appendingPathComponent("units")
-        try FileManager.default.createDirectory(at: units, withIntermediateDirectories: true)
+        let units = try clm.directory("units")
         try Self.install(into: units, binary: clm.binary.path)
         let text = try String(contentsOf: units.appendingPathComponent("clm-renew.service"), encoding: .utf8)
         #expect(text.contains("ProtectSystem=full"))
@@ -49,8 +48,7 @@ struct SystemdUnitTests {
     @Test("clm config systemd writes a drop-in for the config's target directories that systemd accepts")
     func dropInFromTheConfig() async throws {
         let clm = try ClmRunner()
-        let units = clm.home.url.appendingPathComponent("units")
-        try FileManager.default.createDirectory(at: units, withIntermediateDirectories: true)
+        let units = try clm.directory("units")
         try Self.install(into: units, binary: clm.binary.path)
         let config = clm.home.url.appendingPathComponent("clm.yaml")
         try Data("""

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CLMTestSupport
 @testable import CLMDeploy
 @testable import CLMLifecycle
 
@@ -7,20 +8,14 @@ import Testing
 @Suite("Config safety checks")
 struct ConfigSafetyTests {
     static func config(_ deploy: String, second: String) -> String {
-        """
-        acme: { server: https://127.0.0.1:1/dir }
-        certificates:
-          - name: a
-            domains: [a.example.test]
-            challenge: { type: http-01, webroot: /var/www }
-            deploy:
+        DeployYAML.certificate("a", domains: "a.example.test", deploy: """
               - \(deploy)
           - name: b
             domains: [b.example.test]
             challenge: { type: http-01, webroot: /var/www }
             deploy:
               - \(second)
-        """
+        """)
     }
 
     @Test("env: CLM_CRASH_AT is rejected with its line")

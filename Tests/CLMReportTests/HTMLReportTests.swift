@@ -19,7 +19,7 @@ struct HTMLReportTests {
     @Test func thePageIsSelfContained() async throws {
         let fixture = try await ReportFixture.make()
         let html = HTMLReport(certificates: try fixture.inventory.metrics.certificatesWithLocations(),
-                              findings: [.init(severity: "high", code: "expired", subject: "old.example.test", message: "<script>x</script>")],
+                              findings: [.init(code: "CLM101", rule: "expired", severity: .high, subject: "old.example.test", message: "<script>x</script>", fix: "")],
                               now: fixture.now).render()
         #expect(!html.contains("http://") && !html.contains("https://"))
         #expect(!html.contains("<script"))   // user data is escaped, and the page needs no script

@@ -29,6 +29,27 @@ struct HTTPClientTests {
         #expect(Set(bodies).count == 30)
     }
 
+    @Test("the responder's server: HEAD gets the length and no body, POST 405, an oversized head 431; stop frees the port at once")
+    func smallServerLimitsAndStop() async throws {
+        let port = try TestSupport.freePort()
+        let server = try ChallengeHTTPServer(address: "127.0.0.1", port: port) { path in
+            path == "/token" ? .init(body: Array("key-authorization".utf8)) : nil
+        }
+        let client = try HTTPClient()
+        let head = try await client.send(HTTPRequest(.head, "http://127.0.0.1:\(port)/token"))
+        #expect(head.status == 200)
+        #expect(head.header("content-length") == "17")
+        #expect(head.body.isEmpty)
+        #expect(try await client.send(HTTPRequest(.post, "http://127.0.0.1:\(port)/token", body: [])).status == 405)
+        let oversized = try await client.send(HTTPRequest(.get, "http://127.0.0.1:\(port)/token", headers: [("X-Big", String(repeating: "a", count: 9000))]))
+        #expect(oversized.status == 431)
+        server.stop()
+        // The port is free when stop() returns: the same port binds again right away.
+        let again = try ChallengeHTTPServer(address: "127.0.0.1", port: port) { _ in nil }
+        #expect(try await client.get("http://127.0.0.1:\(port)/token").status == 404)
+        again.stop()
+    }
+
     @Test("nothing listening gives a curl error naming the URL")
     func connectionRefused() async throws {
         let port = try TestSupport.freePort()

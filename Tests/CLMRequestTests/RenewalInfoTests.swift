@@ -5,17 +5,6 @@ import CLMHTTP
 import CLMTestSupport
 @testable import CLMRequest
 
-/// A deterministic generator (SplitMix64) for renewal-time tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// ARI (RFC 9773) against a STAND-IN server: Debian's pebble 2.4 has no
 /// renewalInfo, so this tiny test-only HTTP server serves a directory with a
@@ -52,12 +41,12 @@ struct RenewalInfoTests {
     func renewalTime() {
         let start = Date(timeIntervalSince1970: 1_000_000)
         let window = start...start.addingTimeInterval(86_400)
-        var generator = SeededGenerator(state: 42)
+        var generator = SeededGenerator(seed: 42)
         let now = Date(timeIntervalSince1970: 0)
         let a = RenewalInfoID.renewalTime(in: window, now: now, using: &generator)
         let b = RenewalInfoID.renewalTime(in: window, now: now, using: &generator)
         #expect(window.contains(a) && window.contains(b) && a != b)
-        var same = SeededGenerator(state: 42)
+        var same = SeededGenerator(seed: 42)
         #expect(RenewalInfoID.renewalTime(in: window, now: now, using: &same) == a)
         let late = Date(timeIntervalSince1970: 2_000_000)
         #expect(RenewalInfoID.renewalTime(in: window, now: late, using: &generator) == late)
@@ -88,7 +77,7 @@ struct RenewalInfoTests {
         defer { server.stop() }
         let client = try await ACMEClient.connect(directoryURL: base + "/dir", http: try HTTPClient())
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        var generator = SeededGenerator(state: 7)
+        var generator = SeededGenerator(seed: 7)
         let schedule = try await client.renewalSchedule(for: certificate, now: now, using: &generator)
         #expect(schedule.certID == certID)
         #expect(schedule.info.explanationURL == "https://ca.test/why")
@@ -103,7 +92,7 @@ struct RenewalInfoTests {
         let fixture = try await PebbleFixture.start()
         defer { fixture.stop() }
         let issued = try await fixture.issuer(fixture.standalone).obtain(CertificateRequest(name: "ari", identifiers: [.dns("ari.example.test")]))
-        var generator = SeededGenerator(state: 1)
+        var generator = SeededGenerator(seed: 1)
         await #expect(throws: ACMEError.self) {
             _ = try await fixture.client.renewalSchedule(for: issued.certificate, now: Date(timeIntervalSince1970: 0), using: &generator)
         }

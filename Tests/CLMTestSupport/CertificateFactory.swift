@@ -20,6 +20,7 @@ public struct CertificateFactory: Sendable {
     }
 
     private func path(_ name: String) -> URL { directory.appendingPathComponent(name) }
+    func file(_ name: String) -> URL { path(name) }
 
     /// `openssl req -newkey` arguments for a key spec: "ec", "ec:P-384", "rsa:2048", "ed25519".
     static func keyArguments(_ spec: String) -> [String] {
@@ -95,27 +96,34 @@ public struct CertificateFactory: Sendable {
         try Data("1000\n".utf8).write(to: caDir.appendingPathComponent("serial"))
         let extensions = try String(contentsOf: config, encoding: .utf8)
         let caConfig = caDir.appendingPathComponent("ca.cnf")
-        try Data("""
-            [ca]
-            default_ca = test
-            [test]
-            dir = \(caDir.path)
-            database = $dir/index.txt
-            serial = $dir/serial
-            new_certs_dir = $dir
-            default_md = \(digest)
-            policy = anything
-            unique_subject = no
-            copy_extensions = none
-            [anything]
-            commonName = supplied
-            \(extensions)
-            """.utf8).write(to: caConfig)
+        try Data(Self.caConfig(directory: caDir.path, newCerts: "$dir", digest: digest, extensions: extensions).utf8).write(to: caConfig)
         var arguments = ["ca", "-batch", "-config", caConfig.path, "-in", csr.path, "-cert", issuer.certificate.path,
                          "-keyfile", issuer.key.path, "-extensions", "v3", "-notext", "-out", out.path]
         if let notBefore { arguments += ["-startdate", notBefore] }
         if let notAfter { arguments += ["-enddate", notAfter] } else { arguments += ["-days", "\(days)"] }
         try await TestSupport.openssl(arguments)
+    }
+
+    /// An `openssl ca` configuration over `directory` (index.txt, serial),
+    /// any subject with a CN, extensions only from the `v3` section given.
+    static func caConfig(directory: String, newCerts: String, digest: String, extensions: String = "") -> String {
+        """
+        [ca]
+        default_ca = clm_ca
+        [clm_ca]
+        dir = \(directory)
+        database = $dir/index.txt
+        serial = $dir/serial
+        new_certs_dir = \(newCerts)
+        default_md = \(digest)
+        policy = clm_policy
+        unique_subject = no
+        copy_extensions = none
+        email_in_dn = no
+        [clm_policy]
+        commonName = supplied
+        \(extensions)
+        """
     }
 
     private func writeConfig(name: String, extensions: String) throws -> URL {

@@ -38,26 +38,24 @@ extension TestSupport {
     }
 
     static func canBind(port: Int, type: Int32) -> Bool {
+        onLoopback(port: port, type: type) { fd, address, length in bind(fd, address, length) }
+    }
+
+    /// `call` on a new socket of `type` with `address`:`port` (IPv4); true when it returned 0.
+    static func onLoopback(_ address: String = "127.0.0.1", port: Int, type: Int32, _ call: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Bool {
         let fd = socket(AF_INET, type, 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         var sin = sockaddr_in()
         sin.sin_family = sa_family_t(AF_INET)
         sin.sin_port = in_port_t(UInt16(port).bigEndian)
-        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        sin.sin_addr.s_addr = inet_addr(address)
+        return withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { call(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
     }
 
     /// True when something accepts TCP connections on 127.0.0.1:port.
     public static func isListening(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = in_port_t(UInt16(port).bigEndian)
-        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        onLoopback(port: port, type: Int32(SOCK_STREAM.rawValue)) { fd, address, length in connect(fd, address, length) }
     }
 
     /// Runs a program to completion (short commands only: openssl, curl).

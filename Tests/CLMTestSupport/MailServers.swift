@@ -276,14 +276,7 @@ enum MailServerPID {
 
     /// True when something accepts TCP connections on address:port (IPv4).
     static func isListening(_ address: String, _ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_port = in_port_t(UInt16(port).bigEndian)
-        sin.sin_addr.s_addr = inet_addr(address)
-        return withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        TestSupport.onLoopback(address, port: port, type: Int32(SOCK_STREAM.rawValue)) { fd, address, length in connect(fd, address, length) }
     }
 
     static func read(_ path: String) -> Int32? {

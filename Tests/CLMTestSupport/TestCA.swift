@@ -52,7 +52,7 @@ public final class TestCA: @unchecked Sendable {
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("newcerts"), withIntermediateDirectories: true)
         try Data().write(to: dir.appendingPathComponent("index.txt"))
         try "1000\n".write(to: dir.appendingPathComponent("serial"), atomically: true, encoding: .utf8)
-        try Self.caConfig(dir).write(to: dir.appendingPathComponent("ca.cnf"), atomically: true, encoding: .utf8)
+        try CertificateFactory.caConfig(directory: dir.path, newCerts: "$dir/newcerts", digest: "sha256").write(to: dir.appendingPathComponent("ca.cnf"), atomically: true, encoding: .utf8)
 
         let rootKey = dir.appendingPathComponent("root.key").path
         let rootCert = dir.appendingPathComponent("root.pem").path
@@ -150,25 +150,5 @@ public final class TestCA: @unchecked Sendable {
         let year = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date).year ?? 2000
         f.dateFormat = (1950..<2050).contains(year) ? "yyMMddHHmmss'Z'" : "yyyyMMddHHmmss'Z'"
         return f.string(from: date)
-    }
-
-    private static func caConfig(_ dir: URL) -> String {
-        """
-        [ ca ]
-        default_ca = clm_ca
-        [ clm_ca ]
-        dir = \(dir.path)
-        database = $dir/index.txt
-        new_certs_dir = $dir/newcerts
-        serial = $dir/serial
-        default_md = sha256
-        policy = clm_policy
-        unique_subject = no
-        copy_extensions = none
-        email_in_dn = no
-        [ clm_policy ]
-        commonName = supplied
-
-        """
     }
 }

@@ -54,6 +54,14 @@ public final class TemporaryDirectory: Sendable {
         return target
     }
 
+    /// Creates empty files (and their parent directories) inside this directory.
+    public func touch(_ names: String...) throws {
+        for name in names {
+            try FileManager.default.createDirectory(at: file(name).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try write(name, "")
+        }
+    }
+
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 

@@ -1,4 +1,4 @@
-internal import CLMCore
+public import CLMCore
 internal import CLMInventory
 internal import Foundation
 internal import Yams
@@ -133,83 +133,73 @@ public struct PolicyLoader: Sendable {
         }
         var document = PolicyDocument(path: path)
         guard let root else { return document }
-        let reader = NodeReader(path: path)
-        let top = try reader.mapping(root, key: "(top level)")
-        for (keyNode, value) in top {
-            let key = try reader.key(keyNode, parent: nil)
-            switch key {
-            case "name": document.name = try reader.string(value, key: key)
-            case "description": document.description = try reader.string(value, key: key)
-            case "extends": document.extends = (try reader.string(value, key: key), reader.place(keyNode, key: key))
+        for entry in try PolicyField(node: root, file: path, key: "").entries(nullIsEmpty: true) {
+            let value = entry.value
+            switch entry.name {
+            case "name": document.name = try value.string(allowEmpty: true)
+            case "description": document.description = try value.string(allowEmpty: true)
+            case "extends": document.extends = (try value.string(allowEmpty: true), entry.key.place)
             case "scopes":
-                for (nameNode, scopeNode) in try reader.mapping(value, key: key) {
-                    let name = try reader.key(nameNode, parent: key)
-                    document.scopes.append((name, try parseScope(scopeNode, name: name, reader: reader)))
+                for scope in try value.entries(nullIsEmpty: true) {
+                    document.scopes.append((scope.name, try parseScope(scope.value, name: scope.name)))
                 }
             case "rules":
-                for (nameNode, ruleNode) in try reader.mapping(value, key: key) {
-                    let name = try reader.key(nameNode, parent: key)
-                    guard let descriptor = RuleCatalog.descriptor(named: name) else {
-                        throw reader.invalid(nameNode, key: "rules.\(name)",
-                                             "unknown rule (known: \(RuleCatalog.all.map(\.name).joined(separator: ", ")))")
+                for rule in try value.entries(nullIsEmpty: true) {
+                    guard let descriptor = RuleCatalog.descriptor(named: rule.name) else {
+                        throw rule.key.error("unknown rule (known: \(RuleCatalog.all.map(\.name).joined(separator: ", ")))")
                     }
-                    document.rules.append((name, try parseRule(ruleNode, descriptor: descriptor, keyNode: nameNode, reader: reader)))
+                    document.rules.append((rule.name, try parseRule(rule.value, descriptor: descriptor)))
                 }
             default:
-                throw reader.invalid(keyNode, key: key, "unknown key (known: name, description, extends, scopes, rules)")
+                throw entry.key.error("unknown key (known: name, description, extends, scopes, rules)")
             }
         }
         return document
     }
 
-    private func parseScope(_ node: Node, name: String, reader: NodeReader) throws(PolicyError) -> Scope {
+    private func parseScope(_ field: PolicyField, name: String) throws(PolicyError) -> Scope {
         var scope = Scope(name: name)
-        let prefix = "scopes.\(name)"
-        for (keyNode, value) in try reader.mapping(node, key: prefix) {
-            let key = try reader.key(keyNode, parent: prefix)
-            let dotted = "\(prefix).\(key)"
-            switch key {
-            case "names": scope.names = try reader.strings(value, key: dotted)
-            case "issuers": scope.issuers = try reader.strings(value, key: dotted)
-            case "paths": scope.paths = try reader.strings(value, key: dotted)
-            case "endpoints": scope.endpoints = try reader.strings(value, key: dotted)
-            case "tags": scope.tags = try reader.strings(value, key: dotted)
+        for entry in try field.entries(nullIsEmpty: true) {
+            let value = entry.value
+            switch entry.name {
+            case "names": scope.names = try value.strings(allowEmpty: true)
+            case "issuers": scope.issuers = try value.strings(allowEmpty: true)
+            case "paths": scope.paths = try value.strings(allowEmpty: true)
+            case "endpoints": scope.endpoints = try value.strings(allowEmpty: true)
+            case "tags": scope.tags = try value.strings(allowEmpty: true)
             case "ports":
-                let values = value.sequence.map(Array.init) ?? [value]
-                for portNode in values {
+                for portNode in value.node.sequence.map(Array.init) ?? [value.node] {
                     guard let port = portNode.int, (1...65535).contains(port) else {
-                        throw reader.invalid(portNode, key: dotted, "expected a port number (1-65535) or a list of them")
+                        throw PolicyField(node: portNode, file: value.file, key: value.key).error("expected a port number (1-65535) or a list of them")
                     }
                     scope.ports.append(port)
                 }
-            case "description": _ = try reader.string(value, key: dotted)
+            case "description": _ = try value.string(allowEmpty: true)
             default:
-                throw reader.invalid(keyNode, key: dotted, "unknown key (known: names, issuers, paths, endpoints, ports, tags, description)")
+                throw entry.key.error("unknown key (known: names, issuers, paths, endpoints, ports, tags, description)")
             }
         }
         return scope
     }
 
-    private func parseRule(_ node: Node, descriptor: RuleDescriptor, keyNode: Node, reader: NodeReader) throws(PolicyError) -> [String: Setting] {
-        let prefix = "rules.\(descriptor.name)"
+    private func parseRule(_ field: PolicyField, descriptor: RuleDescriptor) throws(PolicyError) -> [String: Setting] {
+        let node = field.node
         // Shorthands: `rule:` (defaults), `rule: high` (severity), `rule: false` (off).
         if node.scalar != nil {
             if node.null != nil { return [:] }
-            if let flag = node.bool { return ["enabled": Setting(value: .bool(flag), place: reader.place(node, key: prefix))] }
+            if let flag = node.bool { return ["enabled": Setting(value: .bool(flag), place: field.place)] }
             if let severity = Severity(rawValue: node.string ?? "") {
-                return ["severity": Setting(value: .severity(severity), place: reader.place(node, key: prefix))]
+                return ["severity": Setting(value: .severity(severity), place: field.place)]
             }
-            throw reader.invalid(node, key: prefix, "expected a mapping of settings, a severity, true/false, or nothing")
+            throw field.error("expected a mapping of settings, a severity, true/false, or nothing")
         }
         let allowed = descriptor.allowedKeys
         var settings: [String: Setting] = [:]
-        for (settingKeyNode, value) in try reader.mapping(node, key: prefix) {
-            let key = try reader.key(settingKeyNode, parent: prefix)
-            let dotted = "\(prefix).\(key)"
-            guard let kind = allowed[key] else {
-                throw reader.invalid(settingKeyNode, key: dotted, "unknown key for rule \(descriptor.name) (known: \(allowed.keys.sorted().joined(separator: ", ")))")
+        for entry in try field.entries(nullIsEmpty: true) {
+            guard let kind = allowed[entry.name] else {
+                throw entry.key.error("unknown key for rule \(descriptor.name) (known: \(allowed.keys.sorted().joined(separator: ", ")))")
             }
-            settings[key] = Setting(value: try reader.value(value, kind: kind, key: dotted), place: reader.place(settingKeyNode, key: dotted))
+            settings[entry.name] = Setting(value: try entry.value.value(kind: kind), place: entry.key.place)
         }
         return settings
     }
@@ -266,72 +256,40 @@ struct MergedPolicy {
     var ruleOrder: [String] = []
 }
 
-/// Typed access to YAML nodes, with errors that say where.
-struct NodeReader {
-    let path: String
+/// Policy files go through CLMCore's one YAML field reader.
+typealias PolicyField = YAMLField<PolicyError>
 
-    func place(_ node: Node, key: String) -> Place {
-        Place(path: path, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, key: key)
+extension PolicyError: YAMLFieldFailure {
+    public init(file: String, line: Int, column: Int, key: String, message: String) {
+        self = .invalid(path: file, line: line, column: column, key: key.isEmpty ? "(top level)" : key, message: message)
     }
+}
 
-    func invalid(_ node: Node, key: String, _ message: String) -> PolicyError {
-        .invalid(path: path, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0, key: key, message: message)
-    }
+extension YAMLField where Failure == PolicyError {
+    var place: Place { Place(path: file, line: line, column: column, key: key) }
 
-    func mapping(_ node: Node, key: String) throws(PolicyError) -> [(Node, Node)] {
-        if node.null != nil { return [] }
-        guard let mapping = node.mapping else { throw invalid(node, key: key, "expected a mapping (key: value lines)") }
-        var seen: Set<String> = []
-        var pairs: [(Node, Node)] = []
-        for (keyNode, value) in mapping {
-            if let name = keyNode.string, !seen.insert(name).inserted {
-                throw invalid(keyNode, key: key == "(top level)" ? name : "\(key).\(name)", "duplicate key")
-            }
-            pairs.append((keyNode, value))
-        }
-        return pairs
-    }
-
-    func key(_ node: Node, parent: String?) throws(PolicyError) -> String {
-        guard let scalar = node.scalar else { throw invalid(node, key: parent ?? "(top level)", "keys must be plain strings") }
-        return scalar.string
-    }
-
-    func string(_ node: Node, key: String) throws(PolicyError) -> String {
-        guard let scalar = node.scalar, node.null == nil else { throw invalid(node, key: key, "expected a string") }
-        return scalar.string
-    }
-
-    func strings(_ node: Node, key: String) throws(PolicyError) -> [String] {
-        if node.scalar != nil { return [try string(node, key: key)] }
-        guard let sequence = node.sequence else { throw invalid(node, key: key, "expected a string or a list of strings") }
-        var values: [String] = []
-        for item in sequence { values.append(try string(item, key: key)) }
-        return values
-    }
-
-    func value(_ node: Node, kind: PolicyValueKind, key: String) throws(PolicyError) -> PolicyValue {
+    func value(kind: PolicyValueKind) throws(PolicyError) -> PolicyValue {
         switch kind {
         case .severity:
-            guard let severity = Severity(rawValue: node.scalar?.string ?? "") else { throw invalid(node, key: key, "expected \(kind.expectation)") }
+            guard let severity = Severity(rawValue: node.scalar?.string ?? "") else { throw error("expected \(kind.expectation)") }
             return .severity(severity)
         case .bool:
-            guard node.scalar != nil, let flag = node.bool else { throw invalid(node, key: key, "expected \(kind.expectation)") }
+            guard node.scalar != nil, let flag = node.bool else { throw error("expected \(kind.expectation)") }
             return .bool(flag)
         case .int:
-            guard node.scalar != nil, let number = node.int, number >= 0 else { throw invalid(node, key: key, "expected \(kind.expectation)") }
+            guard node.scalar != nil, let number = node.int, number >= 0 else { throw error("expected \(kind.expectation)") }
             return .int(number)
         case .duration:
             guard let text = node.scalar?.string, let duration = try? DurationSpec(parsing: text) else {
-                throw invalid(node, key: key, "expected \(kind.expectation)")
+                throw error("expected \(kind.expectation)")
             }
             return .duration(duration)
         case .strings:
-            return .strings(try strings(node, key: key))
+            return .strings(try strings(allowEmpty: true))
         case .choices(let choices):
-            let values = try strings(node, key: key)
+            let values = try strings(allowEmpty: true)
             if let bad = values.first(where: { !choices.contains($0) }) {
-                throw invalid(node, key: key, "'\(bad)' is not \(kind.expectation)")
+                throw error("'\(bad)' is not \(kind.expectation)")
             }
             return .strings(values)
         }

@@ -1,3 +1,4 @@
+public import CLMCore
 public import CLMInventory
 
 /// `weak-key`: RSA shorter than `min-rsa-bits`, an EC curve not in

@@ -1,3 +1,4 @@
+public import CLMCore
 public import CLMInventory
 
 extension AuditContext {

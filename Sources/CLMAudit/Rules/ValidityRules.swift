@@ -1,4 +1,4 @@
-internal import CLMCore
+public import CLMCore
 public import CLMInventory
 
 /// `expired`: the certificate's notAfter has passed.

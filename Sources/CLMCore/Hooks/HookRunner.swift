@@ -49,18 +49,7 @@ public struct HookRunner: Sendable {
     /// ``run(_:environment:timeout:)`` on a thread of its own, awaited: the
     /// wait is blocking (poll, waitpid) and must not hold a cooperative thread.
     public func runDetached(_ argv: [String], environment: [String: String], timeout: Double) async throws(Failure) -> Outcome {
-        let result: Result<Outcome, Failure> = await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: outcome(argv, environment: environment, timeout: timeout)) }
-            thread.name = "clm-hook"
-            thread.start()
-        }
-        return try result.get()
-    }
-
-    /// ``run(_:environment:timeout:)`` as a value, to hand across a thread
-    /// (no typed `do` inside the closure itself).
-    func outcome(_ argv: [String], environment: [String: String], timeout: Double) -> Result<Outcome, Failure> {
-        do throws(Failure) { return .success(try run(argv, environment: environment, timeout: timeout)) } catch { return .failure(error) }
+        try await Blocking.run("clm-hook") { () throws(Failure) -> Outcome in try run(argv, environment: environment, timeout: timeout) }
     }
 
     /// Runs `argv[0]` with `argv[1...]`. `environment` (the CLM_* variables)
@@ -72,22 +61,34 @@ public struct HookRunner: Sendable {
 
         var pipeFDs: [Int32] = [0, 0]
         guard clm_pipe_cloexec(&pipeFDs) == 0 else { throw .spawnFailed(executable, reason: String(cString: strerror(errno))) }
-        let readEnd = pipeFDs[0], writeEnd = pipeFDs[1]
+        let readEnd = pipeFDs[0]
         defer { close(readEnd) }
+        let started = Date()
+        let pid = try Self.spawn(argv, path: resolved, output: (read: readEnd, write: pipeFDs[1]),
+                                 environment: policy.environment(environment).map { "\($0.key)=\($0.value)" }.sorted())
+        let deadline = started.addingTimeInterval(timeout)
+        var (output, timedOut) = Self.collectOutput(readEnd, until: deadline, limit: outputLimit)
+        let waitStatus = Self.reap(pid, until: deadline, timedOut: &timedOut)
+        return Outcome(status: Self.exitStatus(waitStatus), output: String(decoding: output, as: UTF8.self), timedOut: timedOut,
+                       seconds: Date().timeIntervalSince(started))
+    }
 
+    /// Starts the hook in a process group of its own (so a timeout kills its
+    /// children too), stdin from /dev/null, stdout and stderr into the pipe,
+    /// default signal handling. Closes the pipe's write end here.
+    static func spawn(_ argv: [String], path: String, output: (read: Int32, write: Int32), environment: [String]) throws(Failure) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
-        posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
-        posix_spawn_file_actions_addclose(&actions, readEnd)
-        posix_spawn_file_actions_addclose(&actions, writeEnd)
+        posix_spawn_file_actions_adddup2(&actions, output.write, 1)
+        posix_spawn_file_actions_adddup2(&actions, output.write, 2)
+        posix_spawn_file_actions_addclose(&actions, output.read)
+        posix_spawn_file_actions_addclose(&actions, output.write)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        // Own process group, so a timeout kills the hook's children too.
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
         var noSignals = sigset_t()
@@ -98,70 +99,62 @@ public struct HookRunner: Sendable {
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
 
-        let env = policy.environment(environment)
-        let envStrings = env.map { "\($0.key)=\($0.value)" }.sorted()
-
         var pid: pid_t = 0
-        let started = Date()
-        let status: Int32 = Self.withCStrings(argv) { cArgv in
-            Self.withCStrings(envStrings) { cEnv in
-                posix_spawn(&pid, resolved, &actions, &attributes, cArgv, cEnv)
-            }
+        let status: Int32 = withCStrings(argv) { cArgv in
+            withCStrings(environment) { cEnv in posix_spawn(&pid, path, &actions, &attributes, cArgv, cEnv) }
         }
-        close(writeEnd)
-        guard status == 0 else { throw .spawnFailed(executable, reason: String(cString: strerror(status))) }
+        close(output.write)
+        guard status == 0 else { throw .spawnFailed(argv[0], reason: String(cString: strerror(status))) }
+        return pid
+    }
 
+    /// Reads the pipe until every writer closed it or the deadline passed;
+    /// keeps the last `limit` bytes.
+    static func collectOutput(_ readEnd: Int32, until deadline: Date, limit: Int) -> (output: [UInt8], timedOut: Bool) {
         var output: [UInt8] = []
-        var timedOut = false
-        let deadline = started.addingTimeInterval(timeout)
         var buffer = [UInt8](repeating: 0, count: 8192)
-        readLoop: while true {
+        while true {
             let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 {
-                timedOut = true
-                break
-            }
+            if remaining <= 0 { return (Array(output.suffix(limit)), true) }
             var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&descriptor, 1, Int32(min(remaining * 1000, 1000)) + 1)
-            if ready < 0 && errno == EINTR { continue }
-            if ready <= 0 { continue }
+            if ready <= 0 { continue }  // EINTR or nothing yet: the deadline check above decides
             let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break readLoop }  // EOF: every writer closed
+            if count <= 0 { return (Array(output.suffix(limit)), false) }  // EOF: every writer closed
             output.append(contentsOf: buffer[0..<count])
-            if output.count > outputLimit * 2 { output.removeFirst(output.count - outputLimit) }
+            if output.count > limit * 2 { output.removeFirst(output.count - limit) }
         }
-        // Output closed (or time is up): wait for the hook itself, still bounded by the deadline.
+    }
+
+    /// Waits for the hook, still bounded by the deadline (a hook may close
+    /// its output and keep running); past it, or when `timedOut` already,
+    /// kills the whole process group: TERM, up to 200 ms, then KILL.
+    /// Returns the raw wait status.
+    static func reap(_ pid: pid_t, until deadline: Date, timedOut: inout Bool) -> Int32 {
         var waitStatus: Int32 = 0
-        var reaped = false
         var pause: UInt32 = 500
         while !timedOut {
             let result = waitpid(pid, &waitStatus, WNOHANG)
-            if result == pid { reaped = true; break }
-            if result < 0 && errno != EINTR { reaped = true; break }  // ECHILD: nothing left to wait for
+            if result == pid || (result < 0 && errno != EINTR) { return waitStatus }  // ECHILD: nothing left to wait for
             if deadline.timeIntervalSinceNow <= 0 { timedOut = true; break }
             usleep(pause)
             pause = min(pause * 2, 20_000)
         }
-        if !reaped {
-            // The whole process group: the hook and anything it started.
-            kill(-pid, SIGTERM)
-            for _ in 0..<20 {
-                if waitpid(pid, &waitStatus, WNOHANG) == pid { reaped = true; break }
-                usleep(10_000)
-            }
-            kill(-pid, SIGKILL)
-            if !reaped { while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {} }
+        kill(-pid, SIGTERM)
+        var reaped = false
+        for _ in 0..<20 {
+            if waitpid(pid, &waitStatus, WNOHANG) == pid { reaped = true; break }
+            usleep(10_000)
         }
-        let exitStatus: Int32
-        if waitStatus & 0x7F == 0 {
-            exitStatus = (waitStatus >> 8) & 0xFF
-        } else {
-            exitStatus = 128 + (waitStatus & 0x7F)
-        }
-        if output.count > outputLimit { output = Array(output.suffix(outputLimit)) }
-        return Outcome(status: exitStatus, output: String(decoding: output, as: UTF8.self), timedOut: timedOut,
-                       seconds: Date().timeIntervalSince(started))
+        kill(-pid, SIGKILL)
+        if !reaped { while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {} }
+        return waitStatus
+    }
+
+    /// The exit code, or 128 + the signal that ended the hook (as shells report it).
+    static func exitStatus(_ waitStatus: Int32) -> Int32 {
+        waitStatus & 0x7F == 0 ? (waitStatus >> 8) & 0xFF : 128 + (waitStatus & 0x7F)
     }
 
     /// The executable `argv[0]` names: itself when it has a slash, else the first match on PATH.

@@ -1,3 +1,5 @@
+internal import CLMCore
+
 /// One endpoint's probe outcome in a batch.
 public struct TLSProbeOutcome: Sendable {
     public let target: TLSTarget
@@ -12,7 +14,7 @@ public struct TLSProbeOutcome: Sendable {
 extension TLSProber {
     /// Probes one endpoint on a dedicated thread.
     public func probe(_ target: TLSTarget) async -> Result<TLSProbeResult, TLSProbeError> {
-        await DedicatedThreads.map(count: 1, concurrency: 1) { _ in self.probeBlocking(target) }[0]
+        await Blocking.run("clm-probe") { self.probeBlocking(target) }
     }
 
     /// Probes many endpoints, at most `concurrency` at a time, each on a
@@ -25,12 +27,12 @@ extension TLSProber {
         var seen: Set<String> = []
         for target in targets where seen.insert(target.host).inserted { unique.append(target.host) }
         let hosts = unique
-        let lookups = await DedicatedThreads.map(count: hosts.count, concurrency: concurrency) { i in
+        let lookups = await Blocking.map(count: hosts.count, threads: concurrency, name: "clm-probe", stackSize: 512 * 1024) { i in
             // Port 0 here; the probe fills in each target's port below.
             HostResolver.resolve(host: hosts[i], port: 0)
         }
         let byHost = Dictionary(uniqueKeysWithValues: zip(hosts, lookups))
-        return await DedicatedThreads.map(count: targets.count, concurrency: concurrency) { i in
+        return await Blocking.map(count: targets.count, threads: concurrency, name: "clm-probe", stackSize: 512 * 1024) { i in
             let target = targets[i]
             let resolved = (byHost[target.host] ?? .failure(ResolveFailure(reason: "not resolved")))
                 .map { $0.map { $0.with(port: target.port) } }

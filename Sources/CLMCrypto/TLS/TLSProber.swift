@@ -94,15 +94,49 @@ public final class TLSProber: Sendable {
         }
     }
 
+    /// One connection: STARTTLS when asked, the handshake, then (when
+    /// `inspect`) everything the endpoint shows. Each phase is a method below.
     private func runSession(_ target: TLSTarget, addresses: [ResolvedAddress], context: TLSClientContext,
                             inspect: Bool, within outer: Deadline? = nil) -> Result<Session, TLSProbeError> {
+        let deadline = outer ?? Deadline(seconds: options.handshakeTimeout)
+        let socket: ProbeSocket, dialogue: StartTLSDialogue
+        switch plaintextPhase(target, addresses: addresses, inspect: inspect, deadline: deadline) {
+        case let .success(opened): (socket, dialogue) = opened
+        case let .failure(error): return .failure(error)
+        }
+        let handle: SSLHandle
+        switch sslHandle(for: target, socket: socket, context: context, inspect: inspect) {
+        case let .success(made): handle = made
+        case let .failure(error): return .failure(error)
+        }
+        // The SSL object lives as long as its handle: keep the handle until the session is done.
+        return withExtendedLifetime(handle) {
+            let ssl = handle.ssl
+            switch handshake(ssl, socket: socket, deadline: deadline) {
+            case .timedOut:
+                return .failure(.timeout(endpoint: target.description, phase: .handshake, seconds: options.handshakeTimeout))
+            case let .failed(error):
+                return failedHandshake(error, ssl: ssl, target: target, socket: socket, dialogue: dialogue, addresses: addresses,
+                                       inspect: inspect, deadline: deadline)
+            case .done:
+                guard inspect else { return .success(Session(accepted: true, result: nil, failure: nil)) }
+                let result = inspectSession(ssl, target: target, socket: socket, dialogue: dialogue, deadline: deadline)
+                return .success(Session(accepted: true, result: result, failure: nil))
+            }
+        }
+    }
+
+    /// Connects and runs the STARTTLS dialogue (none for implicit TLS). A
+    /// silent port where a greeting belongs is tried as implicit TLS, then
+    /// asked again with the full wait.
+    private func plaintextPhase(_ target: TLSTarget, addresses: [ResolvedAddress], inspect: Bool,
+                                deadline: Deadline) -> Result<(ProbeSocket, StartTLSDialogue), TLSProbeError> {
         let endpoint = target.description
         var socket: ProbeSocket
         switch connect(addresses, endpoint: endpoint) {
         case let .success(s): socket = s
         case let .failure(error): return .failure(error)
         }
-        let deadline = outer ?? Deadline(seconds: options.handshakeTimeout)
         var dialogue = StartTLSDialogue(socket: socket, deadline: deadline)
         var outcome = dialogue.run(target.starttls, greetingWait: inspect && target.starttls != .none ? options.greetingWait : nil)
         if case .failure(.noGreeting) = outcome {
@@ -124,30 +158,38 @@ public final class TLSProber: Sendable {
             dialogue = StartTLSDialogue(socket: socket, deadline: deadline)
             outcome = dialogue.run(target.starttls)
         }
-        switch outcome {
-        case .success: break
-        case .failure(.tlsFirst):
-            return .failure(.implicitTLS(endpoint: endpoint, requested: target.starttls))
-        case let .failure(.wrongProtocol(found, greeting)):
-            return .failure(.wrongProtocol(endpoint: endpoint, requested: target.starttls, found: found, greeting: greeting))
-        case .failure(.timeout), .failure(.noGreeting):
-            return .failure(.timeout(endpoint: endpoint, phase: .starttls, seconds: options.handshakeTimeout))
-        case let .failure(.closed(transcript)):
-            let said = transcript.isEmpty ? "(nothing; connection closed)" : transcript.joined(separator: " | ")
-            return .failure(.starttlsRefused(endpoint: endpoint, protocol: target.starttls, reply: said))
-        case let .failure(.refused(reply)):
-            return .failure(.starttlsRefused(endpoint: endpoint, protocol: target.starttls, reply: reply))
-        case let .failure(.io(reason)):
-            return .failure(.connectionFailed(endpoint: endpoint, reason: reason))
-        }
+        return outcome.map { _ in (socket, dialogue) }.mapError { failure in startTLSError(failure, target: target) }
+    }
 
+    private func startTLSError(_ failure: StartTLSDialogue.Failure, target: TLSTarget) -> TLSProbeError {
+        let endpoint = target.description
+        switch failure {
+        case .tlsFirst:
+            return .implicitTLS(endpoint: endpoint, requested: target.starttls)
+        case let .wrongProtocol(found, greeting):
+            return .wrongProtocol(endpoint: endpoint, requested: target.starttls, found: found, greeting: greeting)
+        case .timeout, .noGreeting:
+            return .timeout(endpoint: endpoint, phase: .starttls, seconds: options.handshakeTimeout)
+        case let .closed(transcript):
+            let said = transcript.isEmpty ? "(nothing; connection closed)" : transcript.joined(separator: " | ")
+            return .starttlsRefused(endpoint: endpoint, protocol: target.starttls, reply: said)
+        case let .refused(reply):
+            return .starttlsRefused(endpoint: endpoint, protocol: target.starttls, reply: reply)
+        case let .io(reason):
+            return .connectionFailed(endpoint: endpoint, reason: reason)
+        }
+    }
+
+    /// The SSL object on `socket`: SNI, and for inspection the name to
+    /// verify and an OCSP status request.
+    private func sslHandle(for target: TLSTarget, socket: ProbeSocket, context: TLSClientContext, inspect: Bool) -> Result<SSLHandle, TLSProbeError> {
         let handle: SSLHandle
         do { handle = try SSLHandle(context: context) } catch {
-            return .failure(.setupFailed(endpoint: endpoint, error: error))
+            return .failure(.setupFailed(endpoint: target.description, error: error))
         }
         let ssl = handle.ssl
         guard SSL_set_fd(ssl, socket.fd) == 1 else {
-            return .failure(.setupFailed(endpoint: endpoint, error: .capture("attaching the socket", call: "SSL_set_fd")))
+            return .failure(.setupFailed(endpoint: target.description, error: .capture("attaching the socket", call: "SSL_set_fd")))
         }
         if let name = target.serverName {
             _ = clm_SSL_set_tlsext_host_name(ssl, name)
@@ -161,57 +203,62 @@ public final class TLSProber: Sendable {
             }
             _ = clm_SSL_set_tlsext_status_type_ocsp(ssl)
         }
+        return .success(handle)
+    }
 
-        switch handshake(ssl, socket: socket, deadline: deadline) {
-        case .timedOut:
-            return .failure(.timeout(endpoint: endpoint, phase: .handshake, seconds: options.handshakeTimeout))
-        case let .failed(error):
-            let requested = clm_SSL_client_cert_requested(ssl) != 0
-            if requested {
-                // The server asked for a certificate and hung up without one:
-                // it requires client certificates, but the rest is known.
-                let result = inspect ? collect(ssl, target: target, socket: socket, clientCertificate: .required,
-                                               transcript: dialogue.transcript) : nil
-                return .success(Session(accepted: true, result: result, failure: nil))
-            }
-            if Self.looksLikePlaintext(error) {
-                // A plaintext greeting where TLS was expected: name the protocol, so the answer is the right --starttls.
-                if inspect, target.starttls == .none, let (found, greeting) = plaintextGreeting(addresses, deadline: deadline) {
-                    let flag = StartTLSProtocol(rawValue: found).map { "; use --starttls \($0.rawValue)" } ?? ""
-                    return .failure(.notTLS(endpoint: endpoint, detail: "it greets in plaintext as \(found.uppercased()): \(greeting.prefix(120))\(flag)"))
-                }
-                return .failure(.notTLS(endpoint: endpoint, detail: error.stack.first?.text ?? "unexpected reply"))
-            }
-            if inspect { return .failure(.handshakeFailed(endpoint: endpoint, error: error)) }
-            return .success(Session(accepted: false, result: nil, failure: error))
-        case .done:
-            guard inspect else { return .success(Session(accepted: true, result: nil, failure: nil)) }
-            var clientCertificate = ClientCertificateRequest.notRequested
-            var pending: [UInt8] = []
-            if clm_SSL_client_cert_requested(ssl) != 0 {
-                let verdict = serverHangsUp(ssl, socket: socket)
-                clientCertificate = verdict.hungUp ? .required : .optional
-                pending = verdict.received
-            }
-            var result = collect(ssl, target: target, socket: socket, clientCertificate: clientCertificate,
-                                 transcript: dialogue.transcript)
-            if options.checkSession, clientCertificate != .required, let proto = target.sessionProtocol {
-                var session = StartTLSDialogue(socket: SSLChannel(ssl: ssl, socket: socket), deadline: deadline, pending: pending)
-                result.session = session.afterHandshake(proto, implicit: target.starttls == .none)
-                if target.starttls == .none, options.readServerClock, proto == .smtp, let replies = result.session?.replies {
-                    result.serverDate = ServerClock.dateInSMTPBanner(replies)
-                }
-            }
-            if options.readServerClock {
-                if target.starttls == .smtp {
-                    result.serverDate = ServerClock.dateInSMTPBanner(dialogue.transcript)
-                } else if target.starttls == .none, clientCertificate != .required, target.sessionProtocol == nil,
-                          ![465, 993, 995].contains(target.port) {
-                    result.serverDate = httpDate(ssl, socket: socket, host: target.serverName ?? target.host, port: target.port)
-                }
-            }
+    /// A handshake that failed: a required client certificate (the rest is
+    /// known), a plaintext server where TLS was expected, or a TLS failure.
+    private func failedHandshake(_ error: OpenSSLError, ssl: OpaquePointer, target: TLSTarget, socket: ProbeSocket, dialogue: StartTLSDialogue,
+                                 addresses: [ResolvedAddress], inspect: Bool, deadline: Deadline) -> Result<Session, TLSProbeError> {
+        let endpoint = target.description
+        if clm_SSL_client_cert_requested(ssl) != 0 {
+            // The server asked for a certificate and hung up without one:
+            // it requires client certificates, but the rest is known.
+            let result = inspect ? collect(ssl, target: target, socket: socket, clientCertificate: .required,
+                                           transcript: dialogue.transcript) : nil
             return .success(Session(accepted: true, result: result, failure: nil))
         }
+        if Self.looksLikePlaintext(error) {
+            // A plaintext greeting where TLS was expected: name the protocol, so the answer is the right --starttls.
+            if inspect, target.starttls == .none, let (found, greeting) = plaintextGreeting(addresses, deadline: deadline) {
+                let flag = StartTLSProtocol(rawValue: found).map { "; use --starttls \($0.rawValue)" } ?? ""
+                return .failure(.notTLS(endpoint: endpoint, detail: "it greets in plaintext as \(found.uppercased()): \(greeting.prefix(120))\(flag)"))
+            }
+            return .failure(.notTLS(endpoint: endpoint, detail: error.stack.first?.text ?? "unexpected reply"))
+        }
+        if inspect { return .failure(.handshakeFailed(endpoint: endpoint, error: error)) }
+        return .success(Session(accepted: false, result: nil, failure: error))
+    }
+
+    /// After a handshake: the client-certificate verdict, what the endpoint
+    /// showed, the session check and the server's clock when asked for.
+    private func inspectSession(_ ssl: OpaquePointer, target: TLSTarget, socket: ProbeSocket, dialogue: StartTLSDialogue,
+                                deadline: Deadline) -> TLSProbeResult {
+        var clientCertificate = ClientCertificateRequest.notRequested
+        var pending: [UInt8] = []
+        if clm_SSL_client_cert_requested(ssl) != 0 {
+            let verdict = serverHangsUp(ssl, socket: socket)
+            clientCertificate = verdict.hungUp ? .required : .optional
+            pending = verdict.received
+        }
+        var result = collect(ssl, target: target, socket: socket, clientCertificate: clientCertificate,
+                             transcript: dialogue.transcript)
+        if options.checkSession, clientCertificate != .required, let proto = target.sessionProtocol {
+            var session = StartTLSDialogue(socket: SSLChannel(ssl: ssl, socket: socket), deadline: deadline, pending: pending)
+            result.session = session.afterHandshake(proto, implicit: target.starttls == .none)
+            if target.starttls == .none, options.readServerClock, proto == .smtp, let replies = result.session?.replies {
+                result.serverDate = ServerClock.dateInSMTPBanner(replies)
+            }
+        }
+        if options.readServerClock {
+            if target.starttls == .smtp {
+                result.serverDate = ServerClock.dateInSMTPBanner(dialogue.transcript)
+            } else if target.starttls == .none, clientCertificate != .required, target.sessionProtocol == nil,
+                      ![465, 993, 995].contains(target.port) {
+                result.serverDate = httpDate(ssl, socket: socket, host: target.serverName ?? target.host, port: target.port)
+            }
+        }
+        return result
     }
 
     private enum HandshakeOutcome {
@@ -363,13 +410,7 @@ private struct SSLChannel: LineChannel {
         while true {
             let rc = buffer.withUnsafeMutableBytes { SSL_read(ssl, $0.baseAddress, Int32($0.count)) }
             if rc > 0 { return .success(Array(buffer[0..<Int(rc)])) }
-            let code = SSL_get_error(ssl, rc)
-            if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
-                guard socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) else { return .failure(.timeout) }
-                continue
-            }
-            OpenSSLError.clearQueue()
-            return .failure(.closed)
+            if let failure = retry(after: rc, deadline: deadline) { return .failure(failure) }
         }
     }
 
@@ -378,14 +419,19 @@ private struct SSLChannel: LineChannel {
         while written < bytes.count {
             let rc = bytes[written...].withUnsafeBytes { SSL_write(ssl, $0.baseAddress, Int32($0.count)) }
             if rc > 0 { written += Int(rc); continue }
-            let code = SSL_get_error(ssl, rc)
-            if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
-                guard socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) else { return .failure(.timeout) }
-                continue
-            }
-            OpenSSLError.clearQueue()
-            return .failure(.closed)
+            if let failure = retry(after: rc, deadline: deadline) { return .failure(failure) }
         }
         return .success(())
+    }
+
+    /// After an SSL_read or SSL_write that did not complete: nil once the
+    /// socket is ready for what OpenSSL wants (try again), else the failure.
+    private func retry(after rc: Int32, deadline: Deadline) -> ProbeSocket.IOFailure? {
+        let code = SSL_get_error(ssl, rc)
+        if code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE {
+            return socket.wait(forWriting: code == SSL_ERROR_WANT_WRITE, deadline: deadline) ? nil : .timeout
+        }
+        OpenSSLError.clearQueue()
+        return .closed
     }
 }

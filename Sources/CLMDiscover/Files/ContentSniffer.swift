@@ -59,7 +59,7 @@ public struct ContentSniffer: Sendable {
                 result.certificates.append(block.der)
             case "TRUSTED CERTIFICATE":
                 result.recognized = true
-                if let der = DERPeek(bytes: block.der).firstElementBytes() {
+                if let der = DERShape(block.der).firstElementBytes() {
                     result.certificates.append(der)
                 } else {
                     result.problems.append("\(place): truncated DER")
@@ -112,8 +112,8 @@ public struct ContentSniffer: Sendable {
     }
 
     private func parseDER(_ bytes: [UInt8], into result: inout ParsedFile, expected: Bool) {
-        let peek = DERPeek(bytes: bytes)
-        guard peek.element(at: 0) != nil else {
+        let peek = DERShape(bytes)
+        guard peek.startsWithElement else {
             if expected { result.problems.append("truncated or malformed DER") }
             return
         }

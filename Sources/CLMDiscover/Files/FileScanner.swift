@@ -1,5 +1,6 @@
 public import CLMInventory
 internal import CLMCrypto
+internal import CLMCore
 public import Foundation
 
 /// `clm scan PATH...`: walks the roots, reads what changed since the last
@@ -17,7 +18,7 @@ public final class FileScanner {
         public var pkcs12Passwords: [String] = []
         /// Adds the library detail (OpenSSL's error queue) to warnings; `-v`.
         public var detailedWarnings = false
-        public var threads = ParallelWorkers.defaultThreadCount
+        public var threads = Blocking.defaultThreadCount
         public var batchSize = 512
 
         public init() {}
@@ -107,7 +108,7 @@ public final class FileScanner {
 
         // 1. Read, sniff and hash.
         let outcomes = IndexedResults<FileOutcome>(count: files.count)
-        ParallelWorkers.forEach(files.count, threads: options.threads) { index in
+        Blocking.forEach(files.count, threads: options.threads) { index in
             let file = files[index]
             do throws(FileReader.Failure) {
                 let bytes = try FileReader.read(file, maxSize: maxSize)
@@ -132,7 +133,7 @@ public final class FileScanner {
         }
         let pending = Array(firstDER)
         let parsedSlots = IndexedResults<Result<CertificateFacts, CertificateParseError>>(count: pending.count)
-        ParallelWorkers.forEach(pending.count, threads: options.threads) { index in
+        Blocking.forEach(pending.count, threads: options.threads) { index in
             do throws(CertificateParseError) { parsedSlots.set(index, .success(CertificateFacts(try CertificateInfo(der: pending[index].value)))) } catch {
                 parsedSlots.set(index, .failure(error))
             }

@@ -1,3 +1,4 @@
+internal import CLMCore
 internal import CLMInventory
 internal import Foundation
 
@@ -35,9 +36,7 @@ final class ScanWriter: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "clm-scan-writer"
-        thread.start()
+        Blocking.startThread("clm-scan-writer") { [self] in run() }
     }
 
     /// Queues a batch; waits while `maxQueued` batches are pending, so memory stays bounded.

@@ -1,3 +1,5 @@
+public import CLMCore
+
 /// A configuration problem, naming the file, the line and the key.
 public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
     public let file: String
@@ -19,3 +21,12 @@ public struct ConfigError: Error, Sendable, Hashable, CustomStringConvertible {
         return key.isEmpty ? "\(place): \(message)" : "\(place): \(key): \(message)"
     }
 }
+
+/// Config errors come from CLMCore's one YAML field reader.
+extension ConfigError: YAMLFieldFailure {
+    public init(file: String, line: Int, column: Int, key: String, message: String) {
+        self.init(file: file, line: line, key: key, message: message)
+    }
+}
+
+typealias YAMLField = CLMCore.YAMLField<ConfigError>

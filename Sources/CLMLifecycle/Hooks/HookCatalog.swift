@@ -74,10 +74,9 @@ public struct HookCatalog: Sendable {
     /// CLM_HOOK_TEST=1 and tries its runtime-API sockets; writes and reloads nothing.
     public func test(name: String, stateRoot: String) throws(LifecycleError) -> [Trial] {
         guard let certificate = config.certificate(named: name) else { throw .notConfigured("no certificate named '\(name)' in the config") }
-        let stored = CertificateFiles(stateRoot: stateRoot, name: certificate.name)
-        let env = ["CLM_CERT_NAME": certificate.name, "CLM_DOMAINS": certificate.domains.joined(separator: " "), "CLM_HOOK_TEST": "1",
-                   "CLM_CERT_PATH": stored.certificate, "CLM_KEY_PATH": stored.key, "CLM_FULLCHAIN_PATH": stored.fullchain,
-                   "CLM_CHAIN_PATH": stored.chain]
+        // The variables a real deploy gives the same hooks (one builder), plus CLM_HOOK_TEST.
+        var env = Deployer.hookVariables(for: certificate, stateRoot: stateRoot)
+        env["CLM_HOOK_TEST"] = "1"
         var runs: [(phase: String, argv: Argv, environment: [String: String])] = []
         var trials: [Trial] = []
         for target in certificate.targets {

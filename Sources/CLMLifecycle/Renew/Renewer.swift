@@ -142,11 +142,7 @@ public struct Renewer: Sendable {
         var settings = Preflight(config: config)
         settings.checksNotify = false
         let preflight = settings
-        let problems: [Preflight.Problem] = await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: preflight.problems(certificates)) }
-            thread.name = "clm-preflight"
-            thread.start()
-        }
+        let problems = await Blocking.run("clm-preflight") { preflight.problems(certificates) }
         let global = problems.filter { $0.certificate == nil }.map(\.message)
         for index in pending {
             let own = global + problems.filter { $0.certificate == selected[index].name }.map(\.message)

@@ -37,14 +37,9 @@ public struct ReportBuilder: Sendable {
     }
 
     /// The default policy's findings (the audit reads only the inventory, so this is cheap).
-    func findings(inventory: Inventory) throws -> [HTMLReport.Finding] {
-        let report: AuditReport
-        do { report = try Auditor(policy: try PolicyLoader().loadDefault()).run(inventory: inventory, now: now) } catch {
+    func findings(inventory: Inventory) throws -> [Finding] {
+        do { return try Auditor(policy: try PolicyLoader().loadDefault()).run(inventory: inventory, now: now).findings } catch {
             throw LifecycleError.failed("audit for the report: \(error)")
-        }
-        return report.findings.map { finding in
-            let subject = finding.location.map { "\(finding.subject) (\($0))" } ?? finding.subject
-            return HTMLReport.Finding(severity: finding.severity.rawValue, code: finding.code, subject: subject, message: finding.message)
         }
     }
 

@@ -60,27 +60,16 @@ extension ACMEClient {
     /// Polls an authorization until it leaves "pending" (RFC 8555 §7.5.1),
     /// honouring Retry-After. Returns the final object; does not throw on "invalid".
     public func pollAuthorization(_ account: AccountCredentials, url: String) async throws(ACMEError) -> ACME.Authorization {
-        let clock = ContinuousClock()
-        let start = clock.now
-        var attempt = 0
-        var wait = polling.initialDelay
-        while true {
-            try await Self.sleep(wait)
-            let (authorization, retryAfter) = try await fetchAuthorization(account, url: url)
+        try await poll(url: url, what: { "validation of \($0.identifier)" }, fetch: { () async throws(ACMEError) in
+            try await fetchAuthorization(account, url: url)
+        }, settled: { authorization throws(ACMEError) in
             // RFC 8555 §7.1.6: "pending" is the only state from which an
             // authorization still moves on its own; every other one is final.
             switch authorization.status {
-            case .pending:
-                break
-            case .valid, .invalid, .deactivated, .expired, .revoked:
-                return authorization
+            case .pending: return nil
+            case .valid, .invalid, .deactivated, .expired, .revoked: return authorization
             }
-            attempt += 1
-            wait = retryAfter ?? polling.delay(attempt: attempt)
-            if clock.now - start + wait > polling.deadline {
-                throw .timedOut(what: "validation of \(authorization.identifier)", url: url, after: polling.deadline)
-            }
-        }
+        })
     }
 
     /// Submits the CSR (RFC 8555 §7.4) and returns the order as the CA now sees it.
@@ -119,22 +108,34 @@ extension ACMEClient {
 
     /// Polls an order until it reaches `target` (ready or valid), honouring Retry-After.
     public func pollOrder(_ account: AccountCredentials, url: String, until target: ACME.Order.Status) async throws(ACMEError) -> ACME.Order {
+        try await poll(url: url, what: { "order (status \($0.status.rawValue))" }, fetch: { () async throws(ACMEError) in
+            try await fetchOrder(account, url: url)
+        }, settled: { order throws(ACMEError) in
+            switch Self.progress(of: order, waitingFor: target) {
+            case .done: return order
+            case .failed(let problem): throw .orderFailed(url: url, problem: problem)
+            case .wait: return nil
+            }
+        })
+    }
+
+    /// The one polling loop: wait, fetch, let `settled` decide (a value
+    /// ends the loop, nil polls again) and wait as Retry-After says, else
+    /// by the backoff, until `polling.deadline` (`what` names the object then).
+    func poll<Object>(url: String, what: (Object) -> String, fetch: () async throws(ACMEError) -> (Object, Duration?),
+                      settled: (Object) throws(ACMEError) -> Object?) async throws(ACMEError) -> Object {
         let clock = ContinuousClock()
         let start = clock.now
         var attempt = 0
         var wait = polling.initialDelay
         while true {
             try await Self.sleep(wait)
-            let (order, retryAfter) = try await fetchOrder(account, url: url)
-            switch Self.progress(of: order, waitingFor: target) {
-            case .done: return order
-            case .failed(let problem): throw .orderFailed(url: url, problem: problem)
-            case .wait: break
-            }
+            let (object, retryAfter) = try await fetch()
+            if let final = try settled(object) { return final }
             attempt += 1
             wait = retryAfter ?? polling.delay(attempt: attempt)
             if clock.now - start + wait > polling.deadline {
-                throw .timedOut(what: "order (status \(order.status.rawValue))", url: url, after: polling.deadline)
+                throw .timedOut(what: what(object), url: url, after: polling.deadline)
             }
         }
     }

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import CLMCore
 public import CLMCrypto
 
 /// RFC 8555 §6.2 / RFC 7515: flattened JWS JSON serialization.
@@ -54,18 +55,7 @@ public enum JWS {
 
     /// A JSON string literal with the needed escapes.
     static func jsonString(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        let escapes: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"]
+        return "\"" + SafeText.escaped(value, escapes) { String(format: "\\u%04x", $0.value) } + "\""
     }
 }

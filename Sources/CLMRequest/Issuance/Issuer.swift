@@ -1,5 +1,6 @@
 public import Foundation
 public import CLMCrypto
+public import CLMCore
 public import CLMInventory
 
 /// One certificate to obtain.
@@ -306,15 +307,7 @@ public struct Issuer: Sendable {
     /// on its own thread rather than holding a cooperative-pool thread.
     static func generateKey(_ type: KeyType) async throws(KeyError) -> PrivateKey {
         if type.isEC { return try PrivateKey.generate(type) }
-        let result: Result<PrivateKey, KeyError> = await withCheckedContinuation { continuation in
-            let thread = Thread {
-                do throws(KeyError) { continuation.resume(returning: .success(try PrivateKey.generate(type))) } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-            thread.start()
-        }
-        return try result.get()
+        return try await Blocking.run("clm-keygen") { () throws(KeyError) -> PrivateKey in try PrivateKey.generate(type) }
     }
 }
 

@@ -109,4 +109,9 @@ int clm_verify_chain(X509_STORE *store, X509 *leaf, STACK_OF(X509) *untrusted,
 /// spawned concurrently on another thread never inherits them.
 int clm_pipe_cloexec(int fds[2]);
 
+/// accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK): an accepted
+/// connection is close-on-exec from the start, so a process spawned on
+/// another thread never inherits it (and keeps the server's port busy).
+int clm_accept_cloexec_nonblock(int fd);
+
 #endif

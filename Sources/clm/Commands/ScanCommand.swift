@@ -98,7 +98,7 @@ struct ScanCommand: AsyncParsableCommand {
         let (paths, nginx, haproxy, scanOptions) = (self.paths, self.nginx, self.haproxy, options)
         let (mailPostfix, mailDovecot) = (postfix, dovecot)
         // Files and configs: SQLite and file I/O, on a thread of their own.
-        let results: (ScanRecorder.Summary?, ConfigDiscovery.Summary?) = try await Offload.run { () throws -> (ScanRecorder.Summary?, ConfigDiscovery.Summary?) in
+        let results: (ScanRecorder.Summary?, ConfigDiscovery.Summary?) = try await Blocking.run { () throws -> (ScanRecorder.Summary?, ConfigDiscovery.Summary?) in
             let inventory: Inventory
             do { inventory = try Inventory(path: path) } catch { throw CommandFailure.failed("\(error)") }
             var summary: ScanRecorder.Summary?
@@ -135,7 +135,7 @@ struct ScanCommand: AsyncParsableCommand {
             do { probed = try await scanner.probe(targets) } catch {
                 throw CommandFailure.failed("cannot set up TLS: \(error)")
             }
-            endpointOutcomes = try await Offload.run {
+            endpointOutcomes = try await Blocking.run {
                 do { return try scanner.record(probed, in: try Inventory(path: path), now: Date()) } catch {
                     throw CommandFailure.failed("\(error)")
                 }

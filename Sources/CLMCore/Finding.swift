@@ -1,5 +1,5 @@
-public import CLMCore
-/// One thing the audit found: a value, never a thrown error.
+/// One thing the audit found: a value, never a thrown error. `clm audit`
+/// reports it (text, JSON, CSV, SARIF) and the HTML report lists it.
 ///
 /// `code` is stable across releases (scripts and SARIF consumers key on it);
 /// `rule` is the policy name of the rule that produced it.
