@@ -97,14 +97,15 @@ extension String {
 
 extension SafeText {
     /// `text` with each scalar in `table` replaced by its escape, and every
-    /// other C0 control through `control` when given: the one escaper behind
+    /// other control character (C0, DEL, C1, an unmapped file-name byte)
+    /// through `control` when given: the one escaper behind
     /// HTML text, Prometheus label values and JSON strings.
     public static func escaped(_ text: String, _ table: [Unicode.Scalar: String], control: ((Unicode.Scalar) -> String)? = nil) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             if let escape = table[scalar] {
                 out += escape
-            } else if let control, scalar.value < 0x20 {
+            } else if let control, needsEscape(scalar) {
                 out += control(scalar)
             } else {
                 out.unicodeScalars.append(scalar)

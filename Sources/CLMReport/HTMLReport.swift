@@ -176,7 +176,7 @@ public struct HTMLReport {
     }
 
     private func escape(_ text: String) -> String {
-        SafeText.escaped(text, ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"])
+        SafeText.escaped(text.displaySafe, ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"])
     }
 
     /// "2026-12-04" for Unix seconds (UTC).

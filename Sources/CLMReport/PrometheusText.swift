@@ -22,7 +22,9 @@ public struct PrometheusText {
     }
 
     static func escape(_ value: String) -> String {
-        SafeText.escaped(value, ["\\": "\\\\", "\"": "\\\"", "\n": "\\n"])
+        // A scrape read in a terminal must not carry raw escapes: other controls as a visible `\x1B`.
+        SafeText.escaped(value, ["\\": "\\\\", "\"": "\\\"", "\n": "\\n"],
+                         control: { SafeText.escaped(String($0)).replacingOccurrences(of: "\\", with: "\\\\") })
     }
 
     static func format(_ value: Double) -> String {

@@ -119,6 +119,12 @@ struct HostileInputTests {
         outputs["diagnose"] = diagnose.stdoutText
         #expect(diagnose.stdoutText.contains(#"\x1B[2J"#), "\(diagnose.stdoutText)")
 
+        outputs["metrics"] = try await clm.run(["metrics"]).stdoutText
+        let html = clm.home.url.appendingPathComponent("report.html").path
+        #expect(try await clm.run(["report", "--html", html]).status == 0)
+        outputs["report"] = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(outputs["report"]?.contains(#"cert\x1B[31m.pem"#) == true)
+
         // The JSON listing keeps the real value (its encoder escapes it).
         let json = try #require(try await clm.json(["inventory", "list", "--format", "json"]) as? [[String: Any]])
         #expect((json.first?["sans"] as? [String: [String]])?["dns"]?.contains(evil) == true)

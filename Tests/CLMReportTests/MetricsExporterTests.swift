@@ -151,6 +151,10 @@ struct MetricsExporterTests {
         var text = PrometheusText()
         text.sample("m", labels: [("a", "quote\" back\\slash\nnewline")], value: 1)
         #expect(text.output == "m{a=\"quote\\\" back\\\\slash\\nnewline\"} 1\n")
+        // Other controls reach no terminal that reads a scrape: a visible \x1B (its backslash escaped).
+        var hostile = PrometheusText()
+        hostile.sample("m", labels: [("a", "x\u{1B}[2J\u{7}y")], value: 1)
+        #expect(hostile.output == "m{a=\"x\\\\x1B[2J\\\\x07y\"} 1\n", "\(hostile.output)")
     }
 
     @Test func theServerAnswersMetricsAndRefusesEverythingElse() async throws {
