@@ -2,6 +2,7 @@ import ArgumentParser
 import CLMCore
 import CLMDiscover
 import CLMInventory
+import CLMLifecycle
 import Foundation
 
 /// `clm scan PATH...`
@@ -65,83 +66,30 @@ struct ScanCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // A root or config that is not there is a typo or a missing mount, not an empty tree.
-        for (option, files) in [("", paths), ("--nginx ", nginx), ("--haproxy ", haproxy)] {
-            for file in files {
-                var info = stat()
-                if lstat(file, &info) != 0 { throw CommandFailure.usage("\(option)\(file): \(String(cString: strerror(errno)))") }
-            }
-        }
-        let path = try global.inventoryPath()
-        var options = FileScanner.Options()
-        options.walker = FileWalker.Options(maxFileSize: maxFileSize, excludes: exclude)
-        options.detailedWarnings = global.verbose
-        if let pkcs12PasswordFile {
-            do {
-                let text = try String(contentsOfFile: pkcs12PasswordFile, encoding: .utf8)
-                options.pkcs12Passwords = text.split(whereSeparator: \.isNewline).map(String.init)
-            } catch {
-                throw CommandFailure.usage("--pkcs12-password-file \(pkcs12PasswordFile): cannot read: \(error.localizedDescription)")
-            }
-        }
-        let targets = try endpoints.targetList()
+        try checkPathsExist()
+        var request = ScanRun.Request()
+        (request.paths, request.nginx, request.haproxy) = (paths, nginx, haproxy)
+        (request.postfix, request.dovecot) = mailConfigPaths()
+        request.files = try fileOptions()
+        request.targets = try endpoints.targetList()
+        request.endpoints = endpoints.scannerOptions()
         let progress = ProgressLine(enabled: !global.quiet)
-        var (postfix, dovecot) = (self.postfix, self.dovecot)
-        if mailConfigs {
-            let standard = ConfigDiscovery.standardMailConfigs()
-            postfix += standard.postfix.filter { !postfix.contains($0) }
-            dovecot += standard.dovecot.filter { !dovecot.contains($0) }
-            if standard.postfix.isEmpty && standard.dovecot.isEmpty && !global.quiet {
-                Terminal.standardError("clm: --mail-configs: no /etc/postfix/main.cf or /etc/dovecot/dovecot.conf here\n")
-            }
-        }
-        let (paths, nginx, haproxy, scanOptions) = (self.paths, self.nginx, self.haproxy, options)
-        let (mailPostfix, mailDovecot) = (postfix, dovecot)
-        // Files and configs: SQLite and file I/O, on a thread of their own.
-        let results: (ScanRecorder.Summary?, ConfigDiscovery.Summary?) = try await Blocking.run { () throws -> (ScanRecorder.Summary?, ConfigDiscovery.Summary?) in
-            let inventory: Inventory
-            do { inventory = try Inventory(path: path) } catch { throw CommandFailure.failed("\(error)") }
-            var summary: ScanRecorder.Summary?
-            if !paths.isEmpty {
-                do {
-                    summary = try FileScanner(inventory: inventory, options: scanOptions).scan(roots: paths) { state in
-                        let rate = Double(state.filesExamined) / max(progress.elapsed, 0.001)
-                        progress.update("scanning: \(state.filesExamined) files (\(Int(rate)) files/s), \(state.certificatesSeen) certificates")
-                    }
-                } catch {
-                    progress.clear()
-                    throw CommandFailure.failed("\(error)")
-                }
-                progress.clear()
-            }
-            var configSummary: ConfigDiscovery.Summary?
-            if !nginx.isEmpty || !haproxy.isEmpty || !mailPostfix.isEmpty || !mailDovecot.isEmpty {
-                do {
-                    configSummary = try ConfigDiscovery(inventory: inventory, scannerOptions: scanOptions)
-                        .discover(nginx: nginx, haproxy: haproxy, postfix: mailPostfix, dovecot: mailDovecot)
-                } catch {
-                    throw CommandFailure.failed("\(error)")
+        let scan = ScanRun(inventoryPath: try global.inventoryPath())
+        let result: ScanRun.Result
+        do {
+            result = try await scan.run(request) { state in
+                switch state {
+                case let .files(examined, certificates):
+                    let rate = Double(examined) / max(progress.elapsed, 0.001)
+                    progress.update("scanning: \(examined) files (\(Int(rate)) files/s), \(certificates) certificates")
+                case let .endpoints(count): progress.update("probing \(count) endpoints")
+                case .idle: progress.clear()
                 }
             }
-            return (summary, configSummary)
+        } catch {
+            throw CommandFailure.failed(error.description)
         }
-        let summary: ScanRecorder.Summary? = results.0
-        let configSummary: ConfigDiscovery.Summary? = results.1
-        var endpointOutcomes: [EndpointScanner.Outcome] = []
-        if !targets.isEmpty {
-            progress.update("probing \(targets.count) endpoints")
-            let scanner = EndpointScanner(options: endpoints.scannerOptions())
-            let probed: [(EndpointRecord, [CertificateFacts])]
-            do { probed = try await scanner.probe(targets) } catch {
-                throw CommandFailure.failed("cannot set up TLS: \(error)")
-            }
-            endpointOutcomes = try await Blocking.run {
-                do { return try scanner.record(probed, in: try Inventory(path: path), now: Date()) } catch {
-                    throw CommandFailure.failed("\(error)")
-                }
-            }
-            progress.clear()
-        }
+        let (summary, configSummary, endpointOutcomes) = (result.files, result.configs, result.endpoints)
         let elapsed = progress.elapsed
         switch format {
         case .json:
@@ -157,6 +105,44 @@ struct ScanCommand: AsyncParsableCommand {
             if let configSummary { printConfig(configSummary) }
             printEndpoints(endpointOutcomes)
         }
+    }
+
+    /// A root or config that is not there is a typo or a missing mount, not an empty tree.
+    private func checkPathsExist() throws {
+        for (option, files) in [("", paths), ("--nginx ", nginx), ("--haproxy ", haproxy)] {
+            for file in files {
+                var info = stat()
+                if lstat(file, &info) != 0 { throw CommandFailure.usage("\(option)\(file): \(String(cString: strerror(errno)))") }
+            }
+        }
+    }
+
+    private func fileOptions() throws -> FileScanner.Options {
+        var options = FileScanner.Options()
+        options.walker = FileWalker.Options(maxFileSize: maxFileSize, excludes: exclude)
+        options.detailedWarnings = global.verbose
+        if let pkcs12PasswordFile {
+            do {
+                let text = try String(contentsOfFile: pkcs12PasswordFile, encoding: .utf8)
+                options.pkcs12Passwords = text.split(whereSeparator: \.isNewline).map(String.init)
+            } catch {
+                throw CommandFailure.usage("--pkcs12-password-file \(pkcs12PasswordFile): cannot read: \(error.localizedDescription)")
+            }
+        }
+        return options
+    }
+
+    /// --postfix / --dovecot, plus the standard places with --mail-configs.
+    private func mailConfigPaths() -> (postfix: [String], dovecot: [String]) {
+        var (postfix, dovecot) = (self.postfix, self.dovecot)
+        guard mailConfigs else { return (postfix, dovecot) }
+        let standard = ConfigDiscovery.standardMailConfigs()
+        postfix += standard.postfix.filter { !postfix.contains($0) }
+        dovecot += standard.dovecot.filter { !dovecot.contains($0) }
+        if standard.postfix.isEmpty && standard.dovecot.isEmpty && !global.quiet {
+            Terminal.standardError("clm: --mail-configs: no /etc/postfix/main.cf or /etc/dovecot/dovecot.conf here\n")
+        }
+        return (postfix, dovecot)
     }
 
     private func printConfig(_ config: ConfigDiscovery.Summary) {
