@@ -39,91 +39,114 @@ public struct PostfixConfigReader: Sendable {
         var directory = ConfigFiles.resolve(path, relativeTo: FileManager.default.currentDirectoryPath)
         // `--postfix /etc/postfix/main.cf` means its directory.
         if !ConfigFiles.isDirectory(directory) && directory.hasSuffix(".cf") { directory = (directory as NSString).deletingLastPathComponent }
+        var scan = ConfigScan(files: [directory + "/main.cf"])
+        guard let (main, services) = load(directory, into: &scan) else { return scan }
+        let defaults = Self.defaults(configDirectory: directory)
+        var reported: Set<String> = []
+        for service in services where service.type == "inet" && (service.command == "smtpd" || service.command == "postscreen") {
+            var settings = main
+            for (name, value, location) in service.overrides { settings[name] = Setting(value: value, location: location) }
+            let sites = serverSites(of: service, settings: settings, defaults: defaults, directory: directory, scan: &scan, reported: &reported)
+            scan.sites += sites
+        }
+        scan.sites = Self.merged(scan.sites)
+        let clients = clientSites(main: main, defaults: defaults, directory: directory, scan: &scan, reported: &reported)
+        scan.sites += clients
+        return scan
+    }
+
+    /// main.cf's parameters and master.cf's services (one smtpd on 25 when master.cf cannot be read).
+    private func load(_ directory: String, into scan: inout ConfigScan) -> (main: [String: Setting], services: [Service])? {
         let mainFile = directory + "/main.cf"
         let masterFile = directory + "/master.cf"
-        var scan = ConfigScan(files: [mainFile])
         guard let mainText = ConfigFiles.read(mainFile) else {
             scan.warnings.append(ConfigWarning(ConfigLocation(file: mainFile, line: 0), "cannot read the file"))
-            return scan
+            return nil
         }
         var main: [String: Setting] = [:]
         for (name, value, location) in Self.parameters(mainText, file: mainFile, warnings: &scan.warnings) {
             main[name] = Setting(value: value, location: location)
         }
-        let services: [Service]
-        if let masterText = ConfigFiles.read(masterFile) {
-            scan.files.append(masterFile)
-            services = Self.services(masterText, file: masterFile, warnings: &scan.warnings)
-        } else {
+        guard let masterText = ConfigFiles.read(masterFile) else {
             scan.warnings.append(ConfigWarning(ConfigLocation(file: masterFile, line: 0), "cannot read master.cf; assuming one smtpd on port 25"))
-            services = [Service(name: "smtp", type: "inet", command: "smtpd", overrides: [], location: ConfigLocation(file: masterFile, line: 0))]
+            return (main, [Service(name: "smtp", type: "inet", command: "smtpd", overrides: [], location: ConfigLocation(file: masterFile, line: 0))])
         }
-        let defaults = Self.defaults(configDirectory: directory)
-        var reported: Set<String> = []
+        scan.files.append(masterFile)
+        return (main, Self.services(masterText, file: masterFile, warnings: &scan.warnings))
+    }
 
-        for service in services where service.type == "inet" && (service.command == "smtpd" || service.command == "postscreen") {
-            var settings = main
-            for (name, value, location) in service.overrides { settings[name] = Setting(value: value, location: location) }
-            var expander = Expander(settings: settings, defaults: defaults)
-            func value(_ name: String) -> String { expander.value(name) }
-            let wrapper = ["yes", "true"].contains(value("smtpd_tls_wrappermode").lowercased())
-            let level = value("smtpd_tls_security_level").lowercased()
-            let legacyOn = ["yes", "true"].contains(value("smtpd_use_tls").lowercased()) || ["yes", "true"].contains(value("smtpd_enforce_tls").lowercased())
-            let tlsOn = wrapper || level == "may" || level == "encrypt" || (level.isEmpty && legacyOn)
-            guard tlsOn else { continue }
-            guard let (address, port) = Self.endpoint(service.name, interfaces: value("inet_interfaces")) else {
-                scan.warnings.append(ConfigWarning(service.location, "cannot tell the port of service '\(service.name)'"))
-                continue
-            }
-            let listeners = address.map { SiteListener(address: $0, port: port, service: service.name, application: "smtp", starttls: !wrapper) }
-            var directives: [ConfigDirective] = []
-            for name in ["smtpd_tls_security_level", "smtpd_tls_wrappermode", "smtpd_tls_protocols", "smtpd_tls_mandatory_protocols",
-                         "smtpd_tls_ask_ccert", "smtpd_tls_req_ccert", "smtpd_tls_CAfile", "smtpd_tls_chain_files",
-                         "smtpd_tls_cert_file", "smtpd_tls_key_file", "smtpd_tls_eccert_file", "smtpd_tls_eckey_file", "tls_server_sni_maps"] {
-                if let setting = settings[name] { directives.append(ConfigDirective(name: name, value: value(name), location: setting.location)) }
-            }
-            for warning in expander.warnings where reported.insert(warning.description).inserted { scan.warnings.append(warning) }
+    static let directiveNames = ["smtpd_tls_security_level", "smtpd_tls_wrappermode", "smtpd_tls_protocols", "smtpd_tls_mandatory_protocols",
+                                 "smtpd_tls_ask_ccert", "smtpd_tls_req_ccert", "smtpd_tls_CAfile", "smtpd_tls_chain_files",
+                                 "smtpd_tls_cert_file", "smtpd_tls_key_file", "smtpd_tls_eccert_file", "smtpd_tls_eckey_file", "tls_server_sni_maps"]
 
-            var pairs: [(cert: String, key: String, location: ConfigLocation, names: [String])] = []
-            let chainFiles = Self.list(value("smtpd_tls_chain_files"))
-            if !chainFiles.isEmpty, let location = settings["smtpd_tls_chain_files"]?.location {
-                pairs += Self.chainPairs(chainFiles, directory: directory, location: location, names: [], warnings: &scan.warnings)
-            } else {
-                for (certName, keyName) in [("smtpd_tls_cert_file", "smtpd_tls_key_file"), ("smtpd_tls_eccert_file", "smtpd_tls_eckey_file")] {
-                    let cert = value(certName)
-                    guard !cert.isEmpty, let location = settings[certName]?.location else { continue }
-                    let key = value(keyName)
-                    pairs.append((ConfigFiles.resolve(cert, relativeTo: directory),
-                                  ConfigFiles.resolve(key.isEmpty ? cert : key, relativeTo: directory), location, []))
-                }
+    /// The sites one smtpd service serves with TLS: its certificate pairs on its port, with the directives fix texts name.
+    private func serverSites(of service: Service, settings: [String: Setting], defaults: [String: String], directory: String,
+                             scan: inout ConfigScan, reported: inout Set<String>) -> [ConfigSite] {
+        var expander = Expander(settings: settings, defaults: defaults)
+        func value(_ name: String) -> String { expander.value(name) }
+        let wrapper = ["yes", "true"].contains(value("smtpd_tls_wrappermode").lowercased())
+        let level = value("smtpd_tls_security_level").lowercased()
+        let legacyOn = ["yes", "true"].contains(value("smtpd_use_tls").lowercased()) || ["yes", "true"].contains(value("smtpd_enforce_tls").lowercased())
+        guard wrapper || level == "may" || level == "encrypt" || (level.isEmpty && legacyOn) else { return [] }
+        guard let (address, port) = Self.endpoint(service.name, interfaces: value("inet_interfaces")) else {
+            scan.warnings.append(ConfigWarning(service.location, "cannot tell the port of service '\(service.name)'"))
+            return []
+        }
+        let listeners = address.map { SiteListener(address: $0, port: port, service: service.name, application: "smtp", starttls: !wrapper) }
+        let directives = Self.directiveNames.compactMap { name in
+            settings[name].map { ConfigDirective(name: name, value: value(name), location: $0.location) }
+        }
+        let pairs = certificatePairs(settings: settings, value: value, directory: directory, scan: &scan)
+        for warning in expander.warnings where reported.insert(warning.description).inserted { scan.warnings.append(warning) }
+        if pairs.isEmpty {
+            let key = service.overrides.isEmpty ? "main.cf" : "service '\(service.name)'"
+            scan.warnings.append(ConfigWarning(settings["smtpd_tls_security_level"]?.location ?? service.location,
+                "\(key) turns TLS on (port \(port)) but no smtpd_tls_chain_files or smtpd_tls_cert_file is set"))
+        }
+        return pairs.map { pair in
+            for (label, path) in [("certificate", pair.cert), ("key", pair.key)] where !ConfigFiles.exists(path) {
+                let text = "\(label) file \(path) does not exist"
+                if reported.insert("\(pair.location)\(text)").inserted { scan.warnings.append(ConfigWarning(pair.location, text)) }
             }
-            let sniMap = value("tls_server_sni_maps")
-            if !sniMap.isEmpty, let location = settings["tls_server_sni_maps"]?.location {
-                pairs += sniEntries(sniMap, directory: directory, location: location, scan: &scan)
-            }
-            if pairs.isEmpty {
-                let key = service.overrides.isEmpty ? "main.cf" : "service '\(service.name)'"
-                scan.warnings.append(ConfigWarning(settings["smtpd_tls_security_level"]?.location ?? service.location,
-                    "\(key) turns TLS on (port \(port)) but no smtpd_tls_chain_files or smtpd_tls_cert_file is set"))
-            }
-            for pair in pairs {
-                for (label, path) in [("certificate", pair.cert), ("key", pair.key)] where !ConfigFiles.exists(path) {
-                    let text = "\(label) file \(path) does not exist"
-                    if reported.insert("\(pair.location)\(text)").inserted { scan.warnings.append(ConfigWarning(pair.location, text)) }
-                }
-                var site = ConfigSite(server: .postfix, location: pair.location, names: pair.names, ports: [port],
-                                      addresses: listeners.map(\.address), certPath: pair.cert, keyPath: pair.key)
-                site.listeners = listeners
-                site.directives = directives
-                scan.sites.append(site)
+            var site = ConfigSite(server: .postfix, location: pair.location, names: pair.names, ports: [port],
+                                  addresses: listeners.map(\.address), certPath: pair.cert, keyPath: pair.key)
+            site.listeners = listeners
+            site.directives = directives
+            return site
+        }
+    }
+
+    typealias Pair = (cert: String, key: String, location: ConfigLocation, names: [String])
+
+    /// smtpd_tls_chain_files, else the RSA and ECDSA cert/key pairs; plus the SNI map's entries.
+    private func certificatePairs(settings: [String: Setting], value: (String) -> String, directory: String,
+                                  scan: inout ConfigScan) -> [Pair] {
+        var pairs: [Pair] = []
+        let chainFiles = Self.list(value("smtpd_tls_chain_files"))
+        if !chainFiles.isEmpty, let location = settings["smtpd_tls_chain_files"]?.location {
+            pairs += Self.chainPairs(chainFiles, directory: directory, location: location, names: [], warnings: &scan.warnings)
+        } else {
+            for (certName, keyName) in [("smtpd_tls_cert_file", "smtpd_tls_key_file"), ("smtpd_tls_eccert_file", "smtpd_tls_eckey_file")] {
+                let cert = value(certName)
+                guard !cert.isEmpty, let location = settings[certName]?.location else { continue }
+                let key = value(keyName)
+                pairs.append((ConfigFiles.resolve(cert, relativeTo: directory),
+                              ConfigFiles.resolve(key.isEmpty ? cert : key, relativeTo: directory), location, []))
             }
         }
-        scan.sites = Self.merged(scan.sites)
+        let sniMap = value("tls_server_sni_maps")
+        if !sniMap.isEmpty, let location = settings["tls_server_sni_maps"]?.location {
+            pairs += sniEntries(sniMap, directory: directory, location: location, scan: &scan)
+        }
+        return pairs
+    }
 
-        // The client side: the certificate Postfix presents to other servers.
+    /// The client side: the certificate Postfix presents to other servers.
+    private func clientSites(main: [String: Setting], defaults: [String: String], directory: String,
+                             scan: inout ConfigScan, reported: inout Set<String>) -> [ConfigSite] {
         var expander = Expander(settings: main, defaults: defaults)
         let clientChain = Self.list(expander.value("smtp_tls_chain_files"))
-        var clientPairs: [(cert: String, key: String, location: ConfigLocation, names: [String])] = []
+        var clientPairs: [Pair] = []
         if !clientChain.isEmpty, let location = main["smtp_tls_chain_files"]?.location {
             clientPairs = Self.chainPairs(clientChain, directory: directory, location: location, names: [], warnings: &scan.warnings)
         } else if let location = main["smtp_tls_cert_file"]?.location, !expander.value("smtp_tls_cert_file").isEmpty {
@@ -131,14 +154,13 @@ public struct PostfixConfigReader: Sendable {
             clientPairs = [(ConfigFiles.resolve(cert, relativeTo: directory),
                             ConfigFiles.resolve(expander.value("smtp_tls_key_file"), relativeTo: directory), location, [])]
         }
-        for pair in clientPairs {
+        for warning in expander.warnings where reported.insert(warning.description).inserted { scan.warnings.append(warning) }
+        return clientPairs.map { pair in
             var site = ConfigSite(server: .postfix, location: pair.location, names: [], ports: [], addresses: [],
                                   certPath: pair.cert, keyPath: pair.key)
             site.role = .client
-            scan.sites.append(site)
+            return site
         }
-        for warning in expander.warnings where reported.insert(warning.description).inserted { scan.warnings.append(warning) }
-        return scan
     }
 
     /// Sites for the same certificate line (the same main.cf setting used by
