@@ -41,6 +41,8 @@ public struct DovecotConfigReader: Sendable {
         "sieve": [DefaultListener(service: "managesieve-login", listener: "sieve", port: 4190, implicitTLS: false, application: "sieve")],
     ]
 
+    typealias Value = (value: String, location: ConfigLocation)
+
     public func read(mainFile path: String) -> ConfigScan {
         let main = ConfigFiles.resolve(path, relativeTo: FileManager.default.currentDirectoryPath)
         var parser = Parser(maxDepth: maxIncludeDepth)
@@ -48,17 +50,7 @@ public struct DovecotConfigReader: Sendable {
             return ConfigScan(sites: [], warnings: parser.warnings, files: [main])
         }
         var scan = ConfigScan(sites: [], warnings: parser.warnings, files: parser.files)
-
-        // Top-level settings, with `$name` expanded against earlier values.
-        var top: [String: (value: String, location: ConfigLocation)] = ["protocols": ("imap pop3 lmtp", ConfigLocation(file: main, line: 0)),
-                                                                         "ssl": ("yes", ConfigLocation(file: main, line: 0)),
-                                                                         "listen": ("*, ::", ConfigLocation(file: main, line: 0))]
-        var explicit: Set<String> = []
-        for node in nodes {
-            guard case let .setting(key, value, location) = node else { continue }
-            top[key] = (Self.expand(value, top.mapValues(\.value)), location)
-            explicit.insert(key)
-        }
+        let (top, explicit) = Self.topSettings(nodes, main: main)
         let ssl = top["ssl"]?.value.lowercased() ?? "yes"
         guard ssl != "no" else { return scan }
 
@@ -68,66 +60,90 @@ public struct DovecotConfigReader: Sendable {
             scan.warnings.append(ConfigWarning(top["protocols"]?.location ?? ConfigLocation(file: main, line: 0),
                                                "no TLS listener: protocols = \(top["protocols"]?.value ?? "")"))
         }
-        var directives: [ConfigDirective] = []
-        for name in ["ssl", "ssl_min_protocol", "ssl_ca", "ssl_verify_client_cert", "auth_ssl_require_client_cert", "ssl_cert", "ssl_key",
-                     "ssl_cipher_list", "protocols"] where explicit.contains(name) {
-            if let setting = top[name] { directives.append(ConfigDirective(name: name, value: setting.value, location: setting.location)) }
+        let directives = Self.directiveNames.filter(explicit.contains).compactMap { name in
+            top[name].map { ConfigDirective(name: name, value: $0.value, location: $0.location) }
         }
-
-        func site(cert: (value: String, location: ConfigLocation)?, key: (value: String, location: ConfigLocation)?,
-                  names: [String], addresses: [String]?, listeners: [SiteListener], extra: [ConfigDirective]) {
-            guard let cert else { return }
-            guard let certPath = Self.filePath(cert.value, setting: "ssl_cert", at: cert.location, warnings: &scan.warnings) else { return }
-            var keyPath: String?
-            if let key { keyPath = Self.filePath(key.value, setting: "ssl_key", at: key.location, warnings: &scan.warnings) }
-            else { scan.warnings.append(ConfigWarning(cert.location, "ssl_cert without ssl_key")) }
-            for (label, path) in [("ssl_cert", certPath), ("ssl_key", keyPath)] {
-                if let path, !ConfigFiles.exists(path) { scan.warnings.append(ConfigWarning(cert.location, "\(label) file \(path) does not exist")) }
-            }
-            var chosen = listeners
-            if let addresses { chosen = listeners.map { var l = $0; l.address = addresses[0]; return l } }
-            var site = ConfigSite(server: .dovecot, location: cert.location, names: names, ports: Self.unique(chosen.map(\.port)),
-                                  addresses: Self.unique(chosen.map(\.address)), certPath: certPath, keyPath: keyPath)
-            site.listeners = chosen
-            site.directives = directives.filter { name in !extra.contains { $0.name == name.name } } + extra
-            scan.sites.append(site)
-        }
-
         if explicit.contains("ssl_cert") || top["ssl_cert"] != nil {
-            site(cert: top["ssl_cert"], key: top["ssl_key"], names: [], addresses: nil, listeners: listeners, extra: [])
+            if let site = Self.site(cert: top["ssl_cert"], key: top["ssl_key"], names: [], addresses: nil, listeners: listeners,
+                                    directives: directives, warnings: &scan.warnings) {
+                scan.sites.append(site)
+            }
         } else if ssl == "required" || explicit.contains("ssl") {
             scan.warnings.append(ConfigWarning(top["ssl"]?.location ?? ConfigLocation(file: main, line: 0), "ssl = \(ssl) but no ssl_cert is set"))
         }
         for node in nodes {
             guard case let .section(type, name, location, children) = node else { continue }
-            var settings: [String: (value: String, location: ConfigLocation)] = [:]
-            for child in children {
-                if case let .setting(key, value, childLocation) = child { settings[key] = (Self.expand(value, top.mapValues(\.value)), childLocation) }
-            }
-            let extra = settings.filter { $0.key.hasPrefix("ssl_") && $0.key != "ssl_cert" && $0.key != "ssl_key" }
-                .map { ConfigDirective(name: $0.key, value: $0.value.value, location: $0.value.location) }.sorted { $0.name < $1.name }
-            switch type {
-            case "local_name":
-                guard settings["ssl_cert"] != nil else { continue }
-                let names = name.split(separator: " ").map(String.init)
-                site(cert: settings["ssl_cert"], key: settings["ssl_key"] ?? top["ssl_key"], names: names, addresses: nil,
-                     listeners: listeners, extra: extra)
-            case "local":
-                guard settings["ssl_cert"] != nil else { continue }
-                let address = name.split(separator: "/").first.map(String.init) ?? name
-                site(cert: settings["ssl_cert"], key: settings["ssl_key"] ?? top["ssl_key"], names: [], addresses: [address],
-                     listeners: listeners, extra: extra)
-            case "protocol":
-                guard settings["ssl_cert"] != nil else { continue }
-                let own = listeners.filter { Self.protocolOf($0.service) == name }
-                if own.isEmpty { scan.warnings.append(ConfigWarning(location, "protocol \(name) sets ssl_cert but has no TLS listener")) }
-                site(cert: settings["ssl_cert"], key: settings["ssl_key"] ?? top["ssl_key"], names: [], addresses: nil,
-                     listeners: own, extra: extra)
-            default:
-                continue
+            if let site = Self.sectionSite(type: type, name: name, at: location, children: children, top: top, listeners: listeners,
+                                           directives: directives, warnings: &scan.warnings) {
+                scan.sites.append(site)
             }
         }
         return scan
+    }
+
+    static let directiveNames = ["ssl", "ssl_min_protocol", "ssl_ca", "ssl_verify_client_cert", "auth_ssl_require_client_cert", "ssl_cert",
+                                 "ssl_key", "ssl_cipher_list", "protocols"]
+
+    /// Top-level settings with Dovecot's defaults, `$name` expanded against
+    /// earlier values; and which of them the config sets itself.
+    static func topSettings(_ nodes: [Node], main: String) -> (values: [String: Value], explicit: Set<String>) {
+        var top: [String: Value] = ["protocols": ("imap pop3 lmtp", ConfigLocation(file: main, line: 0)),
+                                    "ssl": ("yes", ConfigLocation(file: main, line: 0)),
+                                    "listen": ("*, ::", ConfigLocation(file: main, line: 0))]
+        var explicit: Set<String> = []
+        for node in nodes {
+            guard case let .setting(key, value, location) = node else { continue }
+            top[key] = (expand(value, top.mapValues(\.value)), location)
+            explicit.insert(key)
+        }
+        return (top, explicit)
+    }
+
+    /// The site of a `local_name`, `local` or `protocol` block that sets its own ssl_cert.
+    static func sectionSite(type: String, name: String, at location: ConfigLocation, children: [Node], top: [String: Value],
+                            listeners: [SiteListener], directives: [ConfigDirective], warnings: inout [ConfigWarning]) -> ConfigSite? {
+        var settings: [String: Value] = [:]
+        for child in children {
+            if case let .setting(key, value, childLocation) = child { settings[key] = (expand(value, top.mapValues(\.value)), childLocation) }
+        }
+        guard let cert = settings["ssl_cert"] else { return nil }
+        let key = settings["ssl_key"] ?? top["ssl_key"]
+        let extra = settings.filter { $0.key.hasPrefix("ssl_") && $0.key != "ssl_cert" && $0.key != "ssl_key" }
+            .map { ConfigDirective(name: $0.key, value: $0.value.value, location: $0.value.location) }.sorted { $0.name < $1.name }
+        let own = directives.filter { name in !extra.contains { $0.name == name.name } } + extra
+        switch type {
+        case "local_name":
+            return site(cert: cert, key: key, names: name.split(separator: " ").map(String.init), addresses: nil, listeners: listeners,
+                        directives: own, warnings: &warnings)
+        case "local":
+            let address = name.split(separator: "/").first.map(String.init) ?? name
+            return site(cert: cert, key: key, names: [], addresses: [address], listeners: listeners, directives: own, warnings: &warnings)
+        case "protocol":
+            let mine = listeners.filter { protocolOf($0.service) == name }
+            if mine.isEmpty { warnings.append(ConfigWarning(location, "protocol \(name) sets ssl_cert but has no TLS listener")) }
+            return site(cert: cert, key: key, names: [], addresses: nil, listeners: mine, directives: own, warnings: &warnings)
+        default:
+            return nil
+        }
+    }
+
+    /// One certificate (global or in a block) on its listeners, with the key and files checked.
+    static func site(cert: Value?, key: Value?, names: [String], addresses: [String]?, listeners: [SiteListener],
+                     directives: [ConfigDirective], warnings: inout [ConfigWarning]) -> ConfigSite? {
+        guard let cert, let certPath = filePath(cert.value, setting: "ssl_cert", at: cert.location, warnings: &warnings) else { return nil }
+        var keyPath: String?
+        if let key { keyPath = filePath(key.value, setting: "ssl_key", at: key.location, warnings: &warnings) }
+        else { warnings.append(ConfigWarning(cert.location, "ssl_cert without ssl_key")) }
+        for (label, path) in [("ssl_cert", certPath), ("ssl_key", keyPath)] {
+            if let path, !ConfigFiles.exists(path) { warnings.append(ConfigWarning(cert.location, "\(label) file \(path) does not exist")) }
+        }
+        var chosen = listeners
+        if let addresses { chosen = listeners.map { var l = $0; l.address = addresses[0]; return l } }
+        var site = ConfigSite(server: .dovecot, location: cert.location, names: names, ports: unique(chosen.map(\.port)),
+                              addresses: unique(chosen.map(\.address)), certPath: certPath, keyPath: keyPath)
+        site.listeners = chosen
+        site.directives = directives
+        return site
     }
 
     static func protocolOf(_ service: String) -> String {
