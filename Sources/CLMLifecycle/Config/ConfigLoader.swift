@@ -253,57 +253,10 @@ public struct ConfigLoader: Sendable {
         let label = try kindField.string()
         var target: DeployTarget
         switch label {
-        case "postfix", "dovecot":
-            target = try mailTarget(label, f, field)
-        case "nginx":
-            guard let dir = f["dir"] else { throw field.error("an nginx target needs `dir: /etc/nginx/tls/NAME`") }
-            if f["path"] != nil { throw f["path"]!.error("nginx targets take `dir`; `path` is for haproxy") }
-            if f["socket"] != nil { throw f["socket"]!.error("`socket` is for haproxy runtime-api") }
-            let path = try absolute(dir)
-            var check: Argv = ["nginx", "-t"]
-            var reload: Argv = ["nginx", "-s", "reload"]
-            if let c = f["check"] { check = try c.argv() }
-            if let r = f["reload"] {
-                if r.node.scalar?.string == "none" { reload = [] } else { reload = try r.argv() }
-            }
-            if f["command"] != nil { throw f["command"]!.error("nginx targets take `reload: [argv]`") }
-            if let hook = f["hook"] {
-                if f["check"] != nil || f["reload"] != nil { throw hook.error("give either `hook` or `check` / `reload`, not both") }
-                let path = try hookPath(hook)
-                check = [path, "check"]
-                reload = [path, "reload"]
-            }
-            target = DeployTarget(kind: .directory(path), label: label, reload: reload.isEmpty ? .none : .command(check: check, reload: reload))
-        case "haproxy":
-            guard let pathField = f["path"] else { throw field.error("a haproxy target needs `path: /etc/haproxy/certs/NAME.pem`") }
-            if f["dir"] != nil { throw f["dir"]!.error("haproxy targets take `path` (one combined PEM); `dir` is for nginx") }
-            let path = try absolute(pathField)
-            let mode = try f["reload"]?.string() ?? "command"
-            if mode != "command", let hook = f["hook"] { throw hook.error("`hook` goes with reload: command") }
-            switch mode {
-            case "runtime-api":
-                guard let socket = f["socket"] else { throw field.error("`socket` is required with reload: runtime-api (the stats socket with level admin)") }
-                if let character = HAProxyRuntimeAPI.unsafePathCharacter(in: path) {
-                    throw pathField.error("contains \(character.debugDescription); HAProxy's runtime API cannot name such a path in `set ssl cert` (rename the file)")
-                }
-                target = DeployTarget(kind: .combinedFile(path), label: label, reload: .haproxyRuntimeAPI(socket: try socket.string()))
-            case "command":
-                var check = try f["check"]?.argv() ?? ["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"]
-                var reload = try f["command"]?.argv() ?? ["systemctl", "reload", "haproxy"]
-                if let hook = f["hook"] {
-                    if f["check"] != nil || f["command"] != nil { throw hook.error("give either `hook` or `check` / `command`, not both") }
-                    let path = try hookPath(hook)
-                    check = [path, "check"]
-                    reload = [path, "reload"]
-                }
-                target = DeployTarget(kind: .combinedFile(path), label: label, reload: .command(check: check, reload: reload))
-            case "none":
-                target = DeployTarget(kind: .combinedFile(path), label: label, reload: .none)
-            default:
-                throw f["reload"]!.error("unknown reload '\(mode)' (use runtime-api, command or none)")
-            }
-        default:
-            throw kindField.error("unknown target '\(label)' (use nginx, haproxy, postfix or dovecot)")
+        case "postfix", "dovecot": target = try mailTarget(label, f, field)
+        case "nginx": target = try nginxTarget(f, field)
+        case "haproxy": target = try haproxyTarget(f, field)
+        default: throw kindField.error("unknown target '\(label)' (use nginx, haproxy, postfix or dovecot)")
         }
         if let verify = f["verify"] {
             let sni = try f["verify_sni"]?.string() ?? domains.first { !$0.hasPrefix("*.") && Int($0.prefix(1)) == nil }
@@ -315,18 +268,74 @@ public struct ConfigLoader: Sendable {
         if let owner = f["owner"] { target.owner = try owner.string() }
         if let group = f["group"] { target.group = try group.string() }
         target.keep = try f["keep"]?.int(1...100) ?? defaults.keep
-        if let env = f["env"] {
-            guard let mapping = env.node.mapping else { throw env.error("expected a mapping of CLM_* variables") }
-            for (keyNode, value) in mapping {
-                let name = keyNode.scalar?.string ?? ""
-                guard name.hasPrefix("CLM_"), name.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "_" }) else {
-                    throw env.error("'\(name)': hook variables must be named CLM_[A-Z0-9_]*")
-                }
-                guard name != "CLM_CRASH_AT" else { throw env.error("'CLM_CRASH_AT' is clm's crash injection for tests and cannot be set for hooks") }
-                target.environment[name] = try env.child(name, value).string()
-            }
-        }
+        if let env = f["env"] { target.environment = try hookVariables(env) }
         return target
+    }
+
+    private func nginxTarget(_ f: [String: YAMLField], _ field: YAMLField) throws(ConfigError) -> DeployTarget {
+        guard let dir = f["dir"] else { throw field.error("an nginx target needs `dir: /etc/nginx/tls/NAME`") }
+        if f["path"] != nil { throw f["path"]!.error("nginx targets take `dir`; `path` is for haproxy") }
+        if f["socket"] != nil { throw f["socket"]!.error("`socket` is for haproxy runtime-api") }
+        let path = try absolute(dir)
+        var check: Argv = ["nginx", "-t"]
+        var reload: Argv = ["nginx", "-s", "reload"]
+        if let c = f["check"] { check = try c.argv() }
+        if let r = f["reload"] {
+            if r.node.scalar?.string == "none" { reload = [] } else { reload = try r.argv() }
+        }
+        if f["command"] != nil { throw f["command"]!.error("nginx targets take `reload: [argv]`") }
+        if let hook = f["hook"] {
+            if f["check"] != nil || f["reload"] != nil { throw hook.error("give either `hook` or `check` / `reload`, not both") }
+            let path = try hookPath(hook)
+            check = [path, "check"]
+            reload = [path, "reload"]
+        }
+        return DeployTarget(kind: .directory(path), label: "nginx", reload: reload.isEmpty ? .none : .command(check: check, reload: reload))
+    }
+
+    private func haproxyTarget(_ f: [String: YAMLField], _ field: YAMLField) throws(ConfigError) -> DeployTarget {
+        guard let pathField = f["path"] else { throw field.error("a haproxy target needs `path: /etc/haproxy/certs/NAME.pem`") }
+        if f["dir"] != nil { throw f["dir"]!.error("haproxy targets take `path` (one combined PEM); `dir` is for nginx") }
+        let path = try absolute(pathField)
+        let mode = try f["reload"]?.string() ?? "command"
+        if mode != "command", let hook = f["hook"] { throw hook.error("`hook` goes with reload: command") }
+        switch mode {
+        case "runtime-api":
+            guard let socket = f["socket"] else { throw field.error("`socket` is required with reload: runtime-api (the stats socket with level admin)") }
+            if let character = HAProxyRuntimeAPI.unsafePathCharacter(in: path) {
+                throw pathField.error("contains \(character.debugDescription); HAProxy's runtime API cannot name such a path in `set ssl cert` (rename the file)")
+            }
+            return DeployTarget(kind: .combinedFile(path), label: "haproxy", reload: .haproxyRuntimeAPI(socket: try socket.string()))
+        case "command":
+            var check = try f["check"]?.argv() ?? ["haproxy", "-c", "-f", "/etc/haproxy/haproxy.cfg"]
+            var reload = try f["command"]?.argv() ?? ["systemctl", "reload", "haproxy"]
+            if let hook = f["hook"] {
+                if f["check"] != nil || f["command"] != nil { throw hook.error("give either `hook` or `check` / `command`, not both") }
+                let path = try hookPath(hook)
+                check = [path, "check"]
+                reload = [path, "reload"]
+            }
+            return DeployTarget(kind: .combinedFile(path), label: "haproxy", reload: .command(check: check, reload: reload))
+        case "none":
+            return DeployTarget(kind: .combinedFile(path), label: "haproxy", reload: .none)
+        default:
+            throw f["reload"]!.error("unknown reload '\(mode)' (use runtime-api, command or none)")
+        }
+    }
+
+    /// A target's `env:`: CLM_* variables for its hooks (never CLM_CRASH_AT).
+    private func hookVariables(_ env: YAMLField) throws(ConfigError) -> [String: String] {
+        guard let mapping = env.node.mapping else { throw env.error("expected a mapping of CLM_* variables") }
+        var variables: [String: String] = [:]
+        for (keyNode, value) in mapping {
+            let name = keyNode.scalar?.string ?? ""
+            guard name.hasPrefix("CLM_"), name.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "_" }) else {
+                throw env.error("'\(name)': hook variables must be named CLM_[A-Z0-9_]*")
+            }
+            guard name != "CLM_CRASH_AT" else { throw env.error("'CLM_CRASH_AT' is clm's crash injection for tests and cannot be set for hooks") }
+            variables[name] = try env.child(name, value).string()
+        }
+        return variables
     }
 
     /// `target: postfix` (`dir:` for key + fullchain files, or `path:` for one
