@@ -103,10 +103,16 @@ public final class FileScanner {
     /// inventory does not hold yet: everything but the writing.
     private func prepare(_ files: [FileSnapshot], lookup: any FingerprintReader) throws(InventoryError) -> (items: [ScanWriter.Batch.Item], certificateCount: Int) {
         guard !files.isEmpty else { return ([], 0) }
+        let results = readAll(files)
+        let known = try lookup.known(Array(Set(results.flatMap(\.fingerprints))))
+        let facts = parseNew(results, known: known)
+        return Self.items(files, results: results, facts: facts)
+    }
+
+    /// 1. Read, sniff and hash, on the worker threads.
+    private func readAll(_ files: [FileSnapshot]) -> [FileOutcome] {
         let maxSize = options.walker.maxFileSize
         let sniffer = self.sniffer
-
-        // 1. Read, sniff and hash.
         let outcomes = IndexedResults<FileOutcome>(count: files.count)
         Blocking.forEach(files.count, threads: options.threads) { index in
             let file = files[index]
@@ -119,12 +125,11 @@ public final class FileScanner {
             }
         }
         // forEach sets every index; a hole would be a bug here, reported as a read failure, not a trap.
-        let results = outcomes.values.map { $0 ?? FileOutcome(parsed: ParsedFile(), fingerprints: [], readFailure: "internal error: not read") }
+        return outcomes.values.map { $0 ?? FileOutcome(parsed: ParsedFile(), fingerprints: [], readFailure: "internal error: not read") }
+    }
 
-        // 2. Which certificates are new?
-        let known = try lookup.known(Array(Set(results.flatMap(\.fingerprints))))
-
-        // 3. Parse only the new ones (once each).
+    /// 2. Parse only the certificates the inventory does not know (once each).
+    private func parseNew(_ results: [FileOutcome], known: Set<String>) -> [String: Result<CertificateFacts, CertificateParseError>] {
         var firstDER: [String: [UInt8]] = [:]
         for result in results {
             for (fingerprint, der) in zip(result.fingerprints, result.parsed.certificates) where !known.contains(fingerprint) {
@@ -140,8 +145,12 @@ public final class FileScanner {
         }
         var facts: [String: Result<CertificateFacts, CertificateParseError>] = [:]
         for (index, slot) in parsedSlots.values.enumerated() { facts[pending[index].key] = slot }
+        return facts
+    }
 
-        // 4. What to record, in walk order.
+    /// 3. What to record, in walk order.
+    private static func items(_ files: [FileSnapshot], results: [FileOutcome],
+                              facts: [String: Result<CertificateFacts, CertificateParseError>]) -> (items: [ScanWriter.Batch.Item], certificateCount: Int) {
         var items: [ScanWriter.Batch.Item] = []
         var certificateCount = 0
         for (index, file) in files.enumerated() {
