@@ -97,6 +97,29 @@ extension CertificateInfo {
     /// Certificate ::= SEQUENCE { tbsCertificate TBSCertificate, signatureAlgorithm AlgorithmIdentifier,
     /// signatureValue BIT STRING }  (RFC 5280 §4.1)
     ///
+    /// `version [0] EXPLICIT Version DEFAULT v1`, as 1, 2 or 3.
+    private static func version(_ bytes: UnsafeRawBufferPointer, _ tbsReader: inout DERReader) throws(CertificateParseError) -> Int {
+        guard let explicitVersion = try tbsReader.optional(DERTag.contextConstructed(0)) else { return 1 }
+        var versionReader = DERReader(bytes, contentOf: explicitVersion)
+        let value = try bytes.smallInteger(try versionReader.next(DERTag.integer, "version"), "version")
+        try versionReader.finish("version")
+        guard (0...2).contains(value) else {
+            throw CertificateParseError(code: .invalidValue, reason: "version \(value) (only 0, 1, 2 exist) at offset \(explicitVersion.headerStart)")
+        }
+        return value + 1
+    }
+
+    /// `extensions [3] EXPLICIT Extensions OPTIONAL`.
+    private static func extensions(_ bytes: UnsafeRawBufferPointer, _ node: DERNode?) throws(CertificateParseError) -> ExtensionFields {
+        var extensions = ExtensionFields()
+        guard let node else { return extensions }
+        var explicitReader = DERReader(bytes, contentOf: node)
+        let list = try explicitReader.next(DERTag.sequence, "Extensions SEQUENCE")
+        try explicitReader.finish("extensions")
+        try extensions.read(bytes, list: list)
+        return extensions
+    }
+
     /// TBSCertificate ::= SEQUENCE { version [0] EXPLICIT Version DEFAULT v1, serialNumber INTEGER,
     /// signature AlgorithmIdentifier, issuer Name, validity Validity, subject Name,
     /// subjectPublicKeyInfo SubjectPublicKeyInfo, issuerUniqueID [1] IMPLICIT OPTIONAL,
@@ -113,16 +136,7 @@ extension CertificateInfo {
         try certificateReader.finish("Certificate")
 
         var tbsReader = DERReader(bytes, contentOf: tbs)
-        var version = 1
-        if let explicitVersion = try tbsReader.optional(DERTag.contextConstructed(0)) {
-            var versionReader = DERReader(bytes, contentOf: explicitVersion)
-            let value = try bytes.smallInteger(try versionReader.next(DERTag.integer, "version"), "version")
-            try versionReader.finish("version")
-            guard (0...2).contains(value) else {
-                throw CertificateParseError(code: .invalidValue, reason: "version \(value) (only 0, 1, 2 exist) at offset \(explicitVersion.headerStart)")
-            }
-            version = value + 1
-        }
+        let version = try Self.version(bytes, &tbsReader)
         let serial = try tbsReader.next(DERTag.integer, "serialNumber")
         guard serial.count > 0 else {
             throw CertificateParseError(code: .invalidValue, reason: "empty serialNumber at offset \(serial.headerStart)")
@@ -143,14 +157,7 @@ extension CertificateInfo {
         let notBefore = try X509Time.date(bytes, node: try validityReader.next(), "notBefore")
         let notAfter = try X509Time.date(bytes, node: try validityReader.next(), "notAfter")
         try validityReader.finish("Validity")
-
-        var extensions = ExtensionFields()
-        if let extensionsNode {
-            var explicitReader = DERReader(bytes, contentOf: extensionsNode)
-            let list = try explicitReader.next(DERTag.sequence, "Extensions SEQUENCE")
-            try explicitReader.finish("extensions")
-            try extensions.read(bytes, list: list)
-        }
+        let extensions = try Self.extensions(bytes, extensionsNode)
 
         // Strip leading 00 bytes, keeping one byte.
         var serialStart = serial.start
