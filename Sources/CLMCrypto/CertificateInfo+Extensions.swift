@@ -93,16 +93,7 @@ struct ExtensionFields {
             subjectKeyIdentifier = Hex.encode(UnsafeRawBufferPointer(rebasing: bytes[node.range]))
 
         case .keyUsage:
-            try expect(node, DERTag.bitString, "KeyUsage BIT STRING")
-            guard node.count >= 1, bytes[node.start] <= 7 else {
-                throw CertificateParseError(code: .invalidValue, reason: "bad BIT STRING at offset \(node.headerStart)")
-            }
-            var names: [String] = []
-            for index in 0..<min(Self.keyUsageNames.count, (node.count - 1) * 8) {
-                let byte = bytes[node.start + 1 + index / 8]
-                if byte & (0x80 >> UInt8(index % 8)) != 0 { names.append(Self.keyUsageNames[index]) }
-            }
-            keyUsage = names
+            keyUsage = try Self.keyUsage(bytes, node)
 
         case .subjectAltName:
             try expect(node, DERTag.sequence, "GeneralNames SEQUENCE")
@@ -112,15 +103,7 @@ struct ExtensionFields {
             subjectAlternativeNames = names
 
         case .basicConstraints:
-            try expect(node, DERTag.sequence, "BasicConstraints SEQUENCE")
-            var reader = DERReader(bytes, contentOf: node)
-            if let flag = try reader.optional(DERTag.boolean) {
-                isCA = flag.count == 1 && bytes[flag.start] != 0
-            }
-            if let pathLength = try reader.optional(DERTag.integer) {
-                pathLengthConstraint = try bytes.smallInteger(pathLength, "pathLenConstraint")
-            }
-            try reader.finish("BasicConstraints")
+            try readBasicConstraints(bytes, node)
 
         case .authorityKeyIdentifier:
             try expect(node, DERTag.sequence, "AuthorityKeyIdentifier SEQUENCE")
@@ -137,21 +120,7 @@ struct ExtensionFields {
             extendedKeyUsage = purposes
 
         case .authorityInfoAccess:
-            // AccessDescription ::= SEQUENCE { accessMethod OID, accessLocation GeneralName }
-            try expect(node, DERTag.sequence, "AuthorityInfoAccessSyntax SEQUENCE")
-            var reader = DERReader(bytes, contentOf: node)
-            while !reader.isAtEnd {
-                var description = DERReader(bytes, contentOf: try reader.next(DERTag.sequence, "AccessDescription"))
-                let method = try description.next(DERTag.oid, "accessMethod")
-                let location = try description.next()
-                guard location.tag == 0x86 else { continue }
-                let url = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[location.range]), as: UTF8.self)
-                switch bytes.lastArc(method, after: X509OID.accessMethod) {
-                case 1: ocspURLs.append(url)
-                case 2: caIssuersURLs.append(url)
-                default: break
-                }
-            }
+            try readAuthorityInfoAccess(bytes, node)
 
         case .tlsFeature:
             // Features ::= SEQUENCE OF INTEGER (RFC 7633); status_request is 5.
@@ -159,6 +128,52 @@ struct ExtensionFields {
             var reader = DERReader(bytes, contentOf: node)
             while !reader.isAtEnd {
                 if try bytes.smallInteger(try reader.next(DERTag.integer, "TLS feature"), "TLS feature") == 5 { mustStaple = true }
+            }
+        }
+    }
+
+    private static func keyUsage(_ bytes: UnsafeRawBufferPointer, _ node: DERNode) throws(CertificateParseError) -> [String] {
+        guard node.tag == DERTag.bitString else {
+            throw CertificateParseError(code: .unexpectedTag,
+                                        reason: "expected KeyUsage BIT STRING at offset \(node.headerStart), found tag 0x\(hexByte(node.tag))")
+        }
+        guard node.count >= 1, bytes[node.start] <= 7 else {
+            throw CertificateParseError(code: .invalidValue, reason: "bad BIT STRING at offset \(node.headerStart)")
+        }
+        var names: [String] = []
+        for index in 0..<min(keyUsageNames.count, (node.count - 1) * 8) {
+            let byte = bytes[node.start + 1 + index / 8]
+            if byte & (0x80 >> UInt8(index % 8)) != 0 { names.append(keyUsageNames[index]) }
+        }
+        return names
+    }
+
+    private mutating func readBasicConstraints(_ bytes: UnsafeRawBufferPointer, _ node: DERNode) throws(CertificateParseError) {
+        try expect(node, DERTag.sequence, "BasicConstraints SEQUENCE")
+        var reader = DERReader(bytes, contentOf: node)
+        if let flag = try reader.optional(DERTag.boolean) {
+            isCA = flag.count == 1 && bytes[flag.start] != 0
+        }
+        if let pathLength = try reader.optional(DERTag.integer) {
+            pathLengthConstraint = try bytes.smallInteger(pathLength, "pathLenConstraint")
+        }
+        try reader.finish("BasicConstraints")
+    }
+
+    /// AccessDescription ::= SEQUENCE { accessMethod OID, accessLocation GeneralName }: OCSP and caIssuers URLs.
+    private mutating func readAuthorityInfoAccess(_ bytes: UnsafeRawBufferPointer, _ node: DERNode) throws(CertificateParseError) {
+        try expect(node, DERTag.sequence, "AuthorityInfoAccessSyntax SEQUENCE")
+        var reader = DERReader(bytes, contentOf: node)
+        while !reader.isAtEnd {
+            var description = DERReader(bytes, contentOf: try reader.next(DERTag.sequence, "AccessDescription"))
+            let method = try description.next(DERTag.oid, "accessMethod")
+            let location = try description.next()
+            guard location.tag == 0x86 else { continue }
+            let url = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[location.range]), as: UTF8.self)
+            switch bytes.lastArc(method, after: X509OID.accessMethod) {
+            case 1: ocspURLs.append(url)
+            case 2: caIssuersURLs.append(url)
+            default: break
             }
         }
     }
