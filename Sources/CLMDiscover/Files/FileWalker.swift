@@ -69,18 +69,7 @@ public struct FileWalker: Sendable {
             }
             var info = stat()
             if Self.statPath(path, &info) != 0 {
-                let error = errno
-                var linkInfo = stat()
-                let isLink = Self.lstatPath(path, &linkInfo) == 0 && (linkInfo.st_mode & S_IFMT) == S_IFLNK
-                let reason: String
-                switch error {
-                case ELOOP: reason = "symlink loop"
-                case ENOENT where isLink: reason = "broken symlink (target does not exist)"
-                case ENOENT: reason = "no such file or directory"
-                case EACCES: reason = "permission denied"
-                default: reason = String(cString: strerror(error))
-                }
-                try visit(.problem(path: path, reason: reason))
+                try visit(.problem(path: path, reason: Self.statFailure(path, errno)))
                 continue
             }
             let id = NodeID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
@@ -102,23 +91,44 @@ public struct FileWalker: Sendable {
             case S_IFREG:
                 // A file reached twice through links is one file.
                 guard seenFiles.insert(id).inserted else { continue }
-                if Int64(info.st_size) > options.maxFileSize {
-                    try visit(.skipped(path: path, reason: "larger than the \(Self.describe(bytes: options.maxFileSize)) limit (\(Self.describe(bytes: Int64(info.st_size)))); raise --max-file-size to read it"))
-                    continue
-                }
-                try visit(.file(FileSnapshot(
-                    path: path, device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-                    mtimeNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-                    ownerUID: info.st_uid, ownerGID: info.st_gid, permissions: UInt32(info.st_mode & 0o7777))))
-            case S_IFIFO:
-                try visit(.skipped(path: path, reason: "not a regular file (FIFO); not opened"))
-            case S_IFSOCK:
-                try visit(.skipped(path: path, reason: "not a regular file (socket); not opened"))
-            case S_IFCHR, S_IFBLK:
-                try visit(.skipped(path: path, reason: "not a regular file (device); not opened"))
-            default:
-                try visit(.skipped(path: path, reason: "not a regular file; not opened"))
+                try visit(regularFile(path, info))
+            case let type:
+                try visit(.skipped(path: path, reason: Self.notRegular(type)))
             }
+        }
+    }
+
+    /// Why stat(2) failed on `path`, in words.
+    static func statFailure(_ path: String, _ error: Int32) -> String {
+        var linkInfo = stat()
+        let isLink = lstatPath(path, &linkInfo) == 0 && (linkInfo.st_mode & S_IFMT) == S_IFLNK
+        switch error {
+        case ELOOP: return "symlink loop"
+        case ENOENT where isLink: return "broken symlink (target does not exist)"
+        case ENOENT: return "no such file or directory"
+        case EACCES: return "permission denied"
+        default: return String(cString: strerror(error))
+        }
+    }
+
+    /// A regular file to read, or skipped for its size.
+    private func regularFile(_ path: String, _ info: stat) -> Entry {
+        if Int64(info.st_size) > options.maxFileSize {
+            return .skipped(path: path, reason: "larger than the \(Self.describe(bytes: options.maxFileSize)) limit (\(Self.describe(bytes: Int64(info.st_size)))); raise --max-file-size to read it")
+        }
+        return .file(FileSnapshot(
+            path: path, device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+            mtimeNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+            ownerUID: info.st_uid, ownerGID: info.st_gid, permissions: UInt32(info.st_mode & 0o7777)))
+    }
+
+    /// FIFOs, sockets and devices are never opened: a read could block forever or never end.
+    static func notRegular(_ type: mode_t) -> String {
+        switch type {
+        case S_IFIFO: return "not a regular file (FIFO); not opened"
+        case S_IFSOCK: return "not a regular file (socket); not opened"
+        case S_IFCHR, S_IFBLK: return "not a regular file (device); not opened"
+        default: return "not a regular file; not opened"
         }
     }
 
