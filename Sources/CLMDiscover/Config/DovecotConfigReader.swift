@@ -296,13 +296,7 @@ public struct DovecotConfigReader: Sendable {
                     return nodes
                 }
                 if line.hasPrefix("!include") {
-                    let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-                    let optional = parts[0] == "!include_try"
-                    guard parts[0] == "!include" || optional, parts.count == 2 else {
-                        warnings.append(ConfigWarning(location, "'\(parts[0])' needs a file (!include FILE or !include_try FILE)"))
-                        continue
-                    }
-                    nodes += include(Self.unquote(parts[1].trimmingCharacters(in: .whitespaces)), optional: optional, at: location, depth: depth)
+                    nodes += includeLine(line, at: location, depth: depth)
                     continue
                 }
                 if line.hasSuffix("{") {
@@ -328,15 +322,8 @@ public struct DovecotConfigReader: Sendable {
                     continue
                 }
                 // `section { key = value }` on one line (common for inet_listener).
-                if let open = line.firstIndex(of: "{"), line.hasSuffix("}") {
-                    let head = line[..<open].trimmingCharacters(in: .whitespaces)
-                    let words = head.split(separator: " ", maxSplits: 1).map(String.init)
-                    let body = line[line.index(after: open)..<line.index(before: line.endIndex)]
-                    var children: [Node] = []
-                    for part in Self.inlineSettings(String(body)) {
-                        if let (key, value) = Self.setting(part) { children.append(.setting(key: key, value: value, location: location)) }
-                    }
-                    nodes.append(.section(type: words.first ?? "", name: words.count > 1 ? Self.unquote(words[1]) : "", location: location, children: children))
+                if let section = Self.oneLineSection(line, at: location) {
+                    nodes.append(section)
                     continue
                 }
                 guard let (key, value) = Self.setting(line) else {
@@ -346,6 +333,29 @@ public struct DovecotConfigReader: Sendable {
                 nodes.append(.setting(key: key, value: value, location: location))
             }
             return nodes
+        }
+
+        /// `!include FILE` / `!include_try FILE`.
+        private mutating func includeLine(_ line: String, at location: ConfigLocation, depth: Int) -> [Node] {
+            let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+            let optional = parts[0] == "!include_try"
+            guard parts[0] == "!include" || optional, parts.count == 2 else {
+                warnings.append(ConfigWarning(location, "'\(parts[0])' needs a file (!include FILE or !include_try FILE)"))
+                return []
+            }
+            return include(Self.unquote(parts[1].trimmingCharacters(in: .whitespaces)), optional: optional, at: location, depth: depth)
+        }
+
+        static func oneLineSection(_ line: String, at location: ConfigLocation) -> Node? {
+            guard let open = line.firstIndex(of: "{"), line.hasSuffix("}") else { return nil }
+            let head = line[..<open].trimmingCharacters(in: .whitespaces)
+            let words = head.split(separator: " ", maxSplits: 1).map(String.init)
+            let body = line[line.index(after: open)..<line.index(before: line.endIndex)]
+            var children: [Node] = []
+            for part in inlineSettings(String(body)) {
+                if let (key, value) = setting(part) { children.append(.setting(key: key, value: value, location: location)) }
+            }
+            return .section(type: words.first ?? "", name: words.count > 1 ? unquote(words[1]) : "", location: location, children: children)
         }
 
         private mutating func include(_ pattern: String, optional: Bool, at location: ConfigLocation, depth: Int) -> [Node] {
