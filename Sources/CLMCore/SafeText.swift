@@ -83,10 +83,19 @@ public enum SafeText {
 public enum CSV {
     public static func row(_ fields: [String]) -> String {
         fields.map { raw in
-            let field = SafeText.escaped(raw)
+            let field = neutralized(SafeText.escaped(raw))
             guard field.contains(where: { $0 == "," || $0 == "\"" }) else { return field }
             return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }.joined(separator: ",") + "\r\n"
+    }
+
+    /// A certificate's SAN or subject is chosen by whoever made it: a cell
+    /// that starts like a formula (`=`, `+`, `@`, or `-` that is not a
+    /// number) gets a leading `'`, so a spreadsheet shows it as text (OWASP).
+    static func neutralized(_ field: String) -> String {
+        guard let first = field.first else { return field }
+        if "=+@".contains(first) || (first == "-" && Double(field) == nil) { return "'" + field }
+        return field
     }
 }
 

@@ -17,6 +17,11 @@ struct SafeTextTests {
     @Test func csvFieldsAreEscapedThenQuoted() {
         #expect(CSV.row(["a", "b,c", "say \"hi\"", "line\nbreak\u{1B}"]) == "a,\"b,c\",\"say \"\"hi\"\"\",line\\nbreak\\x1B\r\n")
     }
+
+    @Test func csvCellsThatLookLikeFormulasStayText() {
+        #expect(CSV.row(["=cmd|' /C calc'!A0.test", "+1+1", "@SUM(A1)", "-2+3", "-12", "-3.5", "a=b"])
+                == "'=cmd|' /C calc'!A0.test,'+1+1,'@SUM(A1),'-2+3,-12,-3.5,a=b\r\n")
+    }
 }
 
 struct FileSystemNameTests {
