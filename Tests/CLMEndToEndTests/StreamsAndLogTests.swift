@@ -127,5 +127,14 @@ struct StreamsAndLogTests {
         #expect(problems.contains { ($0["message"] as? String)?.contains("/nonexistent/hook") == true })
         #expect(result.stdoutText.contains("\"/nonexistent/hook does not exist\"") || result.stdoutText.contains("/nonexistent/hook does not exist"))
         #expect(!result.stdoutText.contains("\\/"))
+
+        // A config that does not load still gives the JSON document, its error as the problem.
+        try Data("certificates:\n  - name: www\n    domain: [x.example]\n".utf8).write(to: config)
+        let broken = try await clm.run(["config", "check", "--config", config.path, "--format", "json"])
+        #expect(broken.status == 2)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(broken.stdout)) as? [String: Any], "\(broken.stdoutText)")
+        #expect(document["ok"] as? Bool == false)
+        let message = try #require((document["problems"] as? [[String: Any]])?.first?["message"] as? String)
+        #expect(message.contains("clm.yaml:3") && message.contains("domain"), "\(message)")
     }
 }

@@ -54,7 +54,13 @@ struct ConfigCommand: ParsableCommand {
         }
 
         func run() throws {
-            let config = try options.load()
+            let config: ClmConfig
+            do { config = try options.load() } catch let failure as CommandFailure where format == .json {
+                // A config that does not load is a result too: the same document, not ok, the error as its problem.
+                try JSONOutput.print(Result(files: [options.path], certificates: 0, targets: 0,
+                                            ok: false, problems: [Result.Problem(certificate: nil, message: failure.message)]))
+                throw failure
+            }
             let targets = config.certificates.reduce(0) { $0 + $1.targets.count }
             var preflight = Preflight(config: config)
             preflight.runChecks = !noRunChecks
