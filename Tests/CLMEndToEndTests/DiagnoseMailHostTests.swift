@@ -29,10 +29,15 @@ struct DiagnoseMailHostTests {
         let result = try await clm.run(["diagnose", address, "--ca-file", ca.root.certPath, "--timeout", "5s", "--format", "json"])
         let diagnoses = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout)) as? [[String: Any]], "\(result.stderrText)")
         let endpoints = Set(diagnoses.compactMap { $0["endpoint"] as? String })
-        #expect(endpoints == Set([25, 465, 587, 143, 993, 110, 995].map { "\(address):\($0)" }), "443 refuses and is not diagnosed")
+        #expect(endpoints == Set([443, 25, 465, 587, 143, 993, 110, 995].map { "\(address):\($0)" }), "every port, 443 with its reason")
         for diagnosis in diagnoses {
-            #expect(diagnosis["connected"] as? Bool == true, "\(diagnosis["endpoint"] ?? "")")
-            #expect(diagnosis["wouldClientAccept"] as? Bool == true, "\(diagnosis)")
+            let refused = diagnosis["endpoint"] as? String == "\(address):443"
+            #expect(diagnosis["connected"] as? Bool == !refused, "\(diagnosis["endpoint"] ?? "")")
+            #expect(diagnosis["wouldClientAccept"] as? Bool == !refused, "\(diagnosis)")
+            if refused {
+                let codes = (diagnosis["findings"] as? [[String: Any]])?.compactMap { $0["code"] as? String } ?? []
+                #expect(codes.contains("connect.refused"), "\(diagnosis)")
+            }
         }
         #expect(result.status != 2)
 

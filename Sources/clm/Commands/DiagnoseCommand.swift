@@ -111,11 +111,15 @@ struct DiagnoseCommand: AsyncParsableCommand {
         let outcomes = await prober.probe(targets, concurrency: targets.count)
         var diagnoses: [(TLSTarget, Diagnosis)] = []
         var silent: [String] = []
+        // JSON lists every port, the silent ones with their connect.refused / connect.timeout reason.
+        var everyPort: [Diagnosis] = []
         for outcome in outcomes {
             if case let .failure(error) = outcome.result {
                 switch error {
                 case .connectionRefused, .timeout:
                     silent.append("\(outcome.target.port)")
+                    everyPort.append(Diagnoser.diagnose(observation: outcome, now: Date(),
+                                                        options: diagnoseOptions(port: outcome.target.port, sites: sites)))
                     continue
                 case .dnsFailure:
                     throw CommandFailure(message: error.description, exitCode: 2)
@@ -124,13 +128,14 @@ struct DiagnoseCommand: AsyncParsableCommand {
             }
             diagnoses.append((outcome.target, Diagnoser.diagnose(observation: outcome, now: Date(),
                                                                  options: diagnoseOptions(port: outcome.target.port, sites: sites))))
+            everyPort.append(diagnoses[diagnoses.count - 1].1)
         }
         switch format {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(diagnoses.map(\.1)), as: UTF8.self))
+            print(String(decoding: try encoder.encode(everyPort), as: UTF8.self))
         case .table, .csv:
             for (index, (target, diagnosis)) in diagnoses.enumerated() {
                 if index > 0 { print("") }
