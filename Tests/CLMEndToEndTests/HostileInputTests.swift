@@ -171,6 +171,17 @@ struct HostileNestingTests {
         #expect(scan.stderrText.contains("\(deepName):\(line): blocks nested deeper than 64"), "\(scan.stderrText.prefix(2000))")
     }
 
+    @Test func aMissingCertificateFileIsOneWarningWithItsLine() async throws {
+        let clm = try ClmRunner()
+        let conf = clm.home.url.appendingPathComponent("nginx.conf")
+        let missing = clm.home.url.appendingPathComponent("tls/missing.pem").path
+        try Data("http {\n  server {\n    listen 443 ssl;\n    ssl_certificate \(missing);\n    ssl_certificate_key \(missing).key;\n  }\n}\n".utf8).write(to: conf)
+        let scan = try await clm.run(["scan", "--nginx", conf.path])
+        let lines = scan.stderrText.split(separator: "\n").filter { $0.contains(missing) && !$0.contains(".pem.key") }
+        #expect(lines.count == 1, "\(scan.stderrText)")
+        #expect(lines.first?.contains("nginx.conf:4") == true, "\(scan.stderrText)")
+    }
+
     @Test func configWarningsAreCappedPerFile() async throws {
         let clm = try ClmRunner()
         let conf = clm.home.url.appendingPathComponent("braces.conf")

@@ -56,7 +56,10 @@ public struct ConfigDiscovery {
             let caFiles = site.directives.filter { $0.name == "ssl_ca" || $0.name == "smtpd_tls_CAfile" }
                 .map { $0.value.hasPrefix("<") ? String($0.value.dropFirst()).trimmingCharacters(in: .whitespaces) : $0.value }
                 .filter { $0.hasPrefix("/") && ConfigFiles.exists($0) }
-            for path in [site.certPath] + (site.keyPath.map { [$0] } ?? []) + caFiles where !paths.contains(path) { paths.append(path) }
+            // A file that is not there was already warned about by its reader, with its file:line.
+            for path in [site.certPath] + (site.keyPath.map { [$0] } ?? []) + caFiles where !paths.contains(path) && ConfigFiles.exists(path) {
+                paths.append(path)
+            }
         }
         if !paths.isEmpty {
             summary.scan = try FileScanner(inventory: inventory, options: scannerOptions).scan(roots: paths, now: now)

@@ -156,6 +156,10 @@ public struct PostfixConfigReader: Sendable {
         }
         for warning in expander.warnings where reported.insert(warning.description).inserted { scan.warnings.append(warning) }
         return clientPairs.map { pair in
+            for (label, path) in [("client certificate", pair.cert), ("client key", pair.key)] where !ConfigFiles.exists(path) {
+                let text = "\(label) file \(path) does not exist"
+                if reported.insert("\(pair.location)\(text)").inserted { scan.warnings.append(ConfigWarning(pair.location, text)) }
+            }
             var site = ConfigSite(server: .postfix, location: pair.location, names: [], ports: [], addresses: [],
                                   certPath: pair.cert, keyPath: pair.key)
             site.role = .client
