@@ -1,7 +1,8 @@
 internal import CLMSQLite
 
 /// Inserts a certificate (with its SANs) or bumps `last_seen` of the one
-/// already held; shared by every path that records certificates.
+/// already held, and records private key files: shared by every path that
+/// records them (a scan, an issuance, a deploy).
 struct CertificateWriter {
     let database: SQLiteDatabase
     let now: Int64
@@ -30,5 +31,20 @@ struct CertificateWriter {
 
     func upsert(fingerprint: String, facts: CertificateFacts?) throws -> Int64 {
         try upsertReportingNew(fingerprint: fingerprint, facts: facts).id
+    }
+
+    /// The key file at `key.path` as seen now; `scanID` when a scan saw it.
+    func upsertKey(_ key: PrivateKeyFacts, scanID: Int64?) throws {
+        try database.cached("""
+            INSERT INTO private_key (path, format, encrypted, spki_sha256, key_algorithm, key_bits, owner_uid, owner_gid, mode,
+                first_seen, last_seen, last_scan_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (path) DO UPDATE SET format = excluded.format, encrypted = excluded.encrypted,
+                spki_sha256 = excluded.spki_sha256, key_algorithm = excluded.key_algorithm, key_bits = excluded.key_bits,
+                owner_uid = excluded.owner_uid, owner_gid = excluded.owner_gid, mode = excluded.mode,
+                last_seen = excluded.last_seen, last_scan_id = coalesce(excluded.last_scan_id, private_key.last_scan_id),
+                gone_since = NULL
+            """).run([key.path, key.format, key.encrypted, key.spkiSHA256, key.keyAlgorithm, key.keyBits,
+                      key.ownerUID, key.ownerGID, key.mode, now, now, scanID])
     }
 }

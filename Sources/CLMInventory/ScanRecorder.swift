@@ -288,16 +288,7 @@ public final class ScanRecorder: ScanSession {
     }
 
     private func upsertKey(_ key: PrivateKeyFacts) throws {
-        try database.cached("""
-            INSERT INTO private_key (path, format, encrypted, spki_sha256, key_algorithm, key_bits, owner_uid, owner_gid, mode,
-                first_seen, last_seen, last_scan_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (path) DO UPDATE SET format = excluded.format, encrypted = excluded.encrypted,
-                spki_sha256 = excluded.spki_sha256, key_algorithm = excluded.key_algorithm, key_bits = excluded.key_bits,
-                owner_uid = excluded.owner_uid, owner_gid = excluded.owner_gid, mode = excluded.mode,
-                last_seen = excluded.last_seen, last_scan_id = excluded.last_scan_id, gone_since = NULL
-            """).run([key.path, key.format, key.encrypted, key.spkiSHA256, key.keyAlgorithm, key.keyBits,
-                      key.ownerUID, key.ownerGID, key.mode, now, now, summary.scanID])
+        try CertificateWriter(database: database, now: now).upsertKey(key, scanID: summary.scanID)
         summary.keysSeen += 1
     }
 

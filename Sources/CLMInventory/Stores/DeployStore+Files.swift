@@ -30,18 +30,8 @@ extension SQLiteDeployStore {
     func recordKeyFiles(_ keys: [PrivateKeyFacts], now: Date) throws(InventoryError) {
         let time = Int64(now.timeIntervalSince1970)
         try write {
-            for key in keys {
-                try database.cached("""
-                    INSERT INTO private_key (path, format, encrypted, spki_sha256, key_algorithm, key_bits, owner_uid, owner_gid, mode,
-                        first_seen, last_seen)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (path) DO UPDATE SET format = excluded.format, encrypted = excluded.encrypted,
-                        spki_sha256 = excluded.spki_sha256, key_algorithm = excluded.key_algorithm, key_bits = excluded.key_bits,
-                        owner_uid = excluded.owner_uid, owner_gid = excluded.owner_gid, mode = excluded.mode,
-                        last_seen = excluded.last_seen, gone_since = NULL
-                    """).run([key.path, key.format, key.encrypted, key.spkiSHA256, key.keyAlgorithm, key.keyBits,
-                              key.ownerUID, key.ownerGID, key.mode, time, time])
-            }
+            let writer = CertificateWriter(database: database, now: time)
+            for key in keys { try writer.upsertKey(key, scanID: nil) }
         }
     }
 }
