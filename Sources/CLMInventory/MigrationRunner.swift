@@ -32,18 +32,9 @@ struct MigrationRunner: Sendable {
             try database.prepare("SELECT version, checksum FROM schema_migration").query { row in
                 applied[row.int(0)] = row.string(1)
             }
-            if let newest = applied.keys.max(), newest > latestVersion {
-                throw InventoryError.schemaTooNew(path: database.path, databaseVersion: newest, binaryVersion: latestVersion)
-            }
             var ran: [Int] = []
-            for migration in migrations {
+            for migration in try Self.pending(migrations, applied: applied, path: database.path) {
                 let checksum = Self.checksum(migration.sql)
-                if let recorded = applied[migration.version] {
-                    guard recorded == checksum else {
-                        throw InventoryError.migrationChanged(path: database.path, version: migration.version, name: migration.name)
-                    }
-                    continue
-                }
                 // Two commands opening a new inventory at once both saw the migration missing: the
                 // write lock (BEGIN IMMEDIATE) orders them, and the second finds it applied inside it.
                 let appliedNow = try database.transaction { () throws -> Bool in
@@ -76,6 +67,24 @@ struct MigrationRunner: Sendable {
 
     /// FNV-1a 64 of the SQL text: detects edits to shipped migrations.
     /// (Integrity only; nothing here is adversarial.)
+    /// The history rules every engine follows: a schema newer than this
+    /// binary is refused, a shipped migration that was edited is refused;
+    /// what is left is the migrations still to apply, in order.
+    static func pending(_ migrations: [EmbeddedMigration], applied: [Int: String], path: String) throws(InventoryError) -> [EmbeddedMigration] {
+        let latest = migrations.map(\.version).max() ?? 0
+        if let newest = applied.keys.max(), newest > latest {
+            throw InventoryError.schemaTooNew(path: path, databaseVersion: newest, binaryVersion: latest)
+        }
+        var pending: [EmbeddedMigration] = []
+        for migration in migrations {
+            guard let recorded = applied[migration.version] else { pending.append(migration); continue }
+            guard recorded == checksum(migration.sql) else {
+                throw InventoryError.migrationChanged(path: path, version: migration.version, name: migration.name)
+            }
+        }
+        return pending
+    }
+
     static func checksum(_ sql: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in sql.utf8 {

@@ -34,18 +34,10 @@ struct PostgresMigrationRunner: Sendable {
                 for index in 0..<rows.count {
                     if let version = rows.int(index, "version") { applied[Int(version)] = rows.string(index, "checksum") }
                 }
-                if let newest = applied.keys.max(), newest > latestVersion {
-                    throw InventoryError.schemaTooNew(path: where_, databaseVersion: newest, binaryVersion: latestVersion)
-                }
                 var ran: [Int] = []
-                for migration in migrations {
+                // Under the advisory lock nobody else migrates: what is pending now stays pending.
+                for migration in try MigrationRunner.pending(migrations, applied: applied, path: where_) {
                     let checksum = MigrationRunner.checksum(migration.sql)
-                    if let recorded = applied[migration.version] {
-                        guard recorded == checksum else {
-                            throw InventoryError.migrationChanged(path: where_, version: migration.version, name: migration.name)
-                        }
-                        continue
-                    }
                     try database.transaction {
                         try database.execute(migration.sql)
                         try database.execute("INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
