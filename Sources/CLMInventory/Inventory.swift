@@ -29,7 +29,7 @@ public final class Inventory {
         self.path = path
         do {
             database = try SQLiteDatabase(path: path)
-            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;")
+            try database.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;", retryingBusyFor: 10)
         } catch {
             throw .database(error)
         }

@@ -50,6 +50,19 @@ public final class SQLiteDatabase {
         }
     }
 
+    /// Runs `sql` like ``execute(_:)``, retrying while the database is busy
+    /// for up to `seconds`. For statements SQLite answers SQLITE_BUSY without
+    /// calling the busy handler: switching a brand-new file to WAL while
+    /// another process creates its schema is one.
+    public func execute(_ sql: String, retryingBusyFor seconds: Double) throws(SQLiteError) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            do { return try execute(sql) } catch where error.isBusy && Date() < deadline {
+                usleep(20_000)
+            }
+        }
+    }
+
     /// A new prepared statement.
     public func prepare(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
         do { return try SQLiteStatement(connection: handle, sql: sql) } catch {
