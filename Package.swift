@@ -68,7 +68,7 @@ let package = Package(
                 swiftSettings: strict),
 
         .executableTarget(name: "clm", dependencies: [
-            "CLMCore", "CLMCrypto", "CLMHTTP", "CLMInventory", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMLifecycle", "CLMAudit", "CLMReport",
+            "CLMCore", "CLMCrypto", "CLMHTTP", "CLMInventory", "CLMPostgres", "CLMDiscover", "CLMRequest", "CLMDeploy", "CLMLifecycle", "CLMAudit", "CLMReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
 

@@ -188,12 +188,19 @@ _clm_scan() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --mail-configs --version -h --help)
     repeating_options=(--exclude --endpoint --targets --nginx --haproxy --postfix --dovecot)
-    non_repeating_options=(--db --log-format --max-file-size --pkcs12-password-file --format --sni --starttls --ports --concurrency --timeout --ca-file)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --max-file-size --pkcs12-password-file --format --sni --starttls --ports --concurrency --timeout --ca-file)
     __clm_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __clm_add_completions -f
+        return
+        ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
         __clm_add_completions -f
         return
         ;;
@@ -293,9 +300,9 @@ _clm_inventory() {
 
 _clm_inventory_list() {
     repeating_flags=()
-    non_repeating_flags=(-q --quiet -v --verbose --include-gone --version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --all-hosts --include-gone --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --expiring --format)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --host --expiring --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -304,8 +311,18 @@ _clm_inventory_list() {
         __clm_add_completions -f
         return
         ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
+        __clm_add_completions -f
+        return
+        ;;
     '--log-format')
         __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--host')
         return
         ;;
     '--expiring')
@@ -320,9 +337,9 @@ _clm_inventory_list() {
 
 _clm_inventory_show() {
     repeating_flags=()
-    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --all-hosts --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --format)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --host --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
@@ -331,8 +348,18 @@ _clm_inventory_show() {
         __clm_add_completions -f
         return
         ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
+        __clm_add_completions -f
+        return
+        ;;
     '--log-format')
         __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--host')
         return
         ;;
     '--format')
@@ -411,12 +438,19 @@ _clm_account_register() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=(--email)
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --eab-kid --eab-hmac-key --eab-hmac-key-file --key)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --server --ca-file --timeout --format --eab-kid --eab-hmac-key --eab-hmac-key-file --key)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __clm_add_completions -f
+        return
+        ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
         __clm_add_completions -f
         return
         ;;
@@ -461,12 +495,19 @@ _clm_account_rollover() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --key)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --server --ca-file --timeout --format --key)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __clm_add_completions -f
+        return
+        ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
         __clm_add_completions -f
         return
         ;;
@@ -498,12 +539,19 @@ _clm_account_deactivate() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --yes --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --format)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --server --ca-file --timeout --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __clm_add_completions -f
+        return
+        ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
         __clm_add_completions -f
         return
         ;;
@@ -532,12 +580,19 @@ _clm_request() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --reuse-key --standalone --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --domains --key --challenge --webroot --http-port --http-address --dns-hook --propagation-wait --preferred-chain --concurrency)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --server --ca-file --timeout --format --domains --key --challenge --webroot --http-port --http-address --dns-hook --propagation-wait --preferred-chain --concurrency)
     __clm_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __clm_add_completions -f
+        return
+        ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
         __clm_add_completions -f
         return
         ;;
@@ -599,12 +654,19 @@ _clm_revoke() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --server --ca-file --timeout --format --reason)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --server --ca-file --timeout --format --reason)
     __clm_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __clm_add_completions -f
+        return
+        ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
         __clm_add_completions -f
         return
         ;;
@@ -636,12 +698,19 @@ _clm_renew() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --dry-run --plan-only --force --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --config --due --concurrency --jitter --format)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --config --due --concurrency --jitter --format)
     __clm_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __clm_add_completions -f
+        return
+        ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
         __clm_add_completions -f
         return
         ;;
@@ -673,12 +742,19 @@ _clm_deploy() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --all --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --config --format)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --config --format)
     __clm_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __clm_add_completions -f
+        return
+        ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
         __clm_add_completions -f
         return
         ;;
@@ -772,12 +848,19 @@ _clm_adopt() {
     repeating_flags=()
     non_repeating_flags=(-q --quiet -v --verbose --print --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --config --name --webroot --standalone-port --dns-hook --format)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --config --name --webroot --standalone-port --dns-hook --format)
     __clm_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '--db')
+        __clm_add_completions -f
+        return
+        ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
         __clm_add_completions -f
         return
         ;;
@@ -881,9 +964,9 @@ _clm_config_systemd() {
 
 _clm_audit() {
     repeating_flags=()
-    non_repeating_flags=(-q --quiet -v --verbose --rescan --version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --all-hosts --rescan --version -h --help)
     repeating_options=(--only)
-    non_repeating_options=(--db --log-format --policy --format --fail-on --sarif-root)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --host --policy --format --fail-on --sarif-root)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -892,8 +975,18 @@ _clm_audit() {
         __clm_add_completions -f
         return
         ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
+        __clm_add_completions -f
+        return
+        ;;
     '--log-format')
         __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--host')
         return
         ;;
     '--policy')
@@ -970,9 +1063,9 @@ _clm_policy_check() {
 
 _clm_metrics() {
     repeating_flags=()
-    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --all-hosts --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --textfile)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --host --textfile)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -981,8 +1074,18 @@ _clm_metrics() {
         __clm_add_completions -f
         return
         ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
+        __clm_add_completions -f
+        return
+        ;;
     '--log-format')
         __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--host')
         return
         ;;
     '--textfile')
@@ -994,9 +1097,9 @@ _clm_metrics() {
 
 _clm_serve() {
     repeating_flags=()
-    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --all-hosts --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --metrics)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --host --metrics)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -1005,8 +1108,18 @@ _clm_serve() {
         __clm_add_completions -f
         return
         ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
+        __clm_add_completions -f
+        return
+        ;;
     '--log-format')
         __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--host')
         return
         ;;
     '--metrics')
@@ -1017,9 +1130,9 @@ _clm_serve() {
 
 _clm_report() {
     repeating_flags=()
-    non_repeating_flags=(-q --quiet -v --verbose --version -h --help)
+    non_repeating_flags=(-q --quiet -v --verbose --all-hosts --version -h --help)
     repeating_options=()
-    non_repeating_options=(--db --log-format --html --format)
+    non_repeating_options=(--db --host-id --db-password-file --log-format --host --html --format)
     __clm_offer_flags_options 0
 
     # Offer option value completions
@@ -1028,8 +1141,18 @@ _clm_report() {
         __clm_add_completions -f
         return
         ;;
+    '--host-id')
+        return
+        ;;
+    '--db-password-file')
+        __clm_add_completions -f
+        return
+        ;;
     '--log-format')
         __clm_add_completions -W 'text'$'\n''json'
+        return
+        ;;
+    '--host')
         return
         ;;
     '--html')

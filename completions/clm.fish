@@ -23,14 +23,14 @@ function __clm_parse_tokens -S
         __clm_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'scan'
-            __clm_parse_subcommand -r 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'exclude=+' 'max-file-size=' 'pkcs12-password-file=' 'format=' 'endpoint=+' 'sni=' 'starttls=' 'targets=+' 'ports=' 'concurrency=' 'timeout=' 'ca-file=' 'nginx=+' 'haproxy=+' 'postfix=+' 'dovecot=+' 'mail-configs' 'version' 'h/help'
+            __clm_parse_subcommand -r 1 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'exclude=+' 'max-file-size=' 'pkcs12-password-file=' 'format=' 'endpoint=+' 'sni=' 'starttls=' 'targets=+' 'ports=' 'concurrency=' 'timeout=' 'ca-file=' 'nginx=+' 'haproxy=+' 'postfix=+' 'dovecot=+' 'mail-configs' 'version' 'h/help'
         case 'inventory'
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'list'
-                __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'expiring=' 'include-gone' 'format=' 'version' 'h/help'
+                __clm_parse_subcommand 0 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'host=' 'all-hosts' 'expiring=' 'include-gone' 'format=' 'version' 'h/help'
             case 'show'
-                __clm_parse_subcommand 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'version' 'h/help'
+                __clm_parse_subcommand 1 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'host=' 'all-hosts' 'format=' 'version' 'h/help'
             end
         case 'diagnose'
             __clm_parse_subcommand 1 'q/quiet' 'v/verbose' 'log-format=' 'postfix=' 'dovecot=' 'sni=' 'starttls=' 'ca-file=' 'timeout=' 'format=' 'version' 'h/help'
@@ -38,20 +38,20 @@ function __clm_parse_tokens -S
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
             case 'register'
-                __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'email=+' 'eab-kid=' 'eab-hmac-key=' 'eab-hmac-key-file=' 'key=' 'version' 'h/help'
+                __clm_parse_subcommand 0 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'email=+' 'eab-kid=' 'eab-hmac-key=' 'eab-hmac-key-file=' 'key=' 'version' 'h/help'
             case 'rollover'
-                __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'key=' 'version' 'h/help'
+                __clm_parse_subcommand 0 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'key=' 'version' 'h/help'
             case 'deactivate'
-                __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'yes' 'version' 'h/help'
+                __clm_parse_subcommand 0 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'yes' 'version' 'h/help'
             end
         case 'request'
-            __clm_parse_subcommand -r 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'domains=' 'key=' 'reuse-key' 'challenge=' 'webroot=' 'standalone' 'http-port=' 'http-address=' 'dns-hook=' 'propagation-wait=' 'preferred-chain=' 'concurrency=' 'version' 'h/help'
+            __clm_parse_subcommand -r 1 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'domains=' 'key=' 'reuse-key' 'challenge=' 'webroot=' 'standalone' 'http-port=' 'http-address=' 'dns-hook=' 'propagation-wait=' 'preferred-chain=' 'concurrency=' 'version' 'h/help'
         case 'revoke'
-            __clm_parse_subcommand 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'reason=' 'version' 'h/help'
+            __clm_parse_subcommand 1 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'server=' 'ca-file=' 'timeout=' 'format=' 'reason=' 'version' 'h/help'
         case 'renew'
-            __clm_parse_subcommand -r 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'config=' 'due=' 'dry-run' 'plan-only' 'force' 'concurrency=' 'jitter=' 'format=' 'version' 'h/help'
+            __clm_parse_subcommand -r 1 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'config=' 'due=' 'dry-run' 'plan-only' 'force' 'concurrency=' 'jitter=' 'format=' 'version' 'h/help'
         case 'deploy'
-            __clm_parse_subcommand -r 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'config=' 'all' 'format=' 'version' 'h/help'
+            __clm_parse_subcommand -r 1 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'config=' 'all' 'format=' 'version' 'h/help'
         case 'hooks'
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -61,7 +61,7 @@ function __clm_parse_tokens -S
                 __clm_parse_subcommand 1 'config=' 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'version' 'h/help'
             end
         case 'adopt'
-            __clm_parse_subcommand 1 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'config=' 'name=' 'webroot=' 'standalone-port=' 'dns-hook=' 'print' 'format=' 'version' 'h/help'
+            __clm_parse_subcommand 1 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'config=' 'name=' 'webroot=' 'standalone-port=' 'dns-hook=' 'print' 'format=' 'version' 'h/help'
         case 'config'
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -71,7 +71,7 @@ function __clm_parse_tokens -S
                 __clm_parse_subcommand 0 'config=' 'q/quiet' 'v/verbose' 'log-format=' 'output=' 'version' 'h/help'
             end
         case 'audit'
-            __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'policy=' 'format=' 'fail-on=' 'only=+' 'sarif-root=' 'rescan' 'version' 'h/help'
+            __clm_parse_subcommand 0 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'host=' 'all-hosts' 'policy=' 'format=' 'fail-on=' 'only=+' 'sarif-root=' 'rescan' 'version' 'h/help'
         case 'policy'
             __clm_parse_subcommand 0 'version' 'h/help'
             switch $unparsed_tokens[1]
@@ -79,11 +79,11 @@ function __clm_parse_tokens -S
                 __clm_parse_subcommand 1 'q/quiet' 'v/verbose' 'log-format=' 'format=' 'version' 'h/help'
             end
         case 'metrics'
-            __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'textfile=' 'version' 'h/help'
+            __clm_parse_subcommand 0 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'host=' 'all-hosts' 'textfile=' 'version' 'h/help'
         case 'serve'
-            __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'metrics=' 'version' 'h/help'
+            __clm_parse_subcommand 0 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'host=' 'all-hosts' 'metrics=' 'version' 'h/help'
         case 'report'
-            __clm_parse_subcommand 0 'db=' 'q/quiet' 'v/verbose' 'log-format=' 'html=' 'format=' 'version' 'h/help'
+            __clm_parse_subcommand 0 'db=' 'host-id=' 'db-password-file=' 'q/quiet' 'v/verbose' 'log-format=' 'host=' 'all-hosts' 'html=' 'format=' 'version' 'h/help'
         case 'help'
             __clm_parse_subcommand -r 1 'version'
         end
@@ -158,7 +158,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm" -eq 1'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm" -eq 1' -fa 'serve' -d 'Serve /metrics over HTTP (read-only, from the inventory).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm" -eq 1' -fa 'report' -d 'Write a self-contained HTML report: expiry timeline, findings, renewals, locations.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm" -eq 1' -fa 'help' -d 'Show subcommand help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm scan" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
@@ -186,19 +188,27 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm i
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm inventory" -eq 1' -fa 'list' -d 'Certificates by expiry, soonest first.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm inventory" -eq 1' -fa 'show' -d 'One certificate with its locations and matching private keys.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" host' -l 'host' -d 'Show this host\'s records of a shared inventory (read-only).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" all-hosts' -l 'all-hosts' -d 'Show every host\'s records of a shared inventory.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" expiring' -l 'expiring' -d 'Only certificates expiring within this duration (90s, 45m, 12h, 60d, 8w); expired ones included.' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" include-gone' -l 'include-gone' -d 'Include certificates whose every location is gone.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" format' -l 'format' -d 'Output format.' -rfka 'table json csv'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory list" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" host' -l 'host' -d 'Show this host\'s records of a shared inventory (read-only).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" all-hosts' -l 'all-hosts' -d 'Show every host\'s records of a shared inventory.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" format' -l 'format' -d 'Output format.' -rfka 'table json csv'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm inventory show" h help' -s 'h' -l 'help' -d 'Show help information.'
@@ -219,7 +229,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm a
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm account" -eq 1' -fa 'register' -d 'Register an ACME account (agreeing to the CA\'s terms) and store its key in the state dir.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm account" -eq 1' -fa 'rollover' -d 'Replace the account key at the CA (RFC 8555 key change).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_positional "clm account" -eq 1' -fa 'deactivate' -d 'Deactivate the account at the CA for good.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
@@ -234,7 +246,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm a
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" key' -l 'key' -d 'Account key. Key type: ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096.' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account register" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
@@ -245,7 +259,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm a
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" key' -l 'key' -d 'New account key. Key type: ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096.' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account rollover" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
@@ -256,7 +272,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm a
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" yes' -l 'yes' -d 'Confirm: a deactivated account cannot be used again.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm account deactivate" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
@@ -278,7 +296,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm r
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" concurrency' -l 'concurrency' -d 'Orders to run at once when several certificates are requested.' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm request" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
@@ -289,7 +309,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm r
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" reason' -l 'reason' -d 'RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged, superseded, cessationOfOperation, certificateHold, removeFromCRL, privilegeWithdrawn, aACompromise.' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm revoke" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
@@ -303,7 +325,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm r
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" format' -l 'format' -d 'Output format.' -rfka 'table json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm renew" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm deploy" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm deploy" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm deploy" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm deploy" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm deploy" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm deploy" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm deploy" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
@@ -330,7 +354,9 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm h
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" format' -l 'format' -d 'Output format.' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm hooks test" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm adopt" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm adopt" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm adopt" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm adopt" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm adopt" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm adopt" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm adopt" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
@@ -362,10 +388,14 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm c
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" output' -l 'output' -d 'Write the drop-in here (0644) instead of printing it.' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm config systemd" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" host' -l 'host' -d 'Show this host\'s records of a shared inventory (read-only).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" all-hosts' -l 'all-hosts' -d 'Show every host\'s records of a shared inventory.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" policy' -l 'policy' -d 'Policy file (default: the built-in default policy).' -rfa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" format' -l 'format' -d 'Output format.' -rfka 'table json sarif csv'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm audit" fail-on' -l 'fail-on' -d 'Exit 1 when a finding is at or above this severity (info, low, medium, high, critical).' -rfka ''
@@ -384,24 +414,36 @@ complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm p
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" format' -l 'format' -d 'Output format.' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm policy check" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" host' -l 'host' -d 'Show this host\'s records of a shared inventory (read-only).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" all-hosts' -l 'all-hosts' -d 'Show every host\'s records of a shared inventory.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" textfile' -l 'textfile' -d 'Write atomically to this file (node_exporter textfile collector) instead of stdout.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'prom\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm metrics" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" host' -l 'host' -d 'Show this host\'s records of a shared inventory (read-only).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" all-hosts' -l 'all-hosts' -d 'Show every host\'s records of a shared inventory.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" metrics' -l 'metrics' -d 'Listen address.' -rfka ''
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" version' -l 'version' -d 'Show the version.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm serve" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" db' -l 'db' -d 'Inventory database (default: STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" db' -l 'db' -d 'Inventory: a SQLite file, or a fleet\'s shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).' -rF
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" host-id' -l 'host-id' -d 'This host\'s name in a shared inventory (default: $CLM_HOST_ID, else the host name).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" db-password-file' -l 'db-password-file' -d 'File holding the shared inventory\'s password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq\'s PGPASSFILE works too).' -rF
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" q quiet' -s 'q' -l 'quiet' -d 'Print only results and errors: no progress, summary lines or warnings (cron: a good run prints nothing).'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" v verbose' -s 'v' -l 'verbose' -d 'Log debug details.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" log-format' -l 'log-format' -d 'Log line format on standard error: text or json (for log shippers).' -rfka 'text json'
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" host' -l 'host' -d 'Show this host\'s records of a shared inventory (read-only).' -rfka ''
+complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" all-hosts' -l 'all-hosts' -d 'Show every host\'s records of a shared inventory.'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" html' -l 'html' -d 'Output file.' -rfa '(for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.\'html\';printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" format' -l 'format' -d 'Format of the summary on standard output.' -rfka 'text json'
 complete -c 'clm' -n '__clm_should_offer_completions_for_flags_or_options "clm report" version' -l 'version' -d 'Show the version.'

@@ -3,8 +3,8 @@ internal import CLMSQLite
 /// Inserts a certificate (with its SANs) or bumps `last_seen` of the one
 /// already held, and records private key files: shared by every path that
 /// records them (a scan, an issuance, a deploy).
-struct CertificateWriter {
-    let database: SQLiteDatabase
+struct CertificateWriter<Database: SQLDatabase> {
+    let database: Database
     let now: Int64
 
     /// The certificate's id, and whether this call inserted it.
@@ -14,17 +14,25 @@ struct CertificateWriter {
             return (id, false)
         }
         guard let facts else { throw InventoryError.notFound(fingerprint) }
-        try database.cached("""
+        let inserted = try database.cached("""
             INSERT INTO certificate (fingerprint_sha256, subject, subject_cn, issuer, issuer_cn, serial, not_before, not_after,
                 key_algorithm, key_bits, key_curve, signature_algorithm, is_ca, self_signed, spki_sha256,
                 authority_key_id, subject_key_id, der, first_seen, last_seen)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).run([facts.fingerprintSHA256, facts.subject, facts.subjectCN, facts.issuer, facts.issuerCN, facts.serial,
+            ON CONFLICT (fingerprint_sha256) DO NOTHING
+            RETURNING id
+            """).scalarInt([facts.fingerprintSHA256, facts.subject, facts.subjectCN, facts.issuer, facts.issuerCN, facts.serial,
                       facts.notBefore, facts.notAfter, facts.keyAlgorithm, facts.keyBits, facts.keyCurve,
                       facts.signatureAlgorithm, facts.isCA, facts.isSelfSigned, facts.spkiSHA256, facts.authorityKeyID,
                       facts.subjectKeyID, facts.der, now, now])
-        let id = database.lastInsertRowID
-        let san = try database.cached("INSERT OR IGNORE INTO certificate_san (certificate_id, kind, value) VALUES (?, ?, ?)")
+        // Another host of a shared inventory inserted it a moment ago: theirs is the same certificate.
+        guard let id = inserted else {
+            guard let id = try database.cached("SELECT id FROM certificate WHERE fingerprint_sha256 = ?").scalarInt([fingerprint]) else {
+                throw InventoryError.notFound(fingerprint)
+            }
+            return (id, false)
+        }
+        let san = try database.cached("INSERT INTO certificate_san (certificate_id, kind, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
         for name in facts.subjectAlternativeNames { try san.run([id, name.kind.rawValue, name.value]) }
         return (id, true)
     }

@@ -12,6 +12,8 @@ public struct InventoryCertificate: Sendable, Hashable, Codable {
     public var locations: [InventoryLocation]
     /// Private keys whose public key matches this certificate's.
     public var privateKeys: [PrivateKeyFacts]
+    /// Hosts holding it at a present location (listings; one host on SQLite).
+    public var hosts: [String] = []
 }
 
 /// One place a certificate was seen.

@@ -9,12 +9,16 @@ internal import CLMCore
 /// and runs every call in order. The thread ends when the connection is
 /// released.
 public final class InventoryConnection: Sendable {
-    public let path: String
+    public let location: InventoryTarget
+    /// The file, or the shared inventory's redacted URL (for messages).
+    public var path: String { location.description }
     private let queue = BlockingQueue<@Sendable () -> Void>()
     private let state: OpenState
 
-    public init(path: String) {
-        self.path = path
+    public convenience init(path: String) { self.init(location: .sqlite(path)) }
+
+    public init(location: InventoryTarget) {
+        self.location = location
         let (queue, state) = (self.queue, OpenState())
         self.state = state
         state.thread = Blocking.startThread("clm-inventory") { while let job = queue.next() { job() } }
@@ -24,22 +28,22 @@ public final class InventoryConnection: Sendable {
 
     /// Runs `body` with the inventory on the connection's thread.
     public func run<T: Sendable>(_ body: @escaping @Sendable (Inventory) throws -> T) async throws -> T {
-        let (state, path) = (self.state, self.path)
+        let (state, location) = (self.state, self.location)
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            queue.add { continuation.resume(with: Result { try body(try state.inventory(path)) }) }
+            queue.add { continuation.resume(with: Result { try body(try state.inventory(location)) }) }
         }
     }
 
     /// Runs `body` with the inventory and waits for it: for code on a thread
     /// of its own that may block (the deploy thread), never the cooperative pool.
     public func runBlocking<T>(_ body: (Inventory) throws -> T) throws -> T {
-        let (state, path) = (self.state, self.path)
-        if Thread.current === state.thread { return try body(try state.inventory(path)) }
+        let (state, location) = (self.state, self.location)
+        if Thread.current === state.thread { return try body(try state.inventory(location)) }
         return try withoutActuallyEscaping(body) { body in
             let call = BlockingCall(body)
             let done = DispatchSemaphore(value: 0)
             queue.add {
-                call.run { try state.inventory(path) }
+                call.run { try state.inventory(location) }
                 done.signal()
             }
             done.wait()
@@ -54,8 +58,8 @@ private final class OpenState: @unchecked Sendable {
     var thread: Thread?
     private var opened: Result<Inventory, any Error>?
 
-    func inventory(_ path: String) throws -> Inventory {
-        if opened == nil { opened = Result { try Inventory(path: path) } }
+    func inventory(_ location: InventoryTarget) throws -> Inventory {
+        if opened == nil { opened = Result { try location.open() } }
         return try opened!.get()
     }
 }

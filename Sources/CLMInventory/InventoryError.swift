@@ -8,6 +8,8 @@ public enum InventoryError: Error, Sendable, CustomStringConvertible {
     case database(SQLiteError)
     /// The shared inventory (PostgreSQL) failed; the URL in it is redacted.
     case postgres(PostgresError)
+    /// The shared inventory's layout refuses this host (a host id collision, an unknown `--host`).
+    case fleet(String)
     case notFound(String)
     case ambiguous(String, matches: Int)
     /// Another file scan holds this inventory's scan lock.
@@ -23,6 +25,8 @@ public enum InventoryError: Error, Sendable, CustomStringConvertible {
             return "inventory: \(error)"
         case .postgres(let error):
             return "shared inventory: \(error)"
+        case .fleet(let message):
+            return "shared inventory: \(message)"
         case .notFound(let key):
             return "no certificate in the inventory matches '\(key)' (use an id from `clm inventory list` or a SHA-256 fingerprint)"
         case .ambiguous(let key, let matches):

@@ -39,7 +39,7 @@ struct PostgresMigrationRunner: Sendable {
                 for migration in try MigrationRunner.pending(migrations, applied: applied, path: where_) {
                     let checksum = MigrationRunner.checksum(migration.sql)
                     try database.transaction {
-                        try database.execute(migration.sql)
+                        try database.executeScript(migration.sql)
                         try database.execute("INSERT INTO schema_migration (version, name, checksum) VALUES ($1, $2, $3)",
                                              [.int(Int64(migration.version)), .text(migration.name), .text(checksum)])
                     }

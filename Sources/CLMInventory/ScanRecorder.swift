@@ -1,12 +1,8 @@
 internal import CLMSQLite
-public import Foundation
+internal import Foundation
 
-/// Records one scan run in the inventory: certificates and keys per file,
-/// unchanged files, warnings, and at the end which locations have gone.
-///
-/// Writes are grouped into transactions of `batchSize` files so a long scan
-/// neither holds one giant transaction nor pays a commit per file.
-public final class ScanRecorder: ScanSession {
+/// What one scan run records, and the bounds on it (``SQLScanSession`` writes it).
+public enum ScanRecorder {
     public struct KnownFile: Sendable {
         public let snapshot: FileSnapshot
         public let warning: String?
@@ -66,8 +62,34 @@ public final class ScanRecorder: ScanSession {
         return kept + "… (\(reason.utf8.count - maxWarningLength) more bytes)"
     }
 
+    /// `column` is `root` or lies under it. A byte-wise range (BINARY
+    /// collation in SQLite, "C" in PostgreSQL's schema compare UTF-8 bytes),
+    /// so any file name works: everything starting with "root/" sorts
+    /// between "root/" and "root0".
+    static func scope(_ column: String) -> String {
+        "(\(column) = ? OR (\(column) >= ? AND \(column) < ?))"
+    }
+
+    static func scopeArguments(_ root: String) -> [any SQLiteBindable] {
+        let base = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        let prefix = base == "/" ? "/" : base + "/"
+        let upper = base == "/" ? "0" : base + "0"  // "0" follows "/" in ASCII
+        return [base, prefix, upper]
+    }
+}
+
+/// Records one scan run in the inventory: certificates and keys per file,
+/// unchanged files, warnings, and at the end which locations have gone.
+///
+/// Writes are grouped into transactions of `batchSize` files so a long scan
+/// neither holds one giant transaction nor pays a commit per file.
+final class SQLScanSession<Database: SQLDatabase>: ScanSession {
+    typealias KnownFile = ScanRecorder.KnownFile
+    typealias Summary = ScanRecorder.Summary
+    typealias Warning = ScanRecorder.Warning
+
     private let inventory: Inventory
-    private let database: SQLiteDatabase
+    private let database: Database
     private let roots: [String]
     private let now: Int64
     private let batchSize: Int
@@ -77,24 +99,28 @@ public final class ScanRecorder: ScanSession {
     private let lock: ScanLock
     private(set) var summary: Summary
 
-    init(inventory: Inventory, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
+    init(inventory: Inventory, database: Database, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
         self.inventory = inventory
-        self.database = inventory.database
+        self.database = database
         self.roots = roots
         self.now = Int64(now.timeIntervalSince1970)
         self.batchSize = batchSize
-        lock = try ScanLock(inventoryPath: inventory.path)
+        lock = try ScanLock(inventory: inventory)
         let rootsJSON = String(decoding: (try? JSONEncoder().encode(roots)) ?? Data("[]".utf8), as: UTF8.self)
         let nowValue = self.now
         let id = try inventory.write {
-            try inventory.database.prepare("INSERT INTO scan (started_at, roots) VALUES (?, ?)").run([nowValue, rootsJSON])
-            return inventory.database.lastInsertRowID
+            try database.prepare("INSERT INTO scan (started_at, roots) VALUES (?, ?) RETURNING id").scalarInt([nowValue, rootsJSON]) ?? 0
         }
         summary = Summary(scanID: id)
         try inventory.read {
-            try database.execute("CREATE TEMP TABLE IF NOT EXISTS unchanged_path (path TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM unchanged_path;")
-            // A scan writes in bursts: checkpoint the WAL every ~64 MiB instead of every 4 MiB.
-            try database.execute("PRAGMA wal_autocheckpoint = 16384")
+            switch database.dialect {
+            case .sqlite:
+                try database.execute("CREATE TEMP TABLE IF NOT EXISTS unchanged_path (path TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM unchanged_path;")
+                // A scan writes in bursts: checkpoint the WAL every ~64 MiB instead of every 4 MiB.
+                try database.execute("PRAGMA wal_autocheckpoint = 16384")
+            case .postgres:
+                try database.execute("CREATE TEMP TABLE IF NOT EXISTS unchanged_path (path text COLLATE \"C\" PRIMARY KEY); DELETE FROM unchanged_path;")
+            }
         }
     }
 
@@ -137,7 +163,7 @@ public final class ScanRecorder: ScanSession {
                 ON CONFLICT (path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
                     mtime_ns = excluded.mtime_ns, warning = excluded.warning, last_scan_id = excluded.last_scan_id
                 """).run([file.path, Int64(bitPattern: file.device), Int64(bitPattern: file.inode), file.size,
-                          file.mtimeNanoseconds, warning.map(Self.bounded), summary.scanID])
+                          file.mtimeNanoseconds, warning.map(ScanRecorder.bounded), summary.scanID])
             if let warning { addWarning(ref: file.path, reason: warning) }
         }
     }
@@ -147,7 +173,7 @@ public final class ScanRecorder: ScanSession {
     public func recordUnchanged(_ known: KnownFile) throws(InventoryError) {
         try inBatch {
             summary.filesUnchanged += 1
-            try database.cached("INSERT OR IGNORE INTO unchanged_path (path) VALUES (?)").run([known.snapshot.path])
+            try database.cached("INSERT INTO unchanged_path (path) VALUES (?) ON CONFLICT DO NOTHING").run([known.snapshot.path])
             if let warning = known.warning { addWarning(ref: known.snapshot.path, reason: warning) }
         }
     }
@@ -157,7 +183,7 @@ public final class ScanRecorder: ScanSession {
     public func recordSkipped(path: String, reason: String) throws(InventoryError) {
         try inBatch {
             summary.filesSkipped += 1
-            try database.cached("INSERT OR IGNORE INTO unchanged_path (path) VALUES (?)").run([path])
+            try database.cached("INSERT INTO unchanged_path (path) VALUES (?) ON CONFLICT DO NOTHING").run([path])
             addWarning(ref: path, reason: reason)
         }
     }
@@ -165,8 +191,8 @@ public final class ScanRecorder: ScanSession {
     /// An information line about a file (not a warning: nothing is wrong).
     /// Capped like warnings: a tree of a million CSRs must not fill memory.
     public func recordNote(ref: String, reason: String) {
-        guard summary.notes.count < Self.maxWarningsPerScan else { return }
-        summary.notes.append(Warning(ref: Self.bounded(ref), reason: Self.bounded(reason)))
+        guard summary.notes.count < ScanRecorder.maxWarningsPerScan else { return }
+        summary.notes.append(Warning(ref: ScanRecorder.bounded(ref), reason: ScanRecorder.bounded(reason)))
     }
 
     /// A problem with no file of its own (a root that does not exist ...).
@@ -188,7 +214,7 @@ public final class ScanRecorder: ScanSession {
         summary.warnings.append(Warning(ref: roots.joined(separator: " "), reason: "scan interrupted; nothing was marked gone"))
         try? database.prepare("UPDATE scan SET finished_at = ?, warning_count = ? WHERE id = ?")
             .run([endValue, summary.warnings.count, summary.scanID])
-        try? database.execute("DELETE FROM temp.unchanged_path")
+        try? database.execute("DELETE FROM \(temporary).unchanged_path")
         lock.release()
     }
 
@@ -204,7 +230,7 @@ public final class ScanRecorder: ScanSession {
             try markGone(&summary, scanID: scanID)
             try storeWarnings(&summary, scanID: scanID)
             try closeScanRecord(summary, end: end)
-            try database.execute("DELETE FROM temp.unchanged_path")
+            try database.execute("DELETE FROM \(temporary).unchanged_path")
             return summary
         }
         lock.release()
@@ -215,26 +241,26 @@ public final class ScanRecorder: ScanSession {
     private func bumpUnchanged(_ summary: inout Summary, scanID: Int64) throws {
         try database.prepare("""
             UPDATE location SET last_seen = ?, last_scan_id = ?
-            WHERE kind = 'file' AND ref IN (SELECT path FROM temp.unchanged_path)
+            WHERE kind = 'file' AND ref IN (SELECT path FROM \(temporary).unchanged_path)
             """).run([now, scanID])
         summary.certificatesSeen += database.changes
         try database.prepare("""
             UPDATE private_key SET last_seen = ?, last_scan_id = ?
-            WHERE path IN (SELECT path FROM temp.unchanged_path)
+            WHERE path IN (SELECT path FROM \(temporary).unchanged_path)
             """).run([now, scanID])
         summary.keysSeen += database.changes
-        try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE path IN (SELECT path FROM temp.unchanged_path)").run([scanID])
+        try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE path IN (SELECT path FROM \(temporary).unchanged_path)").run([scanID])
     }
 
     /// Subtrees we could not list keep what they had.
     private func keepUnreadableDirectories(scanID: Int64) throws {
         for directory in unreadableDirectories {
-            try database.prepare("UPDATE location SET last_seen = ?, last_scan_id = ? WHERE kind = 'file' AND gone_since IS NULL AND \(Self.scope("ref"))")
-                .run([now, scanID] + Self.scopeArguments(directory))
-            try database.prepare("UPDATE private_key SET last_seen = ?, last_scan_id = ? WHERE gone_since IS NULL AND \(Self.scope("path"))")
-                .run([now, scanID] + Self.scopeArguments(directory))
-            try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE \(Self.scope("path"))")
-                .run([scanID] + Self.scopeArguments(directory))
+            try database.prepare("UPDATE location SET last_seen = ?, last_scan_id = ? WHERE kind = 'file' AND gone_since IS NULL AND \(ScanRecorder.scope("ref"))")
+                .run([now, scanID] + ScanRecorder.scopeArguments(directory))
+            try database.prepare("UPDATE private_key SET last_seen = ?, last_scan_id = ? WHERE gone_since IS NULL AND \(ScanRecorder.scope("path"))")
+                .run([now, scanID] + ScanRecorder.scopeArguments(directory))
+            try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE \(ScanRecorder.scope("path"))")
+                .run([scanID] + ScanRecorder.scopeArguments(directory))
         }
     }
 
@@ -243,15 +269,15 @@ public final class ScanRecorder: ScanSession {
         for root in roots {
             try database.prepare("""
                 UPDATE location SET gone_since = ? WHERE kind = 'file' AND gone_since IS NULL
-                AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(Self.scope("ref"))
-                """).run([now, scanID] + Self.scopeArguments(root))
+                AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(ScanRecorder.scope("ref"))
+                """).run([now, scanID] + ScanRecorder.scopeArguments(root))
             summary.locationsGone += database.changes
             try database.prepare("""
                 UPDATE private_key SET gone_since = ? WHERE gone_since IS NULL
-                AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(Self.scope("path"))
-                """).run([now, scanID] + Self.scopeArguments(root))
-            try database.prepare("DELETE FROM file_state WHERE last_scan_id <> ? AND \(Self.scope("path"))")
-                .run([scanID] + Self.scopeArguments(root))
+                AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(ScanRecorder.scope("path"))
+                """).run([now, scanID] + ScanRecorder.scopeArguments(root))
+            try database.prepare("DELETE FROM file_state WHERE last_scan_id <> ? AND \(ScanRecorder.scope("path"))")
+                .run([scanID] + ScanRecorder.scopeArguments(root))
         }
     }
 
@@ -260,13 +286,13 @@ public final class ScanRecorder: ScanSession {
     private func storeWarnings(_ summary: inout Summary, scanID: Int64) throws {
         if summary.warningsDropped > 0 {
             summary.warnings.append(Warning(ref: roots.joined(separator: " "),
-                                            reason: "\(summary.warningsDropped) more warnings not shown or stored (the first \(Self.maxWarningsPerScan) are)"))
+                                            reason: "\(summary.warningsDropped) more warnings not shown or stored (the first \(ScanRecorder.maxWarningsPerScan) are)"))
         }
         let warningStatement = try database.prepare("INSERT INTO scan_warning (scan_id, ref, reason) VALUES (?, ?, ?)")
         for warning in summary.warnings { try warningStatement.run([scanID, warning.ref, warning.reason]) }
         try database.prepare("""
             DELETE FROM scan_warning WHERE scan_id NOT IN (SELECT id FROM scan ORDER BY id DESC LIMIT ?)
-            """).run([Self.keptScanWarnings])
+            """).run([ScanRecorder.keptScanWarnings])
     }
 
     private func closeScanRecord(_ summary: Summary, end: Date) throws {
@@ -281,6 +307,8 @@ public final class ScanRecorder: ScanSession {
 
     // MARK: - Internals
 
+    private var temporary: String { database.dialect.temporarySchema }
+
     private func upsertCertificate(fingerprint: String, facts: CertificateFacts?) throws -> Int64 {
         let result = try CertificateWriter(database: database, now: now).upsertReportingNew(fingerprint: fingerprint, facts: facts)
         if result.inserted { summary.certificatesNew += 1 }
@@ -292,26 +320,12 @@ public final class ScanRecorder: ScanSession {
         summary.keysSeen += 1
     }
 
-    /// `column` is `root` or lies under it. A byte-wise range (BINARY
-    /// collation compares UTF-8 bytes), so any file name works: everything
-    /// starting with "root/" sorts between "root/" and "root0".
-    static func scope(_ column: String) -> String {
-        "(\(column) = ? OR (\(column) >= ? AND \(column) < ?))"
-    }
-
-    static func scopeArguments(_ root: String) -> [any SQLiteBindable] {
-        let base = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
-        let prefix = base == "/" ? "/" : base + "/"
-        let upper = base == "/" ? "0" : base + "0"  // "0" follows "/" in ASCII
-        return [base, prefix, upper]
-    }
-
     private func addWarning(ref: String, reason: String) {
-        guard summary.warnings.count < Self.maxWarningsPerScan else {
+        guard summary.warnings.count < ScanRecorder.maxWarningsPerScan else {
             summary.warningsDropped += 1
             return
         }
-        summary.warnings.append(Warning(ref: Self.bounded(ref), reason: Self.bounded(reason)))
+        summary.warnings.append(Warning(ref: ScanRecorder.bounded(ref), reason: ScanRecorder.bounded(reason)))
     }
 
     private func isUnderRoots(_ path: String) -> Bool {
@@ -323,27 +337,21 @@ public final class ScanRecorder: ScanSession {
     private func inBatch(_ body: () throws -> Void) throws(InventoryError) {
         do {
             if !inTransaction {
-                try database.execute("BEGIN IMMEDIATE")
+                try database.execute(database.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
                 inTransaction = true
             }
             try body()
             pendingInBatch += 1
             if pendingInBatch >= batchSize { try commitBatch() }
-        } catch let error as InventoryError {
-            try? rollback()
-            throw error
-        } catch let error as SQLiteError {
-            try? rollback()
-            throw .database(error)
         } catch {
             try? rollback()
-            throw .database(SQLiteError(code: 1, message: "\(error)", path: inventory.path))
+            throw .wrap(error, path: inventory.path)
         }
     }
 
     private func commitBatch() throws(InventoryError) {
         guard inTransaction else { return }
-        do { try database.execute("COMMIT") } catch { throw .database(error) }
+        do { try database.execute("COMMIT") } catch { throw .wrap(error, path: inventory.path) }
         inTransaction = false
         pendingInBatch = 0
     }

@@ -74,6 +74,14 @@ public final class PostgresConnection {
         return try rows(of: result, sql: sql)
     }
 
+    /// Runs SQL text that may hold several statements and takes no
+    /// parameters (a migration, a schema's DDL).
+    public func executeScript(_ sql: String) throws(PostgresError) {
+        let result = PQexec(handle, sql)
+        defer { PQclear(result) }
+        _ = try rows(of: result, sql: sql)
+    }
+
     /// Runs `body` in a transaction; rolls back when it throws.
     @discardableResult
     public func transaction<T>(_ body: () throws -> T) throws -> T {
@@ -187,7 +195,7 @@ public struct PostgresRows: Sendable {
     public var count: Int { rows.count }
 
     public func string(_ row: Int, _ column: String) -> String? {
-        guard let index = columns.firstIndex(of: column) else { return nil }
+        guard row >= 0, row < rows.count, let index = columns.firstIndex(of: column) else { return nil }
         return rows[row][index]
     }
 
@@ -195,7 +203,12 @@ public struct PostgresRows: Sendable {
 
     /// A bytea value (text format `\x0a1b...`).
     public func bytes(_ row: Int, _ column: String) -> [UInt8]? {
-        guard let text = string(row, column), text.hasPrefix("\\x") else { return nil }
+        string(row, column).flatMap(Self.bytea)
+    }
+
+    /// Decodes bytea's text format (`\x0a1b...`); nil when it is not one.
+    public static func bytea(_ text: String) -> [UInt8]? {
+        guard text.hasPrefix("\\x") else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity((text.utf8.count - 2) / 2)
         var high: UInt8?

@@ -105,6 +105,8 @@ public struct MetricsExporter {
             labels.append(("filename", address))
             labels.append(("filepath", "tls://\(address)" + (sni.map { "?sni=\($0)" } ?? "")))
         }
+        // A shared inventory's series say which host holds the certificate.
+        if let host = row.host { labels.append(("host", host)) }
         for key in ["C", "CN", "L", "O", "OU", "ST"] {
             labels.append(("issuer_\(key)", issuer[key] ?? ""))
         }

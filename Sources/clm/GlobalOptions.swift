@@ -1,13 +1,24 @@
 import ArgumentParser
 import CLMCore
 import CLMInventory
+import CLMPostgres
 import Foundation
 
 /// Options every command that touches the inventory shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Inventory database (default: STATE_DIR/inventory.sqlite).", valueName: "path"),
+    @Option(name: .long, help: ArgumentHelp("Inventory: a SQLite file, or a fleet's shared postgresql://... URL (default: $CLM_DB, else STATE_DIR/inventory.sqlite).",
+                                            valueName: "path|url"),
             completion: .file())
     var db: String?
+
+    @Option(name: .customLong("host-id"), help: ArgumentHelp("This host's name in a shared inventory (default: $CLM_HOST_ID, else the host name).", valueName: "id"))
+    var hostID: String?
+
+    @Option(name: .customLong("db-password-file"),
+            help: ArgumentHelp("File holding the shared inventory's password, mode 0600 (default: $CLM_DB_PASSWORD_FILE; libpq's PGPASSFILE works too).",
+                               valueName: "path"),
+            completion: .file())
+    var dbPasswordFile: String?
 
     @OptionGroup var logging: LogOptions
 
@@ -16,15 +27,47 @@ struct GlobalOptions: ParsableArguments {
     var log: Log { logging.log }
 
     /// Opens (creating if needed) the inventory, with a state dir of 0700.
-    func openInventory() throws -> Inventory {
-        let path = try inventoryPath()
-        do { return try Inventory(path: path) } catch { throw CommandFailure.failed(error.description) }
+    func openInventory(scope: InventoryScope = .thisHost) throws -> Inventory {
+        let location = try inventoryLocation().scoped(scope)
+        do { return try location.open() } catch { throw CommandFailure.inventory(error) }
+    }
+
+    /// `--db`, else `CLM_DB`: the value naming the inventory, if any.
+    var database: String? { db ?? ProcessInfo.processInfo.environment["CLM_DB"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// Which inventory, as which host: a shared PostgreSQL URL, else the SQLite file.
+    func inventoryLocation() throws -> InventoryTarget {
+        let environment = ProcessInfo.processInfo.environment
+        let host = hostID ?? environment["CLM_HOST_ID"].flatMap { $0.isEmpty ? nil : $0 } ?? Inventory.defaultHostID
+        guard let database, let url = PostgresURL(database) else {
+            return InventoryTarget(engine: .sqlite(path: try inventoryPath()), hostID: host)
+        }
+        var options = PostgresConnection.Options()
+        if let file = dbPasswordFile ?? environment["CLM_DB_PASSWORD_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            options.password = try Self.readPassword(file)
+        }
+        return InventoryTarget(engine: .shared(SharedInventoryAddress(url: url, options: options)), hostID: host)
+    }
+
+    /// A password file: one line, not readable by group or others (like ~/.pgpass).
+    static func readPassword(_ path: String) throws -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw CommandFailure.usage("--db-password-file \(path): \(String(cString: strerror(errno)))")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw CommandFailure.usage("--db-password-file \(path): mode \(String(info.st_mode & 0o777, radix: 8)) lets others read it; chmod 600 it")
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure.usage("--db-password-file \(path): cannot read it as text")
+        }
+        return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
     }
 
     /// The inventory's path, with its state directory created (0700) when it is the default one.
     func inventoryPath() throws -> String {
         let path: String
-        if let db {
+        if let db = database, !PostgresURL.isPostgres(db) {
             path = db
             let parent = (db as NSString).deletingLastPathComponent
             if !parent.isEmpty, !FileManager.default.fileExists(atPath: parent) {
@@ -68,3 +111,33 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json, csv
 }
 
+
+/// `--host H` / `--all-hosts`: whose records a read shows on a shared
+/// inventory. Writes always go to this host's records.
+struct HostScopeOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Show this host's records of a shared inventory (read-only).", valueName: "id"))
+    var host: String?
+
+    @Flag(name: .customLong("all-hosts"), help: "Show every host's records of a shared inventory.")
+    var allHosts = false
+
+    func validate() throws {
+        if host != nil, allHosts { throw ValidationError("give --host or --all-hosts, not both") }
+    }
+
+    /// The scope asked for, else `fallback`.
+    func scope(default fallback: InventoryScope) -> InventoryScope {
+        if let host { return .host(host) }
+        return allHosts ? .allHosts : fallback
+    }
+
+    /// Opens the inventory scoped as asked. An embedded (SQLite) inventory
+    /// holds one host's records: `--host` must name that host.
+    func open(_ global: GlobalOptions, default fallback: InventoryScope) throws -> Inventory {
+        let location = try global.inventoryLocation()
+        if !location.isShared, let host, host != location.hostID {
+            throw CommandFailure.usage("--host \(host): the SQLite inventory \(location) holds only this host's records (\(location.hostID)); --host and --all-hosts read a shared postgresql:// inventory")
+        }
+        return try global.openInventory(scope: scope(default: fallback))
+    }
+}

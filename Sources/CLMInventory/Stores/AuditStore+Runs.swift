@@ -1,6 +1,6 @@
 internal import Foundation
 
-extension SQLiteAuditStore {
+extension SQLAuditStore {
     /// Records how many findings of each severity an audit produced.
     func recordRun(policy: String, counts: [String: Int], at time: Date) throws(InventoryError) {
         try write {

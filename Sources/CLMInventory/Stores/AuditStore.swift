@@ -55,7 +55,7 @@ extension Inventory {
         case wildcardName
         case selfSigned
         /// Not self-signed, and neither the issuer DN nor the issuer CN
-        /// matches any glob (SQLite GLOB, case-sensitive).
+        /// matches any glob (SQLite's `glob()`, case-sensitive; PostgreSQL gets the same function from its migration).
         case issuerNotMatching(globs: [String])
     }
 
@@ -226,7 +226,7 @@ extension Inventory {
 /// each question is one SQL statement whose filter runs inside SQLite (on
 /// an index where one exists), and only the matching rows come back, one at
 /// a time, through a callback.
-extension SQLiteAuditStore {
+extension SQLAuditStore {
     typealias AuditRole = Inventory.AuditRole
     typealias AuditCertificateCondition = Inventory.AuditCertificateCondition
     typealias AuditCertificateRow = Inventory.AuditCertificateRow
@@ -279,7 +279,7 @@ extension SQLiteAuditStore {
             case .issuerNotMatching(let globs):
                 clauses.append("c.self_signed = 0")
                 guard !globs.isEmpty else { break }
-                clauses.append("NOT (" + globs.map { _ in "c.issuer GLOB ? OR coalesce(c.issuer_cn, '') GLOB ?" }.joined(separator: " OR ") + ")")
+                clauses.append("NOT (" + globs.map { _ in "glob(?, c.issuer) OR glob(?, coalesce(c.issuer_cn, ''))" }.joined(separator: " OR ") + ")")
                 for glob in globs { arguments += [glob, glob] }
             }
             clauses.append(roleClause(roles))
@@ -333,11 +333,13 @@ extension SQLiteAuditStore {
     func staleCopies(_ body: (AuditStaleCopy) throws -> Void) throws(InventoryError) {
         try read {
             var pairs: [(String, String, Int64, Int64)] = []
+            // SQLite's CROSS JOIN fixes the join order (see below); PostgreSQL plans an inner join itself.
+            let join = dialect == .sqlite ? "CROSS JOIN" : "JOIN"
             try database.prepare("""
                 SELECT fl.ref, el.ref, fc.id, ec.id FROM location el
-                CROSS JOIN certificate ec ON ec.id = el.certificate_id
-                CROSS JOIN certificate fc ON fc.subject_cn = ec.subject_cn AND fc.not_after < ec.not_after AND fc.is_ca = 0
-                CROSS JOIN location fl ON fl.certificate_id = fc.id AND fl.kind = 'file' AND fl.gone_since IS NULL
+                \(join) certificate ec ON ec.id = el.certificate_id
+                \(join) certificate fc ON fc.subject_cn = ec.subject_cn AND fc.not_after < ec.not_after AND fc.is_ca = 0
+                \(join) location fl ON fl.certificate_id = fc.id AND fl.kind = 'file' AND fl.gone_since IS NULL
                 WHERE el.kind = 'endpoint' AND el.position = 0 AND el.gone_since IS NULL AND ec.subject_cn IS NOT NULL
                 """).query { row in pairs.append((row.string(0), row.string(1), row.int64(2), row.int64(3))) }
             // Sorted here, not in SQL: an ORDER BY makes SQLite walk every file location in path order
@@ -412,7 +414,7 @@ extension SQLiteAuditStore {
                 for id in ids { if let certificate = try auditCertificate(id: id) { endpoint.chain.append(certificate) } }
                 if let last = endpoint.chain.last {
                     let known = try database.cached("""
-                        SELECT count(*) FROM certificate r WHERE r.subject_cn IS ? AND r.subject = ? AND r.self_signed = 1 AND r.is_ca = 1
+                        SELECT count(*) FROM certificate r WHERE r.subject_cn IS NOT DISTINCT FROM ? AND r.subject = ? AND r.self_signed = 1 AND r.is_ca = 1
                         """).scalarInt([last.issuerCN, last.issuer]) ?? 0
                     endpoint.lastIssuerIsKnownRoot = known > 0 || last.isSelfSigned
                 }
@@ -470,7 +472,7 @@ extension SQLiteAuditStore {
         """
     }
 
-    private static let activeClause = "EXISTS (SELECT 1 FROM location l WHERE l.certificate_id = c.id AND l.gone_since IS NULL)"
+    private static var activeClause: String { "EXISTS (SELECT 1 FROM location l WHERE l.certificate_id = c.id AND l.gone_since IS NULL)" }
 
     private func roleClause(_ roles: Set<AuditRole>) -> String {
         if roles.count == AuditRole.allCases.count { return "1" }
@@ -490,7 +492,7 @@ extension SQLiteAuditStore {
 
     /// Builds a row from `auditColumns`, fetching names, locations and tags
     /// with cached statements (index lookups by certificate id).
-    private func auditRow(_ row: SQLiteRow, activeOnly: Bool) throws -> AuditCertificateRow {
+    private func auditRow<Row: SQLRow>(_ row: Row, activeOnly: Bool) throws -> AuditCertificateRow {
         let id = row.int64(0)
         var result = AuditCertificateRow(
             id: id, fingerprintSHA256: row.string(1), subject: row.string(2), subjectCN: row.text(3), issuer: row.string(4),

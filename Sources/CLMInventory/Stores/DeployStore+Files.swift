@@ -1,7 +1,7 @@
 internal import CLMSQLite
 internal import Foundation
 
-extension SQLiteDeployStore {
+extension SQLDeployStore {
     /// Records what a deploy or an issuance just wrote: each file of `files`
     /// holds exactly its `certificates`, in order (leaf first). Whatever else
     /// was located there is marked gone, so the inventory, metrics and

@@ -19,7 +19,7 @@ public struct NotificationState: Sendable, Hashable {
     }
 }
 
-extension SQLiteDeployStore {
+extension SQLDeployStore {
     /// Records one renewal or deploy outcome (`result`: success or failed).
     func recordRenewalRun(name: String, action: String, failed: Bool, message: String?, at time: Date) throws(InventoryError) {
         try write {

@@ -84,7 +84,7 @@ public struct HookRunRow: Sendable, Hashable, Codable {
     }
 }
 
-extension SQLiteDeployStore {
+extension SQLDeployStore {
     /// Every managed certificate row, by name.
     func managedCertificates() throws(InventoryError) -> [String: ManagedCertificateRow] {
         try read {

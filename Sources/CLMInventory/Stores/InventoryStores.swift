@@ -4,7 +4,7 @@ public import Foundation
 // The inventory split by owner: each stage reads and writes its own tables
 // through one store, and no caller passes SQL in. Each protocol is the
 // interface a second backend (the shared PostgreSQL inventory) implements;
-// the `SQLite*Store` types implement them over this module's database.
+// the `SQL*Store` types implement them once, for both engines (`SQL/`).
 // docs/architecture.md ("Inventory stores") lists the tables each one owns.
 
 /// Scans: what `clm scan` finds in files, configs and on endpoints, and the
@@ -132,29 +132,74 @@ public protocol MetricsStore {
 }
 
 extension Inventory {
-    public var scans: any ScanStore { SQLiteScanStore(inventory: self) }
-    public var issuance: any IssuanceStore { SQLiteIssuanceStore(inventory: self) }
-    public var deploys: any DeployStore { SQLiteDeployStore(inventory: self) }
-    public var audit: any AuditStore { SQLiteAuditStore(inventory: self) }
-    public var metrics: any MetricsStore { SQLiteMetricsStore(inventory: self) }
+    public var scans: any ScanStore {
+        switch backend {
+        case .sqlite(let database): return SQLScanStore(inventory: self, database: database)
+        case .postgres(let database): return SQLScanStore(inventory: self, database: database)
+        }
+    }
+    public var issuance: any IssuanceStore {
+        switch backend {
+        case .sqlite(let database): return SQLIssuanceStore(inventory: self, database: database)
+        case .postgres(let database): return SQLIssuanceStore(inventory: self, database: database)
+        }
+    }
+    public var deploys: any DeployStore {
+        switch backend {
+        case .sqlite(let database): return SQLDeployStore(inventory: self, database: database)
+        case .postgres(let database): return SQLDeployStore(inventory: self, database: database)
+        }
+    }
+    public var audit: any AuditStore {
+        switch backend {
+        case .sqlite(let database): return SQLAuditStore(inventory: self, database: database)
+        case .postgres(let database): return SQLAuditStore(inventory: self, database: database)
+        }
+    }
+    public var metrics: any MetricsStore {
+        switch backend {
+        case .sqlite(let database): return SQLMetricsStore(inventory: self, database: database)
+        case .postgres(let database): return SQLMetricsStore(inventory: self, database: database)
+        }
+    }
 }
 
-/// What every SQLite store shares: the inventory's handle and its
+/// What every store shares: the inventory, its connection (either engine:
+/// the stores are written once, against ``SQLDatabase``) and the
 /// error-mapping transaction helpers.
-protocol SQLiteStore {
+protocol SQLStore {
+    associatedtype Database: SQLDatabase
     var inventory: Inventory { get }
+    var database: Database { get }
 }
 
-extension SQLiteStore {
-    var database: SQLiteDatabase { inventory.database }
+extension SQLStore {
+    var dialect: SQLDialect { database.dialect }
     func read<T>(_ body: () throws -> T) throws(InventoryError) -> T { try inventory.read(body) }
-    func write<T>(_ body: () throws -> T) throws(InventoryError) -> T { try inventory.write(body) }
+    func write<T>(_ body: () throws -> T) throws(InventoryError) -> T {
+        do { return try database.transaction(body) } catch { throw .wrap(error, path: inventory.path) }
+    }
     /// A certificate `c`'s role as SQL (see ``Inventory/AuditRole``).
     var roleExpression: String { inventory.roleExpression }
 }
 
-struct SQLiteScanStore: ScanStore, SQLiteStore { let inventory: Inventory }
-struct SQLiteIssuanceStore: IssuanceStore, SQLiteStore { let inventory: Inventory }
-struct SQLiteDeployStore: DeployStore, SQLiteStore { let inventory: Inventory }
-struct SQLiteAuditStore: AuditStore, SQLiteStore { let inventory: Inventory }
-struct SQLiteMetricsStore: MetricsStore, SQLiteStore { let inventory: Inventory }
+struct SQLScanStore<Database: SQLDatabase>: ScanStore, SQLStore {
+    let inventory: Inventory
+    let database: Database
+}
+struct SQLIssuanceStore<Database: SQLDatabase>: IssuanceStore, SQLStore {
+    let inventory: Inventory
+    let database: Database
+}
+struct SQLDeployStore<Database: SQLDatabase>: DeployStore, SQLStore {
+    let inventory: Inventory
+    let database: Database
+}
+struct SQLAuditStore<Database: SQLDatabase>: AuditStore, SQLStore {
+    let inventory: Inventory
+    let database: Database
+}
+struct SQLMetricsStore<Database: SQLDatabase>: MetricsStore, SQLStore {
+    let inventory: Inventory
+    let database: Database
+}

@@ -115,7 +115,7 @@ public struct IssuedRecord: Sendable, Hashable, Codable {
     }
 }
 
-extension SQLiteIssuanceStore {
+extension SQLIssuanceStore {
     func recordAccount(_ account: AccountRecord, now: Date) throws(InventoryError) {
         let t = Int64(now.timeIntervalSince1970)
         try write {

@@ -13,24 +13,29 @@ public struct CertificateLocationRow: Sendable, Hashable {
     public var ref: String
     /// What the certificate is used as (the audit's role, decided by use).
     public var role: Inventory.AuditRole
+    /// The host holding it, on a shared inventory (nil on SQLite: one host).
+    public var host: String? = nil
 }
 
-extension SQLiteMetricsStore {
+extension SQLMetricsStore {
     /// Streams every present location with its certificate's fields,
     /// ordered by location, without loading the inventory into memory.
     func forEachPresentLocation(_ body: (CertificateLocationRow) throws -> Void) throws(InventoryError) {
+        // Every host's locations carry a `host_id` in the fleet views; one host's are its own.
+        let fleetWide = inventory.isShared && inventory.scopeHost == nil
+        let fixedHost = inventory.isShared ? inventory.scopeHost : nil
         try read {
             try database.prepare("""
                 SELECT c.fingerprint_sha256, c.subject, c.issuer, c.serial, c.not_before, c.not_after, l.kind, l.ref,
-                    \(roleExpression)
+                    \(roleExpression), \(fleetWide ? "l.host_id" : "NULL")
                 FROM location l JOIN certificate c ON c.id = l.certificate_id
-                WHERE l.gone_since IS NULL ORDER BY l.kind, l.ref, l.position
+                WHERE l.gone_since IS NULL ORDER BY \(fleetWide ? "l.host_id, " : "")l.kind, l.ref, l.position
                 """).query { row in
                 try body(CertificateLocationRow(
                     fingerprint: row.string(0), subject: row.string(1), issuer: row.string(2), serial: row.string(3),
                     notBefore: row.int64(4), notAfter: row.int64(5),
                     kind: InventoryLocation.Kind(rawValue: row.string(6)) ?? .file, ref: row.string(7),
-                    role: Inventory.AuditRole(rawValue: row.string(8)) ?? .leaf))
+                    role: Inventory.AuditRole(rawValue: row.string(8)) ?? .leaf, host: row.text(9) ?? fixedHost))
             }
         }
     }
@@ -53,7 +58,7 @@ public struct InventoryActivity: Sendable, Hashable {
     public init() {}
 }
 
-extension SQLiteMetricsStore {
+extension SQLMetricsStore {
     func activity() throws(InventoryError) -> InventoryActivity {
         try read {
             var activity = InventoryActivity()
@@ -84,7 +89,7 @@ public struct ScanSource: Sendable, Hashable {
     public var errors: [String: Int]
 }
 
-extension SQLiteMetricsStore {
+extension SQLMetricsStore {
     /// Files whose last reading failed or held nothing usable (their
     /// `file_state` warning), as the inventory knows them now: a file that
     /// is fixed or removed drops out at the next scan of its directory.
@@ -154,7 +159,7 @@ public struct InventoryFreshness: Sendable, Hashable {
     }
 }
 
-extension SQLiteMetricsStore {
+extension SQLMetricsStore {
     func freshness() throws(InventoryError) -> InventoryFreshness {
         try read {
             var freshness = InventoryFreshness()
@@ -166,10 +171,10 @@ extension SQLiteMetricsStore {
     }
 }
 
-extension SQLiteMetricsStore {
+extension SQLMetricsStore {
     /// Every present certificate with its locations (for reports).
     func certificatesWithLocations() throws(InventoryError) -> [InventoryCertificate] {
-        var certificates = try SQLiteScanStore(inventory: inventory).listCertificates()
+        var certificates = try SQLScanStore(inventory: inventory, database: database).listCertificates()
         var indexByID: [Int64: Int] = [:]
         for (index, certificate) in certificates.enumerated() { indexByID[certificate.id] = index }
         try read {
@@ -187,7 +192,7 @@ extension SQLiteMetricsStore {
     }
 }
 
-extension SQLiteMetricsStore {
+extension SQLMetricsStore {
     /// The role of every certificate with an active location, by id.
     func certificateRoles() throws(InventoryError) -> [Int64: Inventory.AuditRole] {
         try read {

@@ -1,7 +1,7 @@
 internal import Foundation
 internal import CLMSQLite
 
-extension SQLiteScanStore {
+extension SQLScanStore {
     /// Certificates ordered by notAfter (soonest first), optionally only
     /// those expiring before `notAfterBefore` (Unix seconds). Certificates
     /// whose every location is gone are left out unless `includeGone`.
@@ -15,24 +15,41 @@ extension SQLiteScanStore {
             }
             if !includeGone {
                 conditions.append("EXISTS (SELECT 1 FROM location l WHERE l.certificate_id = c.id AND l.gone_since IS NULL)")
+            } else if inventory.isShared {
+                // The certificate table is the fleet's: show what this scope's hosts ever held.
+                conditions.append("EXISTS (SELECT 1 FROM location l WHERE l.certificate_id = c.id)")
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             var certificates: [InventoryCertificate] = []
             var indexByID: [Int64: Int] = [:]
             try database.prepare("""
-                SELECT \(Self.certificateColumns(pem: false)),
+                SELECT \(certificateColumns(pem: false)),
                     (SELECT count(*) FROM location l WHERE l.certificate_id = c.id AND l.gone_since IS NULL)
                 FROM certificate c \(whereClause) ORDER BY c.not_after, c.id
                 """).query(arguments) { row in
                 var certificate = Self.certificate(from: row)
                 certificate.activeLocationCount = row.int(22)
+                if certificate.activeLocationCount > 0, let host = inventory.scopeHost { certificate.hosts = [host] }
                 indexByID[certificate.id] = certificates.count
                 certificates.append(certificate)
             }
-            try database.prepare("SELECT certificate_id, kind, value FROM certificate_san ORDER BY rowid").query { row in
+            try database.prepare("""
+                SELECT s.certificate_id, s.kind, s.value FROM certificate_san s JOIN certificate c ON c.id = s.certificate_id
+                \(whereClause) ORDER BY s.rowid
+                """).query(arguments) { row in
                 guard let index = indexByID[row.int64(0)] else { return }
                 let kind = SubjectAlternativeName.Kind(rawValue: row.string(1)) ?? .other
                 certificates[index].facts.subjectAlternativeNames.append(SubjectAlternativeName(kind: kind, value: row.string(2)))
+            }
+            if inventory.scope == .allHosts {
+                try database.prepare("""
+                    SELECT l.certificate_id, l.host_id FROM location l JOIN certificate c ON c.id = l.certificate_id
+                    \(whereClause.isEmpty ? "WHERE" : whereClause + " AND") l.gone_since IS NULL
+                    GROUP BY l.certificate_id, l.host_id ORDER BY l.host_id
+                    """).query(arguments) { row in
+                    guard let index = indexByID[row.int64(0)] else { return }
+                    certificates[index].hosts.append(row.string(1))
+                }
             }
             return certificates
         }
@@ -45,11 +62,11 @@ extension SQLiteScanStore {
             let normalized = key.lowercased().replacingOccurrences(of: ":", with: "")
             var matches: [InventoryCertificate] = []
             if let id = Int64(key), key.count < 8 {
-                try database.prepare("SELECT \(Self.certificateColumns) FROM certificate c WHERE c.id = ?").query([id]) { row in
+                try database.prepare("SELECT \(certificateColumns) FROM certificate c WHERE c.id = ?").query([id]) { row in
                     matches.append(Self.certificate(from: row))
                 }
             } else if normalized.count >= 8, normalized.allSatisfy(\.isHexDigit) {
-                try database.prepare("SELECT \(Self.certificateColumns) FROM certificate c WHERE substr(c.fingerprint_sha256, 1, ?) = ? LIMIT 2")
+                try database.prepare("SELECT \(certificateColumns) FROM certificate c WHERE substr(c.fingerprint_sha256, 1, ?) = ? LIMIT 2")
                     .query([normalized.count, normalized]) { row in matches.append(Self.certificate(from: row)) }
             }
             guard matches.count == 1, var certificate = matches.first else {
@@ -90,21 +107,21 @@ extension SQLiteScanStore {
         }
     }
 
-    static let certificateColumns = certificateColumns(pem: true)
+    var certificateColumns: String { certificateColumns(pem: true) }
 
     /// The columns `certificate(from:)` reads. Listings leave the PEM out
     /// (it is most of a row's size); `last_seen` is the newest sighting at
     /// any location, since rescans of unchanged files bump locations only.
-    static func certificateColumns(pem: Bool) -> String {
+    func certificateColumns(pem: Bool) -> String {
         """
         c.id, c.fingerprint_sha256, c.subject, c.subject_cn, c.issuer, c.issuer_cn, c.serial, c.not_before, c.not_after,
         c.key_algorithm, c.key_bits, c.key_curve, c.signature_algorithm, c.is_ca, c.self_signed, c.spki_sha256,
-        c.authority_key_id, c.subject_key_id, \(pem ? "c.der" : "x''"), c.first_seen,
-        max(c.last_seen, coalesce((SELECT max(l2.last_seen) FROM location l2 WHERE l2.certificate_id = c.id), 0)), 0
+        c.authority_key_id, c.subject_key_id, \(pem ? "c.der" : "NULL"), c.first_seen,
+        \(dialect.greatest)(c.last_seen, coalesce((SELECT max(l2.last_seen) FROM location l2 WHERE l2.certificate_id = c.id), 0)), 0
         """
     }
 
-    static func certificate(from row: SQLiteRow) -> InventoryCertificate {
+    static func certificate<Row: SQLRow>(from row: Row) -> InventoryCertificate {
         let facts = CertificateFacts(
             fingerprintSHA256: row.string(1), subject: row.string(2), subjectCN: row.text(3), issuer: row.string(4),
             issuerCN: row.text(5), serial: row.string(6), notBefore: row.int64(7), notAfter: row.int64(8),
@@ -112,17 +129,17 @@ extension SQLiteScanStore {
             keyCurve: row.text(11), signatureAlgorithm: row.string(12), isCA: row.bool(13), isSelfSigned: row.bool(14),
             spkiSHA256: row.string(15), authorityKeyID: row.text(16), subjectKeyID: row.text(17), der: row.blob(18) ?? [])
         return InventoryCertificate(id: row.int64(0), facts: facts, firstSeen: row.int64(19), lastSeen: row.int64(20),
-                                    activeLocationCount: 0, locations: [], privateKeys: [])
+                                    activeLocationCount: 0, locations: [], privateKeys: [], hosts: [])
     }
 }
 
-extension SQLiteScanStore {
+extension SQLScanStore {
     func beginScan(roots: [String], now: Date) throws(InventoryError) -> any ScanSession {
-        try ScanRecorder(inventory: inventory, roots: roots, now: now)
+        try SQLScanSession(inventory: inventory, database: database, roots: roots, now: now)
     }
 
     func fingerprintReader() throws(InventoryError) -> any FingerprintReader {
-        try FingerprintLookup(inventory: inventory)
+        try inventory.openFingerprintReader()
     }
 
     /// Fingerprints (of `candidates`) the inventory already holds.
@@ -131,7 +148,7 @@ extension SQLiteScanStore {
     }
 }
 
-extension SQLiteScanStore {
+extension SQLScanStore {
 
     /// The roots recorded by the most recent scan (for `clm audit --rescan`).
     func lastScanRoots() throws(InventoryError) -> [String] {

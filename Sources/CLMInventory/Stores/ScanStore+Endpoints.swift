@@ -1,7 +1,7 @@
 internal import CLMSQLite
 internal import Foundation
 
-extension SQLiteScanStore {
+extension SQLScanStore {
     /// Records one endpoint probe: the endpoint row, and (on success) a
     /// location for each certificate of the chain as sent. Certificates the
     /// inventory does not hold yet must be passed in `newCertificates`.

@@ -90,10 +90,15 @@ public struct Renewer: Sendable {
 
     public init(config: ClmConfig, stateRoot: String, inventoryPath: String, log: @escaping @Sendable (String) -> Void = { _ in },
                 now: @escaping @Sendable () -> Date = { Date() }) {
+        self.init(config: config, stateRoot: stateRoot, inventory: .sqlite(inventoryPath), log: log, now: now)
+    }
+
+    public init(config: ClmConfig, stateRoot: String, inventory location: InventoryTarget, log: @escaping @Sendable (String) -> Void = { _ in },
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.config = config
         self.stateRoot = stateRoot
-        self.inventoryPath = inventoryPath
-        self.inventory = InventoryConnection(path: inventoryPath)
+        self.inventoryPath = location.description
+        self.inventory = InventoryConnection(location: location)
         self.log = log
         self.now = now
     }

@@ -48,9 +48,10 @@ public struct ScanRun: Sendable {
         }
     }
 
-    public let inventoryPath: String
+    public let inventory: InventoryTarget
 
-    public init(inventoryPath: String) { self.inventoryPath = inventoryPath }
+    public init(inventory: InventoryTarget) { self.inventory = inventory }
+    public init(inventoryPath: String) { self.init(inventory: .sqlite(inventoryPath)) }
 
     public func run(_ request: Request, progress: @escaping @Sendable (Progress) -> Void) async throws(Failure) -> Result {
         var result = try await filesAndConfigs(request, progress: progress)
@@ -59,10 +60,10 @@ public struct ScanRun: Sendable {
     }
 
     private func filesAndConfigs(_ request: Request, progress: @escaping @Sendable (Progress) -> Void) async throws(Failure) -> Result {
-        let path = inventoryPath
+        let location = inventory
         do {
             return try await Blocking.run { () throws -> Result in
-                let inventory = try Inventory(path: path)
+                let inventory = try location.open()
                 var result = Result()
                 if !request.paths.isEmpty {
                     defer { progress(.idle) }
@@ -87,9 +88,9 @@ public struct ScanRun: Sendable {
         let scanner = EndpointScanner(options: request.endpoints)
         let probed: [(EndpointRecord, [CertificateFacts])]
         do { probed = try await scanner.probe(request.targets) } catch { throw .tlsSetup("\(error)") }
-        let path = inventoryPath
+        let location = inventory
         do {
-            return try await Blocking.run { try scanner.record(probed, in: try Inventory(path: path), now: Date()) }
+            return try await Blocking.run { try scanner.record(probed, in: try location.open(), now: Date()) }
         } catch {
             throw .inventory("\(error)")
         }

@@ -4,6 +4,7 @@ import CLMCrypto
 import CLMHTTP
 import CLMRequest
 import CLMInventory
+import CLMPostgres
 import Foundation
 
 /// `clm account register | rollover | deactivate`
@@ -100,7 +101,16 @@ struct AccountResult: Encodable {
 
 /// Where the inventory database is, from the shared --db option.
 func inventoryPath(_ global: GlobalOptions, store: RequestStore) -> String {
-    global.db ?? StateDirectory(path: store.root).inventoryPath
+    global.database ?? StateDirectory(path: store.root).inventoryPath
+}
+
+/// The inventory of a command that keeps ACME state in `store`: a shared
+/// one from --db / CLM_DB, else the SQLite file beside that state.
+func inventoryLocation(_ global: GlobalOptions, store: RequestStore) throws -> InventoryTarget {
+    if let database = global.database, PostgresURL.isPostgres(database) { return try global.inventoryLocation() }
+    var location = try global.inventoryLocation()
+    location = InventoryTarget(engine: .sqlite(path: inventoryPath(global, store: store)), hostID: location.hostID)
+    return location
 }
 
 /// Parses --key (ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096).
@@ -263,7 +273,7 @@ extension AccountCommand {
 }
 
 func openRecorder(_ global: GlobalOptions, store: RequestStore, connection: InventoryConnection? = nil) async throws -> InventoryACMERecorder {
-    do { return try await InventoryACMERecorder(connection: connection ?? InventoryConnection(path: inventoryPath(global, store: store))) } catch {
+    do { return try await InventoryACMERecorder(connection: connection ?? InventoryConnection(location: try inventoryLocation(global, store: store))) } catch {
         throw CommandFailure.failed("cannot open the inventory: \(error)")
     }
 }

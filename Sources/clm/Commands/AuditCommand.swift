@@ -22,6 +22,7 @@ struct AuditCommand: ParsableCommand {
     }
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hosts: HostScopeOptions
 
     @Option(name: .long, help: ArgumentHelp("Policy file (default: the built-in default policy).", valueName: "file"),
             completion: .file(extensions: ["yaml", "yml"]))
@@ -69,7 +70,7 @@ struct AuditCommand: ParsableCommand {
         do { loaded = try policy.map { try PolicyLoader().load(path: $0) } ?? PolicyLoader().loadDefault() } catch {
             throw CommandFailure.usage("\(error)")
         }
-        let inventory = try global.openInventory()
+        let inventory = try hosts.open(global, default: .allHosts)
         if rescan { try rescanLastRoots(inventory) }
         let report: AuditReport
         do { report = try Auditor(policy: loaded).run(inventory: inventory, now: Date(), only: onlyRules) } catch {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLMCore
+import CLMInventory
 import CLMDeploy
 import CLMLifecycle
 import Foundation
@@ -79,14 +80,11 @@ struct ConfigCommand: ParsableCommand {
     }
 }
 
-/// State dir and inventory path for the deploy-stage commands.
-func deployState(_ global: GlobalOptions) throws -> (root: String, inventory: String) {
+/// State dir and inventory for the deploy-stage commands.
+func deployState(_ global: GlobalOptions) throws -> (root: String, inventory: InventoryTarget) {
     let state = StateDirectory.current()
     do { try state.create() } catch { throw CommandFailure.state(error) }
-    if let db = global.db {
-        do { try StateDirectory.verifyTrustedFile(db) } catch { throw CommandFailure.state(error) }
-    }
-    return (state.path, global.db ?? state.inventoryPath)
+    return (state.path, try global.inventoryLocation())
 }
 
 extension ConfigCommand {

@@ -21,6 +21,7 @@ extension InventoryCommand {
         )
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var hosts: HostScopeOptions
 
         @Option(name: .long, help: ArgumentHelp("Only certificates expiring within this duration (90s, 45m, 12h, 60d, 8w); expired ones included.", valueName: "duration"),
                 transform: { try DurationSpec(parsing: $0) })
@@ -33,7 +34,7 @@ extension InventoryCommand {
         var format: OutputFormat = .table
 
         func run() throws {
-            let inventory = try global.openInventory()
+            let inventory = try hosts.open(global, default: .thisHost)
             let now = Date()
             // Saturating: a huge --expiring (e.g. 99999999999d) means "everything", not an overflow trap.
             let limit = expiring.map { Int64(now.timeIntervalSince1970).addingReportingOverflow($0.seconds) }.map { $0.overflow ? Int64.max : $0.partialValue }
@@ -48,14 +49,14 @@ extension InventoryCommand {
             case .csv:
                 print(CertificateCSV.render(certificates, now: now), terminator: "")
             case .table:
-                print(renderTable(certificates, now: now), terminator: "")
+                print(renderTable(certificates, now: now, showHosts: inventory.isShared), terminator: "")
             }
         }
 
-        private func renderTable(_ certificates: [InventoryCertificate], now: Date) -> String {
+        private func renderTable(_ certificates: [InventoryCertificate], now: Date, showHosts: Bool) -> String {
             guard !certificates.isEmpty else { return global.quiet ? "" : "No certificates in the inventory match.\n" }
             let palette = Palette(enabled: Terminal.useColor)
-            var table = TextTable(headers: ["ID", "DAYS", "NOT AFTER", "SUBJECT / SANS", "KEY", "ISSUER", "LOCS"])
+            var table = TextTable(headers: ["ID", "DAYS", "NOT AFTER", "SUBJECT / SANS", "KEY", "ISSUER", "LOCS"] + (showHosts ? ["HOSTS"] : []))
             for certificate in certificates {
                 let facts = certificate.facts
                 let days = Timestamp.daysLeft(notAfter: facts.notAfter, now: now)
@@ -69,10 +70,11 @@ extension InventoryCommand {
                     decoration = { palette.yellow($0) }
                 }
                 table.append([String(certificate.id), String(days), String(Timestamp.rfc3339(facts.notAfter).prefix(10)), label,
-                              facts.keyDescription, facts.issuerCN ?? facts.issuer, String(certificate.activeLocationCount)],
+                              facts.keyDescription, facts.issuerCN ?? facts.issuer, String(certificate.activeLocationCount)]
+                                + (showHosts ? [certificate.hosts.joined(separator: ",")] : []),
                              decoration: decoration)
             }
-            return table.render(maxWidth: [3: 60, 5: 40])
+            return table.render(maxWidth: [3: 60, 5: 40, 7: 60])
         }
     }
 
@@ -80,6 +82,7 @@ extension InventoryCommand {
         static let configuration = CommandConfiguration(abstract: "One certificate with its locations and matching private keys.")
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var hosts: HostScopeOptions
 
         @Argument(help: ArgumentHelp("Inventory id or SHA-256 fingerprint (a unique prefix of 8+ hex digits; colons allowed).", valueName: "id|fingerprint"))
         var key: String
@@ -92,7 +95,7 @@ extension InventoryCommand {
         }
 
         func run() throws {
-            let inventory = try global.openInventory()
+            let inventory = try hosts.open(global, default: .thisHost)
             let certificate: InventoryCertificate
             do { certificate = try inventory.scans.certificate(matching: key) } catch {
                 throw CommandFailure.failed(error.description)

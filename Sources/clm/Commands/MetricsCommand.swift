@@ -13,13 +13,14 @@ struct MetricsCommand: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hosts: HostScopeOptions
 
     @Option(name: .long, help: ArgumentHelp("Write atomically to this file (node_exporter textfile collector) instead of stdout.", valueName: "path"),
             completion: .file(extensions: ["prom"]))
     var textfile: String?
 
     func run() throws {
-        let inventory = try global.openInventory()
+        let inventory = try hosts.open(global, default: .allHosts)
         let text: String
         do { text = try MetricsExporter(inventory: inventory, version: CLMVersion.current).render(now: Date()) } catch {
             throw CommandFailure.failed(error.description)
@@ -43,12 +44,13 @@ struct ServeCommand: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hosts: HostScopeOptions
 
     @Option(name: .long, help: ArgumentHelp("Listen address.", valueName: "host:port"))
     var metrics = "127.0.0.1:9793"
 
     func run() throws {
-        let inventory = try global.openInventory()
+        let inventory = try hosts.open(global, default: .allHosts)
         let server: MetricsServer
         do { server = try MetricsServer(address: metrics, inventory: inventory, version: CLMVersion.current) } catch {
             throw CommandFailure.usage(error.description)

@@ -73,7 +73,7 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
     let state = try deployState(global)
     let quiet = global.quiet
     let log = global.log
-    var renewer = Renewer(config: config, stateRoot: state.root, inventoryPath: state.inventory, log: { log.info($0) })
+    var renewer = Renewer(config: config, stateRoot: state.root, inventory: state.inventory, log: { log.info($0) })
     renewer.crash = CrashInjector.fromProcess()
     let started = Date()
     let summary: Renewer.Summary

@@ -11,6 +11,7 @@ struct ReportCommand: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var hosts: HostScopeOptions
 
     @Option(name: .long, help: ArgumentHelp("Output file.", valueName: "path"), completion: .file(extensions: ["html"]))
     var html: String
@@ -19,7 +20,7 @@ struct ReportCommand: ParsableCommand {
     var format: ResultFormat = .text
 
     func run() throws {
-        let inventory = try global.openInventory()
+        let inventory = try hosts.open(global, default: .allHosts)
         let summary: ReportBuilder.Summary
         do { summary = try ReportBuilder().write(to: html, inventory: inventory) } catch { throw CommandFailure.failed("\(error)") }
         if format == .json {

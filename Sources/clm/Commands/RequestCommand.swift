@@ -106,7 +106,7 @@ struct RequestCommand: AsyncParsableCommand {
             orders.append(Order(name: name, domains: list, keyType: key, preferredChain: preferredChain, challenge: challengeSettings))
         }
         let log = global.log
-        let requester = Requester(client: client, store: store, inventory: InventoryConnection(path: inventoryPath(global, store: store)), log: log)
+        let requester = Requester(client: client, store: store, inventory: InventoryConnection(location: try inventoryLocation(global, store: store)), log: log)
         let results: [Requester.Result]
         do { results = try await requester.request(orders, reuseKeys: reuseKey, concurrency: concurrency) } catch {
             throw CommandFailure.failed(error.description)

@@ -74,7 +74,7 @@ struct ScanCommand: AsyncParsableCommand {
         request.targets = try endpoints.targetList()
         request.endpoints = endpoints.scannerOptions()
         let progress = ProgressLine(enabled: !global.quiet)
-        let scan = ScanRun(inventoryPath: try global.inventoryPath())
+        let scan = ScanRun(inventory: try global.inventoryLocation())
         let result: ScanRun.Result
         do {
             result = try await scan.run(request) { state in
