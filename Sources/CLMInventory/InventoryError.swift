@@ -37,6 +37,16 @@ public enum InventoryError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The operator's setup must change (a shared inventory that cannot be
+    /// reached or refuses the login, a host id collision): commands exit 2.
+    public var isSetupProblem: Bool {
+        switch self {
+        case .postgres(let error): return error.kind == .connection
+        case .fleet: return true
+        default: return false
+        }
+    }
+
     /// Any error from inventory code, as an `InventoryError`.
     public static func wrap(_ error: any Error, path: String) -> InventoryError {
         if let error = error as? InventoryError { return error }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import CLMCore
 import CLMInventory
-import CLMPostgres
 import Foundation
 
 /// Runs the command and maps failures to clm's exit codes: 2 for usage
@@ -71,11 +70,7 @@ struct CommandFailure: Error {
     /// be reached or refuses the login is the setup's problem: exit 2, like a
     /// usage error (its URL is redacted in the message).
     static func inventory(_ error: InventoryError) -> CommandFailure {
-        switch error {
-        case .postgres(let failure) where failure.kind == .connection: return CommandFailure(message: error.description, exitCode: 2)
-        case .fleet: return CommandFailure(message: error.description, exitCode: 2)
-        default: return CommandFailure(message: error.description, exitCode: 1)
-        }
+        CommandFailure(message: error.description, exitCode: error.isSetupProblem ? 2 : 1)
     }
     /// Exit 1 with nothing more to say (the output already said it).
     static let findings = CommandFailure(message: "", exitCode: 1)

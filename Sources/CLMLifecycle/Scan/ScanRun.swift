@@ -38,17 +38,24 @@ public struct ScanRun: Sendable {
 
     public enum Failure: Error, Sendable, CustomStringConvertible {
         case inventory(String)
+        /// The inventory cannot be opened as set up (unreachable, refused login).
+        case setup(String)
         case tlsSetup(String)
 
         public var description: String {
             switch self {
-            case let .inventory(message): return message
+            case let .inventory(message), let .setup(message): return message
             case let .tlsSetup(message): return "cannot set up TLS: \(message)"
             }
         }
     }
 
     public let inventory: InventoryTarget
+
+    private static func failure(_ error: any Error) -> Failure {
+        if let error = error as? InventoryError, error.isSetupProblem { return .setup(error.description) }
+        return .inventory("\(error)")
+    }
 
     public init(inventory: InventoryTarget) { self.inventory = inventory }
     public init(inventoryPath: String) { self.init(inventory: .sqlite(inventoryPath)) }
@@ -78,7 +85,7 @@ public struct ScanRun: Sendable {
                 return result
             }
         } catch {
-            throw .inventory("\(error)")
+            throw Self.failure(error)
         }
     }
 
@@ -92,7 +99,7 @@ public struct ScanRun: Sendable {
         do {
             return try await Blocking.run { try scanner.record(probed, in: try location.open(), now: Date()) }
         } catch {
-            throw .inventory("\(error)")
+            throw Self.failure(error)
         }
     }
 }

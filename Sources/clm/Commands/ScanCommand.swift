@@ -87,6 +87,7 @@ struct ScanCommand: AsyncParsableCommand {
                 }
             }
         } catch {
+            if case .setup = error { throw CommandFailure.usage(error.description) }
             throw CommandFailure.failed(error.description)
         }
         let (summary, configSummary, endpointOutcomes) = (result.files, result.configs, result.endpoints)

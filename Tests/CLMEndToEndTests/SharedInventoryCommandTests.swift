@@ -1,0 +1,139 @@
+import CLMTestSupport
+import Foundation
+import Testing
+
+/// `--db postgresql://...`: several hosts record into one PostgreSQL
+/// inventory through the `clm` binary (the release one in CI's release stage).
+@Suite("Shared inventory on PostgreSQL through the clm binary", .serialized, .timeLimit(.minutes(10)))
+struct SharedInventoryCommandTests {
+    let server: LocalPostgres
+    let clm: ClmRunner
+
+    init() throws {
+        server = try LocalPostgres.start()
+        clm = try ClmRunner()
+    }
+
+    private func run(_ arguments: [String], host: String, url: String? = nil) async throws -> CommandResult {
+        try await clm.run(arguments + ["--host-id", host], environment: ["CLM_DB": url ?? server.url()])
+    }
+
+    /// Rows of a table listing, split on runs of spaces.
+    private func rows(_ result: CommandResult) -> [[String]] {
+        result.stdoutText.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+    }
+
+    @Test("two hosts share certificates but not locations: a rescan on A never marks B's files gone; --host and --all-hosts read across")
+    func hostsKeepTheirOwnLocations() async throws {
+        let ca = try await clm.certificates.authority("fleet-ca")
+        let treeA = try clm.directory("a"), treeB = try clm.directory("b")
+        let shared = try await clm.certificates.leaf("shared", names: ["shared.example"], issuer: ca)
+        let onlyA = try await clm.certificates.leaf("only-a", names: ["a.example"], issuer: ca, days: 20)
+        for (file, tree) in [(shared.certificate, treeA), (shared.certificate, treeB), (onlyA.certificate, treeA)] {
+            try FileManager.default.copyItem(at: file, to: tree.appendingPathComponent(file.lastPathComponent))
+        }
+        // The same path on both hosts: one host's rescan must not touch the other's row for it.
+        let samePath = clm.home.url.appendingPathComponent("same")
+        try FileManager.default.createDirectory(at: samePath, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: shared.certificate, to: samePath.appendingPathComponent("cert.pem"))
+
+        for (host, roots) in [("web-a", [treeA.path, samePath.path]), ("web-b", [treeB.path, samePath.path])] {
+            let scan = try await run(["scan"] + roots, host: host)
+            #expect(scan.status == 0, "\(scan.stderrText)")
+        }
+        try FileManager.default.removeItem(at: samePath.appendingPathComponent("cert.pem"))
+        try FileManager.default.removeItem(at: treeA.appendingPathComponent(shared.certificate.lastPathComponent))
+        let rescan = try await run(["scan", treeA.path, samePath.path], host: "web-a")
+        #expect(rescan.stdoutText.contains("2 locations gone"), "\(rescan.stdoutText)")
+
+        let listA = try await run(["inventory", "list"], host: "web-a")
+        #expect(listA.status == 0, "\(listA.stderrText)")
+        #expect(rows(listA).map { $0[3] } == ["a.example"], "\(listA.stdoutText)")
+        let listB = try await run(["inventory", "list", "--host", "web-b"], host: "web-a")
+        #expect(rows(listB).map { $0[3] } == ["shared.example"], "\(listB.stdoutText)")
+        #expect(rows(listB).first.map { $0[$0.count - 2] } == "2", "B keeps both its locations: \(listB.stdoutText)")
+        let fleet = try await run(["inventory", "list", "--all-hosts"], host: "web-a")
+        #expect(fleet.stdoutText.contains("HOSTS"))
+        let byName = Dictionary(uniqueKeysWithValues: rows(fleet).map { ($0[3], $0.last ?? "") })
+        #expect(byName == ["a.example": "web-a", "shared.example": "web-b"], "\(fleet.stdoutText)")
+
+        let unknown = try await run(["inventory", "list", "--host", "nobody"], host: "web-a")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderrText.contains("web-a") && unknown.stderrText.contains("web-b"), "\(unknown.stderrText)")
+    }
+
+    @Test("metrics and audit read the whole fleet with a host label; --host narrows them")
+    func metricsAndAuditAcrossHosts() async throws {
+        let ca = try await clm.certificates.authority("metrics-ca")
+        for host in ["mail-1", "mail-2", "mail-3"] {
+            let tree = try clm.directory(host)
+            let leaf = try await clm.certificates.leaf(host, names: ["\(host).example"], issuer: ca, days: 10)
+            try FileManager.default.copyItem(at: leaf.certificate, to: tree.appendingPathComponent("cert.pem"))
+            #expect(try await run(["scan", tree.path], host: host).status == 0)
+        }
+        let metrics = try await run(["metrics"], host: "mail-1")
+        #expect(metrics.status == 0, "\(metrics.stderrText)")
+        let samples = metrics.stdoutText.split(separator: "\n").filter { $0.hasPrefix("x509_cert_not_after{") }
+        #expect(samples.count == 3, "\(metrics.stdoutText)")
+        for host in ["mail-1", "mail-2", "mail-3"] {
+            #expect(samples.contains { $0.contains("host=\"\(host)\"") && $0.contains("subject_CN=\"\(host).example\"") })
+        }
+        let one = try await run(["metrics", "--host", "mail-2"], host: "mail-1")
+        let oneSamples = one.stdoutText.split(separator: "\n").filter { $0.hasPrefix("x509_cert_not_after{") }
+        #expect(oneSamples.count == 1 && oneSamples[0].contains("host=\"mail-2\""), "\(one.stdoutText)")
+
+        let audit = try await run(["audit", "--format", "json"], host: "mail-1")
+        let text = audit.stdoutText
+        for host in ["mail-1", "mail-2", "mail-3"] { #expect(text.contains("\(host).example"), "\(text.prefix(2000))") }
+    }
+
+    @Test("hosts scanning at once into one new database all succeed and record each certificate once")
+    func concurrentHostsScan() async throws {
+        let ca = try await clm.certificates.authority("burst-ca")
+        let tree = try clm.directory("burst")
+        for index in 0..<5 {
+            let leaf = try await clm.certificates.leaf("burst-\(index)", names: ["b\(index).example"], issuer: ca)
+            try FileManager.default.copyItem(at: leaf.certificate, to: tree.appendingPathComponent("\(index).pem"))
+        }
+        let url = server.url()
+        let results = try await withThrowingTaskGroup(of: CommandResult.self) { group in
+            for index in 0..<8 {
+                group.addTask { try await self.run(["scan", tree.path], host: "burst-\(index)", url: url) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderrText))")
+        let fleet = try await run(["inventory", "list", "--all-hosts"], host: "burst-0")
+        let listed = rows(fleet).filter { $0.count > 3 && $0[3].hasPrefix("b") }
+        #expect(listed.count == 5, "\(fleet.stdoutText)")
+        #expect(listed.allSatisfy { $0[$0.count - 2] == "8" }, "every host holds each certificate once: \(fleet.stdoutText)")
+    }
+
+    @Test("a wrong password or an unreachable server: exit 2, the URL redacted, nothing printed as a result")
+    func connectionFailures() async throws {
+        let wrong = try await run(["inventory", "list"], host: "h", url: server.url(password: "not-the-password"))
+        #expect(wrong.status == 2)
+        #expect(wrong.stderrText.contains("password authentication failed"), "\(wrong.stderrText)")
+        #expect(!wrong.stderrText.contains("not-the-password") && wrong.stderrText.contains("***"), "\(wrong.stderrText)")
+        #expect(wrong.stdoutText.isEmpty)
+
+        let port = try TestSupport.freePort()
+        let unreachable = try await run(["scan", clm.home.url.path], host: "h", url: "postgresql://clm:hunter2@127.0.0.1:\(port)/postgres?connect_timeout=3")
+        #expect(unreachable.status == 2)
+        #expect(!unreachable.stderrText.contains("hunter2"), "\(unreachable.stderrText)")
+    }
+
+    @Test("the password may come from a 0600 file instead of the URL; a file others can read is refused")
+    func passwordFile() async throws {
+        let file = clm.home.url.appendingPathComponent("pgpass")
+        try Data((server.password + "\n").utf8).write(to: file)
+        chmod(file.path, 0o600)
+        let bare = server.url().replacingOccurrences(of: ":\(server.password)@", with: "@")
+        #expect(bare != server.url())
+        let ok = try await run(["inventory", "list", "--db-password-file", file.path], host: "h", url: bare)
+        #expect(ok.status == 0, "\(ok.stderrText)")
+        chmod(file.path, 0o644)
+        let open = try await run(["inventory", "list", "--db-password-file", file.path], host: "h", url: bare)
+        #expect(open.status == 2 && open.stderrText.contains("chmod 600"), "\(open.stderrText)")
+    }
+}
