@@ -1,4 +1,5 @@
 internal import CLMSQLite
+internal import CLMPostgres
 internal import Foundation
 
 /// What one scan run records, and the bounds on it (``SQLScanSession`` writes it).
@@ -98,6 +99,9 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     private var inTransaction = false
     private let lock: ScanLock
     private(set) var summary: Summary
+    /// On the shared inventory rows go out a batch at a time (``PostgresScanBatch``).
+    private let postgres: PostgresConnection?
+    private var batch = PostgresScanBatch()
 
     init(inventory: Inventory, database: Database, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
         self.inventory = inventory
@@ -105,6 +109,7 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
         self.roots = roots
         self.now = Int64(now.timeIntervalSince1970)
         self.batchSize = batchSize
+        postgres = (database as? PostgresSQLDatabase)?.connection
         lock = try ScanLock(inventory: inventory)
         let rootsJSON = String(decoding: (try? JSONEncoder().encode(roots)) ?? Data("[]".utf8), as: UTF8.self)
         let nowValue = self.now
@@ -146,6 +151,13 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
                            keys: [PrivateKeyFacts], warning: String?) throws(InventoryError) {
         try inBatch {
             summary.filesExamined += 1
+            if postgres != nil {
+                batch.addFile(file, certificates: certificates, keys: keys, warning: warning)
+                summary.certificatesSeen += certificates.count
+                summary.keysSeen += keys.count
+                if let warning { addWarning(ref: file.path, reason: warning) }
+                return
+            }
             for (position, certificate) in certificates.enumerated() {
                 let id = try upsertCertificate(fingerprint: certificate.fingerprint, facts: certificate.facts)
                 try database.cached("""
@@ -173,6 +185,11 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     public func recordUnchanged(_ known: KnownFile) throws(InventoryError) {
         try inBatch {
             summary.filesUnchanged += 1
+            if postgres != nil {
+                batch.addUnchanged(known.snapshot.path)
+                if let warning = known.warning { addWarning(ref: known.snapshot.path, reason: warning) }
+                return
+            }
             try database.cached("INSERT INTO unchanged_path (path) VALUES (?) ON CONFLICT DO NOTHING").run([known.snapshot.path])
             if let warning = known.warning { addWarning(ref: known.snapshot.path, reason: warning) }
         }
@@ -183,6 +200,11 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     public func recordSkipped(path: String, reason: String) throws(InventoryError) {
         try inBatch {
             summary.filesSkipped += 1
+            if postgres != nil {
+                batch.addUnchanged(path)
+                addWarning(ref: path, reason: reason)
+                return
+            }
             try database.cached("INSERT INTO unchanged_path (path) VALUES (?) ON CONFLICT DO NOTHING").run([path])
             addWarning(ref: path, reason: reason)
         }
@@ -351,12 +373,19 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
 
     private func commitBatch() throws(InventoryError) {
         guard inTransaction else { return }
-        do { try database.execute("COMMIT") } catch { throw .wrap(error, path: inventory.path) }
+        do {
+            if let postgres, !batch.isEmpty { summary.certificatesNew += try batch.flush(postgres, now: now, scanID: summary.scanID) }
+            try database.execute("COMMIT")
+        } catch {
+            try? rollback()
+            throw .wrap(error, path: inventory.path)
+        }
         inTransaction = false
         pendingInBatch = 0
     }
 
     private func rollback() throws {
+        batch = PostgresScanBatch()
         guard inTransaction else { return }
         inTransaction = false
         pendingInBatch = 0

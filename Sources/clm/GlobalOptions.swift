@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLMCore
 import CLMInventory
+import CLMLifecycle
 import CLMPostgres
 import Foundation
 
@@ -35,15 +36,16 @@ struct GlobalOptions: ParsableArguments {
     /// `--db`, else `CLM_DB`: the value naming the inventory, if any.
     var database: String? { db ?? ProcessInfo.processInfo.environment["CLM_DB"].flatMap { $0.isEmpty ? nil : $0 } }
 
-    /// Which inventory, as which host: a shared PostgreSQL URL, else the SQLite file.
-    func inventoryLocation() throws -> InventoryTarget {
+    /// Which inventory, as which host: a shared PostgreSQL URL (options and
+    /// environment first, then clm.yaml's `inventory:`), else the SQLite file.
+    func inventoryLocation(settings: InventorySettings? = nil) throws -> InventoryTarget {
         let environment = ProcessInfo.processInfo.environment
-        let host = hostID ?? environment["CLM_HOST_ID"].flatMap { $0.isEmpty ? nil : $0 } ?? Inventory.defaultHostID
-        guard let database, let url = PostgresURL(database) else {
+        let host = hostID ?? environment["CLM_HOST_ID"].flatMap { $0.isEmpty ? nil : $0 } ?? settings?.hostID ?? Inventory.defaultHostID
+        guard let value = database ?? settings?.url, let url = PostgresURL(value) else {
             return InventoryTarget(engine: .sqlite(path: try inventoryPath()), hostID: host)
         }
         var options = PostgresConnection.Options()
-        if let file = dbPasswordFile ?? environment["CLM_DB_PASSWORD_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+        if let file = dbPasswordFile ?? environment["CLM_DB_PASSWORD_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) ?? settings?.passwordFile {
             options.password = try Self.readPassword(file)
         }
         return InventoryTarget(engine: .shared(SharedInventoryAddress(url: url, options: options)), hostID: host)

@@ -13,6 +13,8 @@ public struct ClmConfig: Sendable, Hashable {
     public var renew: RenewDefaults
     public var hooks: HookSet
     public var certificates: [ManagedCertificate]
+    /// `inventory:` — a fleet's shared inventory and how hosts renew together.
+    public var inventory: InventorySettings?
     /// Files read, main file first.
     public var files: [String]
 
@@ -64,6 +66,22 @@ public struct ACMESettings: Sendable, Hashable {
         self.eabKeyID = eabKeyID
         self.eabHMACKey = eabHMACKey
     }
+}
+
+/// `inventory:` — a shared PostgreSQL inventory (docs/fleet.md). `--db` and
+/// `CLM_DB` win over `url`; `--host-id` and `CLM_HOST_ID` over `host_id`.
+public struct InventorySettings: Sendable, Hashable {
+    public var url: String?
+    public var passwordFile: String?
+    public var hostID: String?
+    /// The fleet key (32 bytes, mode 0600) that seals private keys in the shared inventory.
+    public var fleetKey: String?
+    /// How long a renewal lease lasts between extensions.
+    public var leaseSeconds: Int = 120
+    /// How long a host waits for another host's order of a name it manages.
+    public var leaseWaitSeconds: Int = 600
+
+    public init() {}
 }
 
 /// `renew:` — defaults for `clm renew`.

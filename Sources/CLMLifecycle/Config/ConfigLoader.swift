@@ -51,12 +51,13 @@ public struct ConfigLoader: Sendable {
     }
 
     private func parseMain(_ root: YAMLField) throws(ConfigError) -> ClmConfig {
-        let top = try root.mapping(allowed: ["acme", "renew", "hooks", "notify", "certificates"])
+        let top = try root.mapping(allowed: ["acme", "renew", "hooks", "notify", "inventory", "certificates"])
         var config = ClmConfig(acme: nil, certificates: [], files: [root.file])
         if let acme = top["acme"] { config.acme = try parseACME(acme) }
         if let renew = top["renew"] { config.renew = try parseRenew(renew) }
         if let hooks = top["hooks"] { config.hooks = try parseHooks(hooks, global: true) }
         if let notify = top["notify"] { config.notify = try parseNotify(notify) }
+        if let inventory = top["inventory"] { config.inventory = try parseInventory(inventory) }
         if let list = top["certificates"] {
             config.certificates = try list.sequence().map { (item) throws(ConfigError) -> ManagedCertificate in
                 try parseCertificate(item, defaults: config.renew)
@@ -160,6 +161,31 @@ public struct ConfigLoader: Sendable {
         if let timeout = f["hook_timeout"] { renew.hookTimeoutSeconds = Double(try timeout.duration()) }
         if let keep = f["keep"] { renew.keep = try keep.int(1...100) }
         return renew
+    }
+
+    private func parseInventory(_ field: YAMLField) throws(ConfigError) -> InventorySettings {
+        let f = try field.mapping(allowed: ["url", "password_file", "host_id", "fleet_key", "lease", "lease_wait"])
+        var settings = InventorySettings()
+        if let url = f["url"] {
+            let text = try url.string()
+            guard text.hasPrefix("postgresql://") || text.hasPrefix("postgres://") else {
+                throw url.error("a shared inventory is a postgresql://... URL (the SQLite file is chosen with --db)")
+            }
+            settings.url = text
+        }
+        if let file = f["password_file"] { settings.passwordFile = try file.string() }
+        if let host = f["host_id"] {
+            let text = try host.string()
+            guard !text.isEmpty, text.count <= 253, !text.contains(where: { $0.isWhitespace || $0.isNewline }) else {
+                throw host.error("a host id is a non-empty name without spaces")
+            }
+            settings.hostID = text
+        }
+        if let key = f["fleet_key"] { settings.fleetKey = try key.string() }
+        if let lease = f["lease"] { settings.leaseSeconds = Int(try lease.duration()) }
+        if let wait = f["lease_wait"] { settings.leaseWaitSeconds = Int(try wait.duration()) }
+        guard settings.leaseSeconds >= 10 else { throw field.error("`lease` must be at least 10s") }
+        return settings
     }
 
     private func parseNotify(_ field: YAMLField) throws(ConfigError) -> NotifySettings {

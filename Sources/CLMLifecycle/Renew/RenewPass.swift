@@ -15,9 +15,13 @@ struct RenewPass {
     let rows: [String: ManagedCertificateRow]
     /// Why the inventory could not be read, if it could not.
     let inventoryProblem: String?
+    /// On a shared inventory: certificates taken from another host (index → that host) ...
+    var fromFleet: [Int: String] = [:]
+    /// ... and the renewal leases this host holds for what it orders.
+    var leases: [Int: RenewalLeases.Lease] = [:]
 
-    /// Indices planned for renewal that have not failed.
-    var renewing: [Int] { plan.indices.filter { plan[$0].action == .renew && !outcomes[$0].failed } }
+    /// Indices planned for renewal that have not failed and are still to be ordered here.
+    var renewing: [Int] { plan.indices.filter { plan[$0].action == .renew && !outcomes[$0].failed && fromFleet[$0] == nil } }
 
     func summary(dryRun: Renewer.DryRun? = nil) -> Renewer.Summary { Renewer.Summary(plan: plan, outcomes: outcomes, dryRun: dryRun) }
 
@@ -99,13 +103,20 @@ extension Renewer {
     func issue(_ pass: inout RenewPass, context: IssuanceContext, options: Options) async {
         let toIssue = pass.renewing
         guard !toIssue.isEmpty else { return }
+        let extender = extendLeases(pass)
         let results = await issue(toIssue.map { pass.selected[$0] }, context: context, concurrency: options.concurrency)
+        extender?.cancel()
         for (index, result) in zip(toIssue, results) {
             switch result {
             case .success(let issued):
                 pass.outcomes[index].issuedFingerprint = issued.certificate.sha256Hex
                 pass.outcomes[index].notAfter = issued.certificate.notAfter
                 if !options.dryRun { await recordIssued(pass.selected[index], issued) }
+                if let lease = pass.leases[index] {
+                    do { try await publish(issued, name: pass.selected[index].name, lease: lease) } catch {
+                        pass.outcomes[index].error = "not published to the fleet, so not deployed: \(error)"
+                    }
+                }
             case .failure(let error):
                 pass.outcomes[index].error = error.description
             }

@@ -87,6 +87,9 @@ public struct Renewer: Sendable {
     public var crash: CrashInjector = .disabled
     public var log: @Sendable (String) -> Void
     public var now: @Sendable () -> Date
+    /// The fleet key that seals and opens private keys in a shared inventory
+    /// (`inventory: fleet_key:`, CLM_FLEET_KEY).
+    public var fleetKeyPath: String?
 
     public init(config: ClmConfig, stateRoot: String, inventoryPath: String, log: @escaping @Sendable (String) -> Void = { _ in },
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -129,7 +132,9 @@ public struct Renewer: Sendable {
         if let context { await consultARI(&pass, context: context, options: options) }
         // ARI may have made more certificates due: they get their preflight too.
         await preflight(&pass, options: options)
+        await coordinateFleet(&pass, options: options)
         if let context { await issue(&pass, context: context, options: options) }
+        await releaseLeases(pass)
         if options.dryRun {
             pass.noteDryRun(issued: "dry run: issued by \(context?.client.directoryURL ?? "?"), not deployed")
             return pass.summary(dryRun: .staging(url: staging ?? "?"))

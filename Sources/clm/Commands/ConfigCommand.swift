@@ -81,10 +81,10 @@ struct ConfigCommand: ParsableCommand {
 }
 
 /// State dir and inventory for the deploy-stage commands.
-func deployState(_ global: GlobalOptions) throws -> (root: String, inventory: InventoryTarget) {
+func deployState(_ global: GlobalOptions, config: ClmConfig? = nil) throws -> (root: String, inventory: InventoryTarget) {
     let state = StateDirectory.current()
     do { try state.create() } catch { throw CommandFailure.state(error) }
-    return (state.path, try global.inventoryLocation())
+    return (state.path, try global.inventoryLocation(settings: config?.inventory))
 }
 
 extension ConfigCommand {

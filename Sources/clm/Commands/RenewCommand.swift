@@ -70,11 +70,12 @@ enum PlanFormat: String, ExpressibleByArgument, CaseIterable { case table, json 
 
 /// Shared by renew and deploy: runs, prints plan + outcomes, exits 1 on any failure.
 func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptions, format: PlanFormat) async throws {
-    let state = try deployState(global)
+    let state = try deployState(global, config: config)
     let quiet = global.quiet
     let log = global.log
     var renewer = Renewer(config: config, stateRoot: state.root, inventory: state.inventory, log: { log.info($0) })
     renewer.crash = CrashInjector.fromProcess()
+    renewer.fleetKeyPath = ProcessInfo.processInfo.environment["CLM_FLEET_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? config.inventory?.fleetKey
     let started = Date()
     let summary: Renewer.Summary
     do { summary = try await renewer.runAndRecord(options, warn: { log.warning($0) }) } catch {
