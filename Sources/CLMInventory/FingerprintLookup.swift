@@ -1,4 +1,5 @@
 internal import CLMSQLite
+internal import CLMPostgres
 
 /// A connection of its own that answers "which of these fingerprints does
 /// the inventory hold?" while the scan's connection writes (SQLite's WAL, or
@@ -20,6 +21,13 @@ final class FingerprintLookup<Database: SQLDatabase>: FingerprintReader {
 
     /// The fingerprints of `candidates` that `database` holds, in order.
     static func known(_ candidates: [String], in database: Database) throws -> [String] {
+        // PostgreSQL: one round trip for the whole batch, not one per candidate.
+        if let shared = database as? PostgresSQLDatabase, !candidates.isEmpty {
+            let rows = try shared.connection.execute("SELECT fingerprint_sha256 FROM certificate WHERE fingerprint_sha256 = ANY($1::text[])",
+                                                     [.text(PostgresScanBatch.array(candidates))])
+            let held = Set(rows.rows.compactMap { $0.first ?? nil })
+            return candidates.filter(held.contains)
+        }
         let statement = try database.cached("SELECT 1 FROM certificate WHERE fingerprint_sha256 = ?")
         var known: [String] = []
         for fingerprint in candidates where try statement.scalarInt([fingerprint]) != nil { known.append(fingerprint) }
