@@ -138,14 +138,19 @@ struct FleetRenewalTests {
         for _ in 0..<600 where !FileManager.default.fileExists(atPath: marker) { try await Task.sleep(for: .milliseconds(100)) }
         #expect(FileManager.default.fileExists(atPath: marker), "host A never reached its dns-01 hook")
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        // The hook (now `sleep`) was A's child: end it too, by its PID (it holds nothing).
+        // The hook (now `sleep`) was A's child: end it too, by its PID (it holds nothing). Until it ends,
+        // Foundation's waitUntilExit waits for the output pipes A shared with it.
         if let text = try? String(contentsOfFile: marker, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
             kill(pid, SIGKILL)
         }
+        process.waitUntilExit()
 
+        // B starts while A's lease is still live: it waits for the lease to expire, then orders.
+        let started = Date()
         let b = try await renew(host: "b", config: configB, pebble: pebble)
         #expect(b.status == 0, "\(b.stdoutText)\n\(b.stderrText)")
+        #expect(b.stderrText.contains("waiting for its certificate"), "\(b.stderrText)")
+        #expect(Date().timeIntervalSince(started) < 100, "B waited far past A's 10 s lease")
         #expect(try await issuedCounts()["web"] == 1)
         #expect(try await deployedFingerprint(host: "a", name: "web") == nil, "A was killed before any deploy")
 
@@ -171,5 +176,51 @@ struct FleetRenewalTests {
         #expect(b.status == 1)
         #expect((b.stdoutText + b.stderrText).contains("no fleet key"), "\(b.stdoutText)\n\(b.stderrText)")
         #expect(try await issuedCounts()["api"] == 1, "the keyless host must not order a duplicate")
+    }
+
+    @Test("PostgreSQL stopped mid-run: a clear error naming the shared inventory, the deployed certificate untouched; the next run recovers")
+    func databaseStoppedMidRun() async throws {
+        var options = Pebble.Options()
+        options.environment["PEBBLE_AUTHZREUSE"] = "0"  // every order validates, so the hook runs
+        let pebble = try await Pebble.start(options)
+        defer { pebble.stop() }
+        let first = try config(host: "solo", shared: ["db"], own: [], pebble: pebble)
+        #expect(try await renew(host: "solo", config: first, pebble: pebble).status == 0)
+        let deployed = try await deployedFingerprint(host: "solo", name: "db")
+        #expect(deployed != nil)
+
+        // The next order's dns-01 hook stops PostgreSQL (through the test) before the order completes.
+        let stopped = home.path + "/db-stopped", asked = home.path + "/stop-db"
+        let hook = home.path + "/stopping-hook"
+        try """
+            #!/bin/sh
+            if [ "$1" = present ]; then
+              touch \(asked)
+              i=0; while [ ! -e \(stopped) ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+            fi
+            exec \(Self.hook) "$@"
+            """.write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let second = try config(host: "solo", shared: ["db"], own: [], pebble: pebble, hook: hook)
+        let server = self.server
+        async let run = renew(host: "solo", config: second, pebble: pebble, extra: ["--force"])
+        for _ in 0..<600 where !FileManager.default.fileExists(atPath: asked) { try await Task.sleep(for: .milliseconds(100)) }
+        server.stop()
+        _ = FileManager.default.createFile(atPath: stopped, contents: nil)
+        let broken = try await run
+        #expect(broken.status == 1, "\(broken.stdoutText)\n\(broken.stderrText)")
+        let said = broken.stdoutText + broken.stderrText
+        #expect(said.contains("shared inventory") && said.contains("***") && !said.contains(server.password), "\(said)")
+        #expect(try await deployedFingerprint(host: "solo", name: "db") == deployed, "the deployed certificate changed while the inventory was down")
+
+        try server.startServer()
+        let recovered = try await renew(host: "solo", config: first, pebble: pebble, extra: ["--force"])
+        #expect(recovered.status == 0, "\(recovered.stdoutText)\n\(recovered.stderrText)")
+        let now = try await deployedFingerprint(host: "solo", name: "db")
+        #expect(now != nil && now != deployed)
+        let published = try await TestSupport.run("psql", [server.url(), "-tA", "-c",
+            "SELECT fingerprint_sha256 FROM acme_issued WHERE certificate_name = 'db' AND published_token IS NOT NULL ORDER BY published_at DESC LIMIT 1"],
+            aptPackage: "postgresql-client")
+        #expect(published.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == now)
     }
 }

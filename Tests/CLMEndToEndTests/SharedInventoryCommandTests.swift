@@ -136,4 +136,19 @@ struct SharedInventoryCommandTests {
         let open = try await run(["inventory", "list", "--db-password-file", file.path], host: "h", url: bare)
         #expect(open.status == 2 && open.stderrText.contains("chmod 600"), "\(open.stderrText)")
     }
+
+    @Test("clm over TLS: sslmode=verify-full with the server's CA file works; another CA fails with exit 2")
+    func verifyFullThroughTheBinary() async throws {
+        let ca = try TestCA()
+        let leaf = try ca.issue("localhost", sans: ["localhost", "127.0.0.1"], issuer: .root)
+        let tlsServer = try LocalPostgres.start(tls: (cert: leaf.certPath, key: leaf.keyPath))
+        defer { tlsServer.stop() }
+        let good = tlsServer.url(extra: "sslmode=verify-full&sslrootcert=\(ca.root.certPath)")
+        let listed = try await run(["inventory", "list"], host: "tls-host", url: good)
+        #expect(listed.status == 0, "\(listed.stderrText)")
+        let other = try TestCA()
+        let wrong = try await run(["inventory", "list"], host: "tls-host", url: tlsServer.url(extra: "sslmode=verify-full&sslrootcert=\(other.root.certPath)"))
+        #expect(wrong.status == 2, "\(wrong.stderrText)")
+        #expect(wrong.stderrText.contains("certificate") && !wrong.stderrText.contains(tlsServer.password), "\(wrong.stderrText)")
+    }
 }

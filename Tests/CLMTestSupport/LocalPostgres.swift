@@ -13,13 +13,15 @@ public final class LocalPostgres: @unchecked Sendable {
     public let user = "clm"
     public let password: String
     let bin: String
+    let options: String
 
-    init(directory: String, port: Int, password: String, bin: String) {
+    init(directory: String, port: Int, password: String, bin: String, options: String) {
         self.directory = directory
         self.dataDirectory = directory + "/data"
         self.port = port
         self.password = password
         self.bin = bin
+        self.options = options
     }
 
     deinit { stop() }
@@ -39,7 +41,6 @@ public final class LocalPostgres: @unchecked Sendable {
         chmod(directory, 0o755)  // the postgres user walks it
         let password = "pw-" + UUID().uuidString.prefix(12)
         let port = try TestSupport.freePort()
-        let server = LocalPostgres(directory: directory, port: port, password: String(password), bin: bin)
         let owned = directory + "/owned"
         try FileManager.default.createDirectory(atPath: owned, withIntermediateDirectories: true)
         try String(password).write(toFile: owned + "/pwfile", atomically: true, encoding: .utf8)
@@ -51,20 +52,28 @@ public final class LocalPostgres: @unchecked Sendable {
             chmod(owned + "/server.key", 0o600)
             options += " -c ssl=on -c ssl_cert_file=\(owned)/server.crt -c ssl_key_file=\(owned)/server.key"
         }
+        let server = LocalPostgres(directory: directory, port: port, password: String(password), bin: bin, options: options)
         _ = try TestSupport.runChecked("/bin/chown", ["-R", "postgres:postgres", owned])
         _ = try TestSupport.runChecked("/bin/chown", ["postgres:postgres", directory])
         let asPostgres = ["--reuid=postgres", "--regid=postgres", "--init-groups"]
         try MailServerPID.startDaemon(setpriv, asPostgres + [initdb, "-D", server.dataDirectory, "-U", server.user, "-A", "scram-sha-256",
                                                              "--pwfile=\(owned)/pwfile", "--no-sync"],
                                       environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"], log: directory + "/initdb.log")
-        try MailServerPID.startDaemon(setpriv, asPostgres + [bin + "/pg_ctl", "-D", server.dataDirectory, "-o", options,
-                                                             "-l", server.dataDirectory + "/server.log", "-w", "-t", "60", "start"],
+        try server.startServer()
+        return server
+    }
+
+    /// Starts the stopped server again (same data, port and password).
+    public func startServer() throws {
+        let setpriv = try TestSupport.requireTool("setpriv", package: "util-linux")
+        let asPostgres = ["--reuid=postgres", "--regid=postgres", "--init-groups"]
+        try MailServerPID.startDaemon(setpriv, asPostgres + [bin + "/pg_ctl", "-D", dataDirectory, "-o", options,
+                                                             "-l", dataDirectory + "/server.log", "-w", "-t", "60", "start"],
                                       environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"], log: directory + "/pg_ctl.log")
         guard MailServerPID.isListening("127.0.0.1", port) else {
-            server.stop()
-            throw TestSupportError.commandFailed(command: "pg_ctl start", status: -1, stderr: "not listening on \(port): \(server.log)")
+            stop()
+            throw TestSupportError.commandFailed(command: "pg_ctl start", status: -1, stderr: "not listening on \(port): \(log)")
         }
-        return server
     }
 
     static func binary(_ name: String) throws -> String {

@@ -67,7 +67,9 @@ extension Renewer {
         guard names == Set(certificate.domains.map { $0.lowercased() }) else { return false }
         let notAfter = Date(timeIntervalSince1970: TimeInterval(published.notAfter))
         if let mine = store.currentCertificate(name: certificate.name), mine.notAfter > notAfter { return false }
-        let reason = options.due.decide(issued: true, configChanged: false, notBefore: Date(timeIntervalSince1970: TimeInterval(published.notBefore)),
+        // `--force` renews once across the fleet: a certificate another host just published counts as fresh.
+        let policy = DuePolicy(dueSeconds: options.due.dueSeconds, force: false)
+        let reason = policy.decide(issued: true, configChanged: false, notBefore: Date(timeIntervalSince1970: TimeInterval(published.notBefore)),
                                         notAfter: notAfter, ariRenewAt: nil, now: now())
         return !reason.isDue
     }
