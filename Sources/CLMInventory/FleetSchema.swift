@@ -114,6 +114,28 @@ enum FleetSchema {
         }
     }
 
+    /// Copies the fleet views a whole-fleet audit or report reads row by row
+    /// into indexed temporary tables of the same names (`pg_temp` comes first
+    /// in every search path): one pass over every host's rows, instead of
+    /// every per-certificate lookup walking a union of all host schemas.
+    static func snapshot(_ connection: PostgresConnection) throws(InventoryError) {
+        do {
+            try connection.executeScript("""
+                CREATE TEMP TABLE location AS SELECT * FROM fleet.location;
+                CREATE INDEX ON pg_temp.location (certificate_id);
+                CREATE INDEX ON pg_temp.location (kind, ref COLLATE "C");
+                CREATE TEMP TABLE private_key AS SELECT * FROM fleet.private_key;
+                CREATE INDEX ON pg_temp.private_key (spki_sha256);
+                CREATE TEMP TABLE site AS SELECT * FROM fleet.site;
+                CREATE INDEX ON pg_temp.site (certificate_path);
+                CREATE TEMP TABLE endpoint AS SELECT * FROM fleet.endpoint;
+                ANALYZE pg_temp.location; ANALYZE pg_temp.private_key; ANALYZE pg_temp.site; ANALYZE pg_temp.endpoint;
+                """)
+        } catch {
+            throw .wrap(error, path: connection.url.redacted)
+        }
+    }
+
     /// A SQL string literal.
     static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
 }

@@ -359,7 +359,12 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     private func inBatch(_ body: () throws -> Void) throws(InventoryError) {
         do {
             if !inTransaction {
-                try database.execute(database.dialect == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN")
+                switch database.dialect {
+                case .sqlite: try database.execute("BEGIN IMMEDIATE")
+                // A scan batch lost with a crashed server is re-recorded by the next scan (its files are
+                // not in file_state), so it need not wait for the WAL flush, like SQLite's synchronous=NORMAL.
+                case .postgres: try database.execute("BEGIN; SET LOCAL synchronous_commit = off")
+                }
                 inTransaction = true
             }
             try body()

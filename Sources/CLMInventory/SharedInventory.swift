@@ -46,6 +46,13 @@ extension Inventory {
         }
     }
 
+    /// Before a whole-fleet audit or report: their per-certificate lookups
+    /// read an indexed snapshot of every host's rows (a no-op otherwise).
+    public func snapshotFleet() throws(InventoryError) {
+        guard case .postgres(let database) = backend, scope == .allHosts else { return }
+        try FleetSchema.snapshot(database.connection)
+    }
+
     /// A second connection that reads which fingerprints are known while
     /// this one writes a scan.
     func openFingerprintReader() throws(InventoryError) -> any FingerprintReader {

@@ -62,7 +62,7 @@ struct SharedInventoryCommandTests {
         #expect(unknown.stderrText.contains("web-a") && unknown.stderrText.contains("web-b"), "\(unknown.stderrText)")
     }
 
-    @Test("metrics and audit read the whole fleet with a host label; --host narrows them")
+    @Test("metrics: this host's by default, --all-hosts for the fleet, a host label on each; audit reads the whole fleet")
     func metricsAndAuditAcrossHosts() async throws {
         let ca = try await clm.certificates.authority("metrics-ca")
         for host in ["mail-1", "mail-2", "mail-3"] {
@@ -71,7 +71,10 @@ struct SharedInventoryCommandTests {
             try FileManager.default.copyItem(at: leaf.certificate, to: tree.appendingPathComponent("cert.pem"))
             #expect(try await run(["scan", tree.path], host: host).status == 0)
         }
-        let metrics = try await run(["metrics"], host: "mail-1")
+        let own = try await run(["metrics"], host: "mail-1")
+        let ownSamples = own.stdoutText.split(separator: "\n").filter { $0.hasPrefix("x509_cert_not_after{") }
+        #expect(ownSamples.count == 1 && ownSamples[0].contains("host=\"mail-1\""), "\(own.stdoutText)")
+        let metrics = try await run(["metrics", "--all-hosts"], host: "mail-1")
         #expect(metrics.status == 0, "\(metrics.stderrText)")
         let samples = metrics.stdoutText.split(separator: "\n").filter { $0.hasPrefix("x509_cert_not_after{") }
         #expect(samples.count == 3, "\(metrics.stdoutText)")

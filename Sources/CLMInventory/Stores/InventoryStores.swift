@@ -132,36 +132,19 @@ public protocol MetricsStore {
 }
 
 extension Inventory {
-    public var scans: any ScanStore {
-        switch backend {
-        case .sqlite(let database): return SQLScanStore(inventory: self, database: database)
-        case .postgres(let database): return SQLScanStore(inventory: self, database: database)
-        }
-    }
-    public var issuance: any IssuanceStore {
-        switch backend {
-        case .sqlite(let database): return SQLIssuanceStore(inventory: self, database: database)
-        case .postgres(let database): return SQLIssuanceStore(inventory: self, database: database)
-        }
-    }
-    public var deploys: any DeployStore {
-        switch backend {
-        case .sqlite(let database): return SQLDeployStore(inventory: self, database: database)
-        case .postgres(let database): return SQLDeployStore(inventory: self, database: database)
-        }
-    }
-    public var audit: any AuditStore {
-        switch backend {
-        case .sqlite(let database): return SQLAuditStore(inventory: self, database: database)
-        case .postgres(let database): return SQLAuditStore(inventory: self, database: database)
-        }
-    }
-    public var metrics: any MetricsStore {
-        switch backend {
-        case .sqlite(let database): return SQLMetricsStore(inventory: self, database: database)
-        case .postgres(let database): return SQLMetricsStore(inventory: self, database: database)
-        }
-    }
+    // `sql` is the connection of either engine; passing it to a generic
+    // function opens it, so each store is built for the concrete engine.
+    public var scans: any ScanStore { scanStore(sql) }
+    public var issuance: any IssuanceStore { issuanceStore(sql) }
+    public var deploys: any DeployStore { deployStore(sql) }
+    public var audit: any AuditStore { auditStore(sql) }
+    public var metrics: any MetricsStore { metricsStore(sql) }
+
+    private func scanStore<D: SQLDatabase>(_ database: D) -> any ScanStore { SQLScanStore(inventory: self, database: database) }
+    private func issuanceStore<D: SQLDatabase>(_ database: D) -> any IssuanceStore { SQLIssuanceStore(inventory: self, database: database) }
+    private func deployStore<D: SQLDatabase>(_ database: D) -> any DeployStore { SQLDeployStore(inventory: self, database: database) }
+    private func auditStore<D: SQLDatabase>(_ database: D) -> any AuditStore { SQLAuditStore(inventory: self, database: database) }
+    private func metricsStore<D: SQLDatabase>(_ database: D) -> any MetricsStore { SQLMetricsStore(inventory: self, database: database) }
 }
 
 /// What every store shares: the inventory, its connection (either engine:

@@ -71,6 +71,7 @@ struct AuditCommand: ParsableCommand {
             throw CommandFailure.usage("\(error)")
         }
         let inventory = try hosts.open(global, default: .allHosts)
+        do { try inventory.snapshotFleet() } catch { throw CommandFailure.inventory(error) }
         if rescan { try rescanLastRoots(inventory) }
         let report: AuditReport
         do { report = try Auditor(policy: loaded).run(inventory: inventory, now: Date(), only: onlyRules) } catch {

@@ -20,7 +20,7 @@ struct MetricsCommand: ParsableCommand {
     var textfile: String?
 
     func run() throws {
-        let inventory = try hosts.open(global, default: .allHosts)
+        let inventory = try hosts.open(global, default: .thisHost)
         let text: String
         do { text = try MetricsExporter(inventory: inventory, version: CLMVersion.current).render(now: Date()) } catch {
             throw CommandFailure.failed(error.description)
@@ -50,7 +50,7 @@ struct ServeCommand: ParsableCommand {
     var metrics = "127.0.0.1:9793"
 
     func run() throws {
-        let inventory = try hosts.open(global, default: .allHosts)
+        let inventory = try hosts.open(global, default: .thisHost)
         let server: MetricsServer
         do { server = try MetricsServer(address: metrics, inventory: inventory, version: CLMVersion.current) } catch {
             throw CommandFailure.usage(error.description)

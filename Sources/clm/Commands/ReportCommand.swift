@@ -21,6 +21,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let inventory = try hosts.open(global, default: .allHosts)
+        do { try inventory.snapshotFleet() } catch { throw CommandFailure.inventory(error) }
         let summary: ReportBuilder.Summary
         do { summary = try ReportBuilder().write(to: html, inventory: inventory) } catch { throw CommandFailure.failed("\(error)") }
         if format == .json {
