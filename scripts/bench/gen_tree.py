@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate a tree of N certificates for scan benchmarks.
 
-RSA-2048 and EC P-256 mixed, 1-3 certificates per PEM file, expiry spread
+RSA-2048 and EC P-256 mixed, 1-3 certificates per PEM file (or --per-file N), expiry spread
 over -30..400 days, a few DER files, nested directories. A small pool of
 keys is reused so generation takes seconds, not hours (the scanner does
 not care who signed what).
@@ -17,6 +17,8 @@ def main():
     parser.add_argument("dir")
     parser.add_argument("-n", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--per-file", type=int, default=0, help="certificates per file (0: 1-3 at random)")
+    parser.add_argument("--per-dir", type=int, default=500, help="files per directory")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     rsa_keys = [rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(8)]
@@ -26,7 +28,7 @@ def main():
     now = datetime.datetime.now(datetime.timezone.utc)
     made, file_index = 0, 0
     while made < args.n:
-        per_file = min(rng.randint(1, 3), args.n - made)
+        per_file = min(args.per_file or rng.randint(1, 3), args.n - made)
         blocks = []
         for _ in range(per_file):
             key = rng.choice(rsa_keys if rng.random() < 0.5 else ec_keys)
@@ -44,9 +46,9 @@ def main():
                     .sign(ca_key, hashes.SHA256()))
             blocks.append(cert)
             made += 1
-        subdir = os.path.join(args.dir, f"d{file_index // 500:03d}")
+        subdir = os.path.join(args.dir, f"d{file_index // args.per_dir:03d}")
         os.makedirs(subdir, exist_ok=True)
-        if per_file == 1 and rng.random() < 0.1:
+        if per_file == 1 and not args.per_file and rng.random() < 0.1:
             with open(os.path.join(subdir, f"c{file_index}.der"), "wb") as f:
                 f.write(blocks[0].public_bytes(serialization.Encoding.DER))
         else:
