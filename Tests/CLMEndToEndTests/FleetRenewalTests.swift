@@ -223,4 +223,19 @@ struct FleetRenewalTests {
             aptPackage: "postgresql-client")
         #expect(published.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == now)
     }
+
+    @Test("a fleet key others can read is refused before any order: nothing is ordered, the message names the file")
+    func openFleetKeyOrdersNothing() async throws {
+        let pebble = try await Pebble.start()
+        defer { pebble.stop() }
+        let config = try config(host: "lax", shared: ["lax"], own: [], pebble: pebble)
+        let key = try fleetKey()
+        chmod(key, 0o644)
+        defer { chmod(key, 0o600) }
+        let result = try await renew(host: "lax", config: config, pebble: pebble)
+        #expect(result.status == 1)
+        let said = result.stdoutText + result.stderrText
+        #expect(said.contains(key) && said.contains("nothing was ordered"), "\(said)")
+        #expect(try await issuedCounts()["lax"] == nil)
+    }
 }

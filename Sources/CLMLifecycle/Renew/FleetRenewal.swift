@@ -17,6 +17,14 @@ extension Renewer {
         guard inventory.location.isShared, !options.dryRun, !options.deployOnly else { return }
         let settings = config.inventory ?? InventorySettings()
         let fleetKey: Result<FleetKey, FleetKeyError>? = fleetKeyPath.map { path in Result { () throws(FleetKeyError) in try FleetKey.load(path: path) } }
+        // A fleet key that cannot be read would fail the publish after the CA issued: fail first, order nothing.
+        if case .failure(let error)? = fleetKey {
+            for index in pass.renewing { pass.outcomes[index].error = "fleet key: \(error) (nothing was ordered)" }
+            return
+        }
+        if fleetKey == nil, !pass.renewing.isEmpty {
+            log("no fleet key (`inventory: fleet_key:` or CLM_FLEET_KEY): certificates this host orders are published without their key, so other hosts managing the same names cannot deploy them")
+        }
         for index in pass.selected.indices where !pass.outcomes[index].failed {
             await coordinate(index, &pass, options: options, settings: settings, fleetKey: fleetKey)
         }
