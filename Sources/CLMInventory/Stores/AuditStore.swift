@@ -487,19 +487,57 @@ extension SQLAuditStore {
     private func streamCertificates(where clause: String, arguments: [any SQLiteBindable],
                                     _ body: (AuditCertificateRow) throws -> Void) throws {
         let statement = try database.cached("SELECT \(auditColumns) FROM certificate c WHERE \(clause)")
-        try statement.query(arguments) { row in try body(try auditRow(row, activeOnly: true)) }
+        guard dialect == .postgres else {
+            try statement.query(arguments) { row in try body(try auditRow(row, activeOnly: true)) }
+            return
+        }
+        // A shared inventory answers over the network: names, locations and tags come for a
+        // thousand certificates per statement instead of three round trips per certificate.
+        var rows: [AuditCertificateRow] = []
+        try statement.query(arguments) { row in rows.append(Self.baseRow(row)) }
+        var start = 0
+        while start < rows.count {
+            var chunk = Array(rows[start..<min(start + 1_000, rows.count)])
+            try attachDetails(&chunk)
+            for row in chunk { try body(row) }
+            start += chunk.count
+        }
+    }
+
+    /// Names, active locations and tags of `rows`, three statements in all (PostgreSQL).
+    private func attachDetails(_ rows: inout [AuditCertificateRow]) throws {
+        var index: [Int64: Int] = [:]
+        for (position, row) in rows.enumerated() { index[row.id] = position }
+        let ids = [PostgresScanBatch.array(rows.map { String($0.id) })] as [any SQLiteBindable]
+        try database.prepare("SELECT certificate_id, value FROM certificate_san WHERE certificate_id = ANY(?::bigint[]) ORDER BY rowid")
+            .query(ids) { row in if let at = index[row.int64(0)] { rows[at].subjectAlternativeNames.append(row.string(1)) } }
+        try database.prepare("""
+            SELECT certificate_id, kind, ref, position, last_seen FROM location
+            WHERE certificate_id = ANY(?::bigint[]) AND gone_since IS NULL ORDER BY kind DESC, ref
+            """).query(ids) { row in
+            guard let at = index[row.int64(0)] else { return }
+            rows[at].locations.append(AuditLocation(kind: row.string(1), ref: row.string(2), position: row.int(3)))
+            rows[at].lastSeen = max(rows[at].lastSeen, row.int64(4))
+        }
+        try database.prepare("SELECT certificate_id, tag FROM certificate_tag WHERE certificate_id = ANY(?::bigint[]) ORDER BY tag")
+            .query(ids) { row in if let at = index[row.int64(0)] { rows[at].tags.append(row.string(1)) } }
+    }
+
+    /// The certificate's own columns of an `auditColumns` row, before its names, locations and tags.
+    private static func baseRow<Row: SQLRow>(_ row: Row) -> AuditCertificateRow {
+        AuditCertificateRow(
+            id: row.int64(0), fingerprintSHA256: row.string(1), subject: row.string(2), subjectCN: row.text(3), issuer: row.string(4),
+            issuerCN: row.text(5), serial: row.string(6), notBefore: row.int64(7), notAfter: row.int64(8),
+            keyAlgorithm: row.string(9), keyBits: row.optionalInt64(10).map(Int.init), keyCurve: row.text(11),
+            signatureAlgorithm: row.string(12), isCA: row.bool(13), isSelfSigned: row.bool(14), spkiSHA256: row.string(15),
+            role: AuditRole(rawValue: row.string(17)) ?? .leaf, subjectAlternativeNames: [], locations: [], tags: [], lastSeen: row.int64(16))
     }
 
     /// Builds a row from `auditColumns`, fetching names, locations and tags
     /// with cached statements (index lookups by certificate id).
     private func auditRow<Row: SQLRow>(_ row: Row, activeOnly: Bool) throws -> AuditCertificateRow {
         let id = row.int64(0)
-        var result = AuditCertificateRow(
-            id: id, fingerprintSHA256: row.string(1), subject: row.string(2), subjectCN: row.text(3), issuer: row.string(4),
-            issuerCN: row.text(5), serial: row.string(6), notBefore: row.int64(7), notAfter: row.int64(8),
-            keyAlgorithm: row.string(9), keyBits: row.optionalInt64(10).map(Int.init), keyCurve: row.text(11),
-            signatureAlgorithm: row.string(12), isCA: row.bool(13), isSelfSigned: row.bool(14), spkiSHA256: row.string(15),
-            role: AuditRole(rawValue: row.string(17)) ?? .leaf, subjectAlternativeNames: [], locations: [], tags: [], lastSeen: row.int64(16))
+        var result = Self.baseRow(row)
         try database.cached("SELECT value FROM certificate_san WHERE certificate_id = ? ORDER BY rowid").query([id]) { san in
             result.subjectAlternativeNames.append(san.string(0))
         }

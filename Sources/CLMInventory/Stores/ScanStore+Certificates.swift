@@ -6,7 +6,8 @@ extension SQLScanStore {
     /// those expiring before `notAfterBefore` (Unix seconds). Certificates
     /// whose every location is gone are left out unless `includeGone`.
     func listCertificates(notAfterBefore: Int64?, includeGone: Bool) throws(InventoryError) -> [InventoryCertificate] {
-        try read {
+        if inventory.isShared, inventory.scope == .allHosts, !includeGone { return try fleetList(notAfterBefore: notAfterBefore) }
+        return try read {
             var conditions: [String] = []
             var arguments: [any SQLiteBindable] = []
             if let notAfterBefore {
@@ -51,6 +52,39 @@ extension SQLScanStore {
                     certificates[index].hosts.append(row.string(1))
                 }
             }
+            return certificates
+        }
+    }
+
+    /// Every host's present certificates in one grouped join over the fleet
+    /// views (a correlated lookup per certificate would walk every host's
+    /// schema each time), then their names for all of them at once.
+    private func fleetList(notAfterBefore: Int64?) throws(InventoryError) -> [InventoryCertificate] {
+        try read {
+            var certificates: [InventoryCertificate] = []
+            var indexByID: [Int64: Int] = [:]
+            try database.prepare("""
+                SELECT c.id, c.fingerprint_sha256, c.subject, c.subject_cn, c.issuer, c.issuer_cn, c.serial, c.not_before, c.not_after,
+                    c.key_algorithm, c.key_bits, c.key_curve, c.signature_algorithm, c.is_ca, c.self_signed, c.spki_sha256,
+                    c.authority_key_id, c.subject_key_id, NULL, c.first_seen, greatest(c.last_seen, max(l.last_seen)), 0,
+                    count(*), string_agg(DISTINCT l.host_id, ',' ORDER BY l.host_id)
+                FROM certificate c JOIN location l ON l.certificate_id = c.id AND l.gone_since IS NULL
+                \(notAfterBefore == nil ? "" : "WHERE c.not_after < ?")
+                GROUP BY c.id ORDER BY c.not_after, c.id
+                """).query(notAfterBefore.map { [$0] } ?? []) { row in
+                var certificate = Self.certificate(from: row)
+                certificate.activeLocationCount = row.int(22)
+                certificate.hosts = row.string(23).split(separator: ",").map(String.init)
+                indexByID[certificate.id] = certificates.count
+                certificates.append(certificate)
+            }
+            guard !certificates.isEmpty else { return certificates }
+            try database.prepare("SELECT certificate_id, kind, value FROM certificate_san WHERE certificate_id = ANY(?::bigint[]) ORDER BY rowid")
+                .query([PostgresScanBatch.array(certificates.map { String($0.id) })]) { row in
+                    guard let index = indexByID[row.int64(0)] else { return }
+                    let kind = SubjectAlternativeName.Kind(rawValue: row.string(1)) ?? .other
+                    certificates[index].facts.subjectAlternativeNames.append(SubjectAlternativeName(kind: kind, value: row.string(2)))
+                }
             return certificates
         }
     }
