@@ -63,9 +63,10 @@ public struct RenewalLeases {
         return self.lease(rows, name: lease.name, holder: lease.holder)
     }
 
-    /// Gives the lease up early (the order is done or failed).
+    /// Gives the lease up early (the order is done or failed). The row stays,
+    /// expired, so the next holder's token is still larger than every earlier one.
     public func release(_ lease: Lease) throws(Failure) {
-        try run("DELETE FROM renewal_lease WHERE name = $1 AND holder = $2 AND token = $3",
+        try run("UPDATE renewal_lease SET expires_at = now() - interval '1 second' WHERE name = $1 AND holder = $2 AND token = $3",
                 [.text(lease.name), .text(lease.holder), .int(lease.token)])
     }
 

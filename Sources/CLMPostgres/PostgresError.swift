@@ -23,7 +23,9 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
 
     public init(kind: Kind, message: String, sqlState: String? = nil, url: String, sql: String? = nil) {
         self.kind = kind
-        self.message = PostgresURL.redact(message.trimmingCharacters(in: .whitespacesAndNewlines))
+        // libpq's messages run over lines ("...refused\n\tIs the server running..."): one line, for logs.
+        let lines = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        self.message = PostgresURL.redact(lines.joined(separator: "; "))
         self.sqlState = sqlState
         self.url = PostgresURL.redact(url)
         self.sql = sql

@@ -25,8 +25,8 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     /// message that quotes one.
     public static func redact(_ text: String) -> String {
         var out = text
-        // user:password@ in any postgres URL inside the text.
-        if let regex = try? NSRegularExpression(pattern: #"(postgres(?:ql)?://[^:/@\s]*):[^@\s]*@"#) {
+        // user:password@ in any URL inside the text (a mistyped scheme, "postgressql:/", too).
+        if let regex = try? NSRegularExpression(pattern: #"([A-Za-z][A-Za-z0-9+.-]*:/+[^:/@\s]*):[^@\s]*@"#) {
             out = regex.stringByReplacingMatches(in: out, range: NSRange(out.startIndex..., in: out), withTemplate: "$1:***@")
         }
         // password=... as a URL parameter or a keyword/value pair.

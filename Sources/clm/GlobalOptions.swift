@@ -36,32 +36,52 @@ struct GlobalOptions: ParsableArguments {
     /// `--db`, else `CLM_DB`: the value naming the inventory, if any.
     var database: String? { db ?? ProcessInfo.processInfo.environment["CLM_DB"].flatMap { $0.isEmpty ? nil : $0 } }
 
+    /// Where `database` came from, for messages.
+    private var databaseSource: String { db != nil ? "--db" : "CLM_DB" }
+
     /// Which inventory, as which host: a shared PostgreSQL URL (options and
     /// environment first, then clm.yaml's `inventory:`), else the SQLite file.
     func inventoryLocation(settings: InventorySettings? = nil) throws -> InventoryTarget {
         let environment = ProcessInfo.processInfo.environment
         let host = hostID ?? environment["CLM_HOST_ID"].flatMap { $0.isEmpty ? nil : $0 } ?? settings?.hostID ?? Inventory.defaultHostID
+        guard !host.trimmingCharacters(in: .whitespaces).isEmpty, !host.contains(where: \.isNewline) else {
+            throw CommandFailure.usage("--host-id: a host id is a non-empty name on one line")
+        }
+        try Self.refuseUnknownScheme(database, source: databaseSource)
         guard let value = database ?? settings?.url, let url = PostgresURL(value) else {
             return InventoryTarget(engine: .sqlite(path: try inventoryPath()), hostID: host)
         }
         var options = PostgresConnection.Options()
-        if let file = dbPasswordFile ?? environment["CLM_DB_PASSWORD_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) ?? settings?.passwordFile {
-            options.password = try Self.readPassword(file)
+        if let file = dbPasswordFile {
+            options.password = try Self.readPassword(file, setting: "--db-password-file")
+        } else if let file = environment["CLM_DB_PASSWORD_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            options.password = try Self.readPassword(file, setting: "CLM_DB_PASSWORD_FILE")
+        } else if let file = settings?.passwordFile {
+            options.password = try Self.readPassword(file, setting: "inventory: password_file:")
         }
         return InventoryTarget(engine: .shared(SharedInventoryAddress(url: url, options: options)), hostID: host)
     }
 
+    /// A value that looks like a URL but is not a postgresql:// one is a typo,
+    /// not a file name: refuse it, with any password in it redacted.
+    static func refuseUnknownScheme(_ value: String?, source: String) throws {
+        guard let value, !PostgresURL.isPostgres(value), let colon = value.firstIndex(of: ":"),
+              value[value.index(after: colon)...].hasPrefix("/"), value[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
+              value[..<colon].count > 1 else { return }
+        throw CommandFailure.usage("\(source) \(PostgresURL.redact(value)): not a postgresql:// URL (a shared inventory is postgresql://user@host/db; a SQLite inventory is a file path)")
+    }
+
     /// A password file: one line, not readable by group or others (like ~/.pgpass).
-    static func readPassword(_ path: String) throws -> String {
+    static func readPassword(_ path: String, setting: String) throws -> String {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw CommandFailure.usage("--db-password-file \(path): \(String(cString: strerror(errno)))")
+            throw CommandFailure.usage("\(setting) \(path): \(String(cString: strerror(errno)))")
         }
         guard info.st_mode & 0o077 == 0 else {
-            throw CommandFailure.usage("--db-password-file \(path): mode \(String(info.st_mode & 0o777, radix: 8)) lets others read it; chmod 600 it")
+            throw CommandFailure.usage("\(setting) \(path): mode \(String(info.st_mode & 0o777, radix: 8)) lets others read it; chmod 600 it")
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CommandFailure.usage("--db-password-file \(path): cannot read it as text")
+            throw CommandFailure.usage("\(setting) \(path): cannot read it as text")
         }
         return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
     }
@@ -69,11 +89,12 @@ struct GlobalOptions: ParsableArguments {
     /// The inventory's path, with its state directory created (0700) when it is the default one.
     func inventoryPath() throws -> String {
         let path: String
+        try Self.refuseUnknownScheme(database, source: databaseSource)
         if let db = database, !PostgresURL.isPostgres(db) {
             path = db
             let parent = (db as NSString).deletingLastPathComponent
             if !parent.isEmpty, !FileManager.default.fileExists(atPath: parent) {
-                throw CommandFailure.usage("--db \(db): directory \(parent) does not exist")
+                throw CommandFailure.usage("\(databaseSource) \(db): directory \(parent) does not exist")
             }
             do { try StateDirectory.verifyTrustedFile(db) } catch { throw CommandFailure.state(error) }
         } else {
@@ -139,6 +160,9 @@ struct HostScopeOptions: ParsableArguments {
         let location = try global.inventoryLocation()
         if !location.isShared, let host, host != location.hostID {
             throw CommandFailure.usage("--host \(host): the SQLite inventory \(location) holds only this host's records (\(location.hostID)); --host and --all-hosts read a shared postgresql:// inventory")
+        }
+        if !location.isShared, allHosts {
+            throw CommandFailure.usage("--all-hosts: the SQLite inventory \(location) holds only this host's records (\(location.hostID)); --host and --all-hosts read a shared postgresql:// inventory")
         }
         return try global.openInventory(scope: scope(default: fallback))
     }

@@ -224,7 +224,7 @@ struct FleetRenewalTests {
         #expect(published.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == now)
     }
 
-    @Test("a fleet key others can read is refused before any order: nothing is ordered, the message names the file")
+    @Test("a fleet key others can read is a setup error (exit 2) before any order: nothing is ordered, the message names the file")
     func openFleetKeyOrdersNothing() async throws {
         let pebble = try await Pebble.start()
         defer { pebble.stop() }
@@ -233,9 +233,28 @@ struct FleetRenewalTests {
         chmod(key, 0o644)
         defer { chmod(key, 0o600) }
         let result = try await renew(host: "lax", config: config, pebble: pebble)
+        #expect(result.status == 2)
+        let said = result.stdoutText + result.stderrText
+        #expect(said.contains(key) && said.contains("chmod 600"), "\(said)")
+        #expect(try await issuedCounts()["lax"] == nil)
+    }
+
+    @Test("a host with another fleet key fails the shared name with a reason, and orders nothing")
+    func wrongFleetKey() async throws {
+        let pebble = try await Pebble.start()
+        defer { pebble.stop() }
+        let first = try config(host: "owner", shared: ["key"], own: [], pebble: pebble)
+        #expect(try await renew(host: "owner", config: first, pebble: pebble).status == 0)
+        let other = home.path + "/other.key"
+        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: other))
+        chmod(other, 0o600)
+        var text = try String(contentsOfFile: try config(host: "stranger", shared: ["key"], own: [], pebble: pebble), encoding: .utf8)
+        text = text.replacingOccurrences(of: "fleet_key: \(try fleetKey())", with: "fleet_key: \(other)")
+        try text.write(toFile: home.path + "/stranger/clm.yaml", atomically: true, encoding: .utf8)
+        let result = try await renew(host: "stranger", config: home.path + "/stranger/clm.yaml", pebble: pebble)
         #expect(result.status == 1)
         let said = result.stdoutText + result.stderrText
-        #expect(said.contains(key) && said.contains("nothing was ordered"), "\(said)")
-        #expect(try await issuedCounts()["lax"] == nil)
+        #expect(said.contains("key: FAILED") && said.contains("fleet key"), "\(said)")
+        #expect(try await issuedCounts()["key"] == 1)
     }
 }

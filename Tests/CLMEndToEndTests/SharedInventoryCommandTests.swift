@@ -154,4 +154,21 @@ struct SharedInventoryCommandTests {
         #expect(wrong.status == 2, "\(wrong.stderrText)")
         #expect(wrong.stderrText.contains("certificate") && !wrong.stderrText.contains(tlsServer.password), "\(wrong.stderrText)")
     }
+
+    @Test("a mistyped URL is refused without its password; an empty host id and --all-hosts on SQLite are usage errors")
+    func typosAreRefused() async throws {
+        for typo in ["postgressql://clm:s3cret-pw@127.0.0.1:5/x", "postgresql:/clm:s3cret-pw@127.0.0.1:5/x", "pgsql://clm:s3cret-pw@h/x"] {
+            let viaOption = try await clm.run(["inventory", "list", "--db", typo])
+            #expect(viaOption.status == 2 && viaOption.stderrText.contains("--db"), "\(viaOption.stderrText)")
+            let viaEnvironment = try await clm.run(["inventory", "list"], environment: ["CLM_DB": typo])
+            #expect(viaEnvironment.status == 2 && viaEnvironment.stderrText.contains("CLM_DB"), "\(viaEnvironment.stderrText)")
+            for result in [viaOption, viaEnvironment] {
+                #expect(!(result.stdoutText + result.stderrText).contains("s3cret-pw"), "\(result.stderrText)")
+            }
+        }
+        let empty = try await run(["inventory", "list"], host: "")
+        #expect(empty.status == 2, "\(empty.stderrText)")
+        let sqlite = try await clm.run(["inventory", "list", "--all-hosts"])
+        #expect(sqlite.status == 2 && sqlite.stderrText.contains("--all-hosts"), "\(sqlite.stderrText)")
+    }
 }

@@ -97,6 +97,10 @@ struct FleetLeaseTests {
         let extended = try #require(try b.extend(second, seconds: 600))
         #expect(extended.expiresAt > second.expiresAt)
         try b.release(extended)
-        #expect(try b.current("www.example.test") == nil)
+        // Released: expired at once, but kept, so the next holder's token is larger still.
+        let released = try #require(try b.current("www.example.test"))
+        #expect(released.expiresAt <= Date())
+        let next = try #require(try a.acquire("www.example.test", holder: "host-a", seconds: 60))
+        #expect(next.token > second.token)
     }
 }

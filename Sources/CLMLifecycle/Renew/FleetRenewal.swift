@@ -85,6 +85,12 @@ extension Renewer {
     /// Stores a certificate another host published, opening its key with the fleet key.
     private func take(_ published: PublishedCertificate, index: Int, _ pass: inout RenewPass, fleetKey: Result<FleetKey, FleetKeyError>?) async throws {
         let name = published.name
+        // From here this certificate acts (and a failure to take it shows as its failure).
+        if pass.plan[index].action != .renew {
+            pass.plan[index] = PlanItem(name: name, action: .renew, reason: "the fleet has a newer certificate (ordered by host \(published.host))",
+                                        notAfter: pass.plan[index].notAfter)
+            pass.outcomes[index].action = .renew
+        }
         guard let sealed = published.sealedKey else {
             throw FleetFailure("\(name): host \(published.host) ordered it without a fleet key, so its private key is not in the shared inventory; this host cannot deploy it")
         }
@@ -102,10 +108,6 @@ extension Renewer {
             }
             try inventory.deploys.recordManagedCertificate(CertificateStore.row(certificate, issued, now: time))
             return issued
-        }
-        if pass.plan[index].action != .renew {
-            pass.plan[index] = PlanItem(name: name, action: .renew, reason: "the fleet has a newer certificate", notAfter: pass.plan[index].notAfter)
-            pass.outcomes[index].action = .renew
         }
         pass.fromFleet[index] = published.host
         pass.outcomes[index].issuedFingerprint = issued.sha256Hex

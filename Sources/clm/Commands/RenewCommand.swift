@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLMCore
+import CLMCrypto
 import CLMDeploy
 import CLMLifecycle
 import Foundation
@@ -76,6 +77,10 @@ func runRenewer(config: ClmConfig, options: Renewer.Options, global: GlobalOptio
     var renewer = Renewer(config: config, stateRoot: state.root, inventory: state.inventory, log: { log.info($0) })
     renewer.crash = CrashInjector.fromProcess()
     renewer.fleetKeyPath = ProcessInfo.processInfo.environment["CLM_FLEET_KEY"].flatMap { $0.isEmpty ? nil : $0 } ?? config.inventory?.fleetKey
+    // A fleet key that cannot be used is a setup error now, not at the next renewal months away.
+    if state.inventory.isShared, let path = renewer.fleetKeyPath {
+        do { _ = try FleetKey.load(path: path) } catch { throw CommandFailure.usage(error.description) }
+    }
     let started = Date()
     let summary: Renewer.Summary
     do { summary = try await renewer.runAndRecord(options, warn: { log.warning($0) }) } catch {
