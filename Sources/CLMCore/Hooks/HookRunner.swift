@@ -100,8 +100,16 @@ public struct HookRunner: Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
 
         var pid: pid_t = 0
-        let status: Int32 = withCStrings(argv) { cArgv in
-            withCStrings(environment) { cEnv in posix_spawn(&pid, path, &actions, &attributes, cArgv, cEnv) }
+        var status: Int32 = 0
+        // ETXTBSY: the hook file was just written and another process forked while it was open for
+        // writing (an installer, a deploy tool, a parallel test) still holds that descriptor for a
+        // moment. Waiting a little is the known remedy; up to about a second.
+        for attempt in 0..<50 {
+            status = withCStrings(argv) { cArgv in
+                withCStrings(environment) { cEnv in posix_spawn(&pid, path, &actions, &attributes, cArgv, cEnv) }
+            }
+            guard status == ETXTBSY, attempt < 49 else { break }
+            usleep(20_000)
         }
         close(output.write)
         guard status == 0 else { throw .spawnFailed(argv[0], reason: String(cString: strerror(status))) }
