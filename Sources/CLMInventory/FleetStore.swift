@@ -84,16 +84,6 @@ public struct FleetStore {
         }
     }
 
-    /// Certificates of `name` issued (by any host) since `since`: the fleet simulation's order count.
-    public func issuedCount(_ name: String) throws(InventoryError) -> Int {
-        do {
-            let rows = try database.connection.execute("SELECT count(*) AS n FROM acme_issued WHERE certificate_name = $1", [.text(name)])
-            return Int(rows.int(0, "n") ?? 0)
-        } catch {
-            throw .wrap(error, path: inventory.path)
-        }
-    }
-
     private static func wrap(_ error: RenewalLeases.Failure) -> InventoryError {
         switch error {
         case .database(let failure): return .postgres(failure)

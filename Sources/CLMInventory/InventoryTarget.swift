@@ -34,12 +34,6 @@ public struct InventoryTarget: Sendable, CustomStringConvertible {
         return false
     }
 
-    /// The SQLite file; nil for a shared inventory.
-    public var sqlitePath: String? {
-        if case .sqlite(let path) = engine { return path }
-        return nil
-    }
-
     public func open() throws(InventoryError) -> Inventory {
         switch engine {
         case .sqlite(let path): return try Inventory(path: path, hostID: hostID)

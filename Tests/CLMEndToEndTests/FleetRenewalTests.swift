@@ -17,9 +17,9 @@ struct FleetRenewalTests {
     static let hook = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Hooks/dns-pebble-challtestsrv").path
 
-    /// A 32-byte fleet key, mode 0600, shared by every host.
-    func fleetKey() throws -> String {
-        let path = home.path + "/fleet.key"
+    /// A 32-byte fleet key, mode 0600, shared by every host (`name` another one).
+    func fleetKey(_ name: String = "fleet") throws -> String {
+        let path = home.path + "/\(name).key"
         if !FileManager.default.fileExists(atPath: path) {
             try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: path))
             chmod(path, 0o600)
@@ -245,9 +245,7 @@ struct FleetRenewalTests {
         defer { pebble.stop() }
         let first = try config(host: "owner", shared: ["key"], own: [], pebble: pebble)
         #expect(try await renew(host: "owner", config: first, pebble: pebble).status == 0)
-        let other = home.path + "/other.key"
-        try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: other))
-        chmod(other, 0o600)
+        let other = try fleetKey("other")
         var text = try String(contentsOfFile: try config(host: "stranger", shared: ["key"], own: [], pebble: pebble), encoding: .utf8)
         text = text.replacingOccurrences(of: "fleet_key: \(try fleetKey())", with: "fleet_key: \(other)")
         try text.write(toFile: home.path + "/stranger/clm.yaml", atomically: true, encoding: .utf8)
