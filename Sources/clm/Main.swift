@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLMCore
+import CLMCrypto
 import CLMInventory
 import Foundation
 
@@ -8,6 +9,7 @@ import Foundation
 @main
 enum Main {
     static func main() async {
+        OpenSSLProcess.skipCleanupAtExit()
         do {
             let commands = Set(CLM.configuration.subcommands.map { $0._commandName })
             var command = try CLM.parseAsRoot(GlobalArguments.hoisted(Array(CommandLine.arguments.dropFirst()), commands: commands))
