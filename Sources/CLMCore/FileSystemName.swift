@@ -9,7 +9,10 @@ public enum FileSystemName {
 
     /// A directory entry's name from its raw bytes.
     public static func decode(_ bytes: some Collection<UInt8>) -> String {
-        if let text = String(validating: bytes, as: UTF8.self), !text.unicodeScalars.contains(where: isMapped) { return text }
+        // Most names are ASCII: nothing to validate or map.
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        // U+F780-U+F7FF encode as EF 9E/9F xx: only a name with 0xEF can hold one.
+        if let text = String(validating: bytes, as: UTF8.self), !bytes.contains(0xEF) || !text.unicodeScalars.contains(where: isMapped) { return text }
         let raw = Array(bytes)
         var out = String.UnicodeScalarView()
         var index = 0

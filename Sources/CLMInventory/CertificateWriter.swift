@@ -9,11 +9,15 @@ struct CertificateWriter<Database: SQLDatabase> {
 
     /// The certificate's id, and whether this call inserted it.
     func upsertReportingNew(fingerprint: String, facts: CertificateFacts?) throws -> (id: Int64, inserted: Bool) {
-        // Known already: its locations carry the new sighting (the wide row is not rewritten).
-        if let id = try database.cached("SELECT id FROM certificate WHERE fingerprint_sha256 = ?").scalarInt([fingerprint]) {
+        // Without facts the caller knows the inventory holds it: its locations carry
+        // the new sighting (the wide row is not rewritten).
+        guard let facts else {
+            guard let id = try database.cached("SELECT id FROM certificate WHERE fingerprint_sha256 = ?").scalarInt([fingerprint]) else {
+                throw InventoryError.notFound(fingerprint)
+            }
             return (id, false)
         }
-        guard let facts else { throw InventoryError.notFound(fingerprint) }
+        // With facts it is most likely new: insert first, look up only on a conflict.
         let inserted = try database.cached("""
             INSERT INTO certificate (fingerprint_sha256, subject, subject_cn, issuer, issuer_cn, serial, not_before, not_after,
                 key_algorithm, key_bits, key_curve, signature_algorithm, is_ca, self_signed, spki_sha256,
@@ -25,7 +29,7 @@ struct CertificateWriter<Database: SQLDatabase> {
                       facts.notBefore, facts.notAfter, facts.keyAlgorithm, facts.keyBits, facts.keyCurve,
                       facts.signatureAlgorithm, facts.isCA, facts.isSelfSigned, facts.spkiSHA256, facts.authorityKeyID,
                       facts.subjectKeyID, facts.der, now, now])
-        // Another host of a shared inventory inserted it a moment ago: theirs is the same certificate.
+        // Held already (seen twice in one scan, or another host of a shared inventory inserted it a moment ago).
         guard let id = inserted else {
             guard let id = try database.cached("SELECT id FROM certificate WHERE fingerprint_sha256 = ?").scalarInt([fingerprint]) else {
                 throw InventoryError.notFound(fingerprint)
@@ -41,7 +45,8 @@ struct CertificateWriter<Database: SQLDatabase> {
         try upsertReportingNew(fingerprint: fingerprint, facts: facts).id
     }
 
-    /// The key file at `key.path` as seen now; `scanID` when a scan saw it.
+    /// The key file at `key.path` as seen now; `scanID` when a scan saw it,
+    /// nil when a deploy or an issuance wrote it (the next scan confirms it).
     func upsertKey(_ key: PrivateKeyFacts, scanID: Int64?) throws {
         try database.cached("""
             INSERT INTO private_key (path, format, encrypted, spki_sha256, key_algorithm, key_bits, owner_uid, owner_gid, mode,
@@ -50,7 +55,7 @@ struct CertificateWriter<Database: SQLDatabase> {
             ON CONFLICT (path) DO UPDATE SET format = excluded.format, encrypted = excluded.encrypted,
                 spki_sha256 = excluded.spki_sha256, key_algorithm = excluded.key_algorithm, key_bits = excluded.key_bits,
                 owner_uid = excluded.owner_uid, owner_gid = excluded.owner_gid, mode = excluded.mode,
-                last_seen = excluded.last_seen, last_scan_id = coalesce(excluded.last_scan_id, private_key.last_scan_id),
+                last_seen = excluded.last_seen, last_scan_id = excluded.last_scan_id,
                 gone_since = NULL
             """).run([key.path, key.format, key.encrypted, key.spkiSHA256, key.keyAlgorithm, key.keyBits,
                       key.ownerUID, key.ownerGID, key.mode, now, now, scanID])

@@ -96,12 +96,25 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     private let batchSize: Int
     private var pendingInBatch = 0
     private var unreadableDirectories: [String] = []
+    /// Files the inventory knew under the roots that the walk did not reach.
+    private var vanished: [String] = []
+    /// Files that exist but were not read: what they held stays alive.
+    private var skipped: Set<String> = []
     private var inTransaction = false
     private let lock: ScanLock
     private(set) var summary: Summary
     /// On the shared inventory rows go out a batch at a time (``PostgresScanBatch``).
     private let postgres: PostgresConnection?
     private var batch = PostgresScanBatch()
+    /// The per-file statements, prepared once per scan (SQLite).
+    private var fileStatements: FileStatements?
+
+    private struct FileStatements {
+        let upsertLocation: Database.Statement
+        let retireOtherLocations: Database.Statement
+        let retireOtherKey: Database.Statement
+        let upsertFileState: Database.Statement
+    }
 
     init(inventory: Inventory, database: Database, roots: [String], now: Date, batchSize: Int = 2000) throws(InventoryError) {
         self.inventory = inventory
@@ -117,15 +130,9 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
             try database.prepare("INSERT INTO scan (started_at, roots) VALUES (?, ?) RETURNING id").scalarInt([nowValue, rootsJSON]) ?? 0
         }
         summary = Summary(scanID: id)
-        try inventory.read {
-            switch database.dialect {
-            case .sqlite:
-                try database.execute("CREATE TEMP TABLE IF NOT EXISTS unchanged_path (path TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM unchanged_path;")
-                // A scan writes in bursts: checkpoint the WAL every ~64 MiB instead of every 4 MiB.
-                try database.execute("PRAGMA wal_autocheckpoint = 16384")
-            case .postgres:
-                try database.execute("CREATE TEMP TABLE IF NOT EXISTS unchanged_path (path text COLLATE \"C\" PRIMARY KEY); DELETE FROM unchanged_path;")
-            }
+        if database.dialect == .sqlite {
+            // A scan writes in bursts: checkpoint the WAL every ~64 MiB instead of every 4 MiB.
+            try inventory.read { try database.execute("PRAGMA wal_autocheckpoint = 16384") }
         }
     }
 
@@ -133,6 +140,8 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     public func knownFiles() throws(InventoryError) -> [String: KnownFile] {
         try inventory.read {
             var files: [String: KnownFile] = [:]
+            // Sized up front: growing a dictionary of 100,000 paths rehashes it many times.
+            files.reserveCapacity(Int(try database.prepare("SELECT count(*) FROM file_state").scalarInt() ?? 0))
             let statement = try database.prepare("SELECT path, device, inode, size, mtime_ns, warning FROM file_state")
             try statement.query { row in
                 let path = row.string(0)
@@ -147,6 +156,8 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
 
     /// A file that was read: its certificates (in file order; `facts` nil
     /// when the inventory already holds that fingerprint), keys and problem.
+    /// The file holds exactly these now: whatever else was recorded at its
+    /// path (an older certificate, a key since removed) is marked gone.
     public func recordFile(_ file: FileSnapshot, certificates: [(fingerprint: String, facts: CertificateFacts?)],
                            keys: [PrivateKeyFacts], warning: String?) throws(InventoryError) {
         try inBatch {
@@ -158,56 +169,42 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
                 if let warning { addWarning(ref: file.path, reason: warning) }
                 return
             }
+            let statements = try self.statements()
             for (position, certificate) in certificates.enumerated() {
                 let id = try upsertCertificate(fingerprint: certificate.fingerprint, facts: certificate.facts)
-                try database.cached("""
-                    INSERT INTO location (certificate_id, kind, ref, position, first_seen, last_seen, last_scan_id)
-                    VALUES (?, 'file', ?, ?, ?, ?, ?)
-                    ON CONFLICT (certificate_id, kind, ref) DO UPDATE SET
-                        position = excluded.position, last_seen = excluded.last_seen,
-                        last_scan_id = excluded.last_scan_id, gone_since = NULL
-                    """).run([id, file.path, position, now, now, summary.scanID])
+                try statements.upsertLocation.run([id, file.path, position, now, now, summary.scanID])
                 summary.certificatesSeen += 1
             }
             for key in keys { try upsertKey(key) }
-            try database.cached("""
-                INSERT INTO file_state (path, device, inode, size, mtime_ns, warning, last_scan_id) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
-                    mtime_ns = excluded.mtime_ns, warning = excluded.warning, last_scan_id = excluded.last_scan_id
-                """).run([file.path, Int64(bitPattern: file.device), Int64(bitPattern: file.inode), file.size,
-                          file.mtimeNanoseconds, warning.map(ScanRecorder.bounded), summary.scanID])
+            try statements.retireOtherLocations.run([now, file.path, summary.scanID])
+            summary.locationsGone += database.changes
+            try statements.retireOtherKey.run([now, file.path, summary.scanID])
+            try statements.upsertFileState.run([file.path, Int64(bitPattern: file.device), Int64(bitPattern: file.inode), file.size,
+                                                file.mtimeNanoseconds, warning.map(ScanRecorder.bounded), summary.scanID])
             if let warning { addWarning(ref: file.path, reason: warning) }
         }
     }
 
-    /// A file whose snapshot matches the inventory: keep its locations alive
-    /// without reading it. Its earlier warning, if any, is repeated.
+    /// A file whose snapshot matches the inventory: nothing to write now; the
+    /// set-wide update in ``finish(at:)`` renews its sighting. Its earlier
+    /// warning, if any, is repeated.
     public func recordUnchanged(_ known: KnownFile) throws(InventoryError) {
-        try inBatch {
-            summary.filesUnchanged += 1
-            if postgres != nil {
-                batch.addUnchanged(known.snapshot.path)
-                if let warning = known.warning { addWarning(ref: known.snapshot.path, reason: warning) }
-                return
-            }
-            try database.cached("INSERT INTO unchanged_path (path) VALUES (?) ON CONFLICT DO NOTHING").run([known.snapshot.path])
-            if let warning = known.warning { addWarning(ref: known.snapshot.path, reason: warning) }
-        }
+        summary.filesUnchanged += 1
+        if let warning = known.warning { addWarning(ref: known.snapshot.path, reason: warning) }
     }
 
     /// A file that exists but was not read (too large, unreadable, special):
     /// its locations stay alive, since we cannot tell what it holds.
     public func recordSkipped(path: String, reason: String) throws(InventoryError) {
-        try inBatch {
-            summary.filesSkipped += 1
-            if postgres != nil {
-                batch.addUnchanged(path)
-                addWarning(ref: path, reason: reason)
-                return
-            }
-            try database.cached("INSERT INTO unchanged_path (path) VALUES (?) ON CONFLICT DO NOTHING").run([path])
-            addWarning(ref: path, reason: reason)
-        }
+        summary.filesSkipped += 1
+        skipped.insert(path)
+        addWarning(ref: path, reason: reason)
+    }
+
+    /// Files from ``knownFiles()`` that the walk did not reach: gone at
+    /// ``finish(at:)``, unless under a directory that could not be listed.
+    public func recordVanished(_ paths: [String]) {
+        vanished.append(contentsOf: paths)
     }
 
     /// An information line about a file (not a warning: nothing is wrong).
@@ -236,71 +233,90 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
         summary.warnings.append(Warning(ref: roots.joined(separator: " "), reason: "scan interrupted; nothing was marked gone"))
         try? database.prepare("UPDATE scan SET finished_at = ?, warning_count = ? WHERE id = ?")
             .run([endValue, summary.warnings.count, summary.scanID])
-        try? database.execute("DELETE FROM \(temporary).unchanged_path")
         lock.release()
     }
 
-    /// Applies unchanged files, marks vanished locations gone and closes
-    /// the scan record, in one transaction.
+    /// Marks what vanished gone, renews the sighting of everything else under
+    /// the roots and closes the scan record, in one transaction. Until this
+    /// commits, an interrupted scan has marked nothing gone.
     public func finish(at end: Date) throws(InventoryError) -> Summary {
         try commitBatch()
         let scanID = summary.scanID
         summary = try inventory.write {
             var summary = self.summary
-            try bumpUnchanged(&summary, scanID: scanID)
-            try keepUnreadableDirectories(scanID: scanID)
-            try markGone(&summary, scanID: scanID)
+            try markVanishedFilesGone(&summary)
+            try markUnconfirmedGone(&summary, scanID: scanID)
+            try renewSightings(&summary, scanID: scanID)
             try storeWarnings(&summary, scanID: scanID)
             try closeScanRecord(summary, end: end)
-            try database.execute("DELETE FROM \(temporary).unchanged_path")
             return summary
         }
         lock.release()
         return summary
     }
 
-    /// Unchanged and skipped files: bump everything recorded for them.
-    private func bumpUnchanged(_ summary: inout Summary, scanID: Int64) throws {
-        try database.prepare("""
-            UPDATE location SET last_seen = ?, last_scan_id = ?
-            WHERE kind = 'file' AND ref IN (SELECT path FROM \(temporary).unchanged_path)
-            """).run([now, scanID])
-        summary.certificatesSeen += database.changes
-        try database.prepare("""
-            UPDATE private_key SET last_seen = ?, last_scan_id = ?
-            WHERE path IN (SELECT path FROM \(temporary).unchanged_path)
-            """).run([now, scanID])
-        summary.keysSeen += database.changes
-        try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE path IN (SELECT path FROM \(temporary).unchanged_path)").run([scanID])
-    }
-
-    /// Subtrees we could not list keep what they had.
-    private func keepUnreadableDirectories(scanID: Int64) throws {
-        for directory in unreadableDirectories {
-            try database.prepare("UPDATE location SET last_seen = ?, last_scan_id = ? WHERE kind = 'file' AND gone_since IS NULL AND \(ScanRecorder.scope("ref"))")
-                .run([now, scanID] + ScanRecorder.scopeArguments(directory))
-            try database.prepare("UPDATE private_key SET last_seen = ?, last_scan_id = ? WHERE gone_since IS NULL AND \(ScanRecorder.scope("path"))")
-                .run([now, scanID] + ScanRecorder.scopeArguments(directory))
-            try database.prepare("UPDATE file_state SET last_scan_id = ? WHERE \(ScanRecorder.scope("path"))")
-                .run([scanID] + ScanRecorder.scopeArguments(directory))
+    /// Files the inventory knew that the walk did not reach (outside
+    /// directories it could not list) have gone, with what they held.
+    private func markVanishedFilesGone(_ summary: inout Summary) throws {
+        let location = try database.prepare("UPDATE location SET gone_since = ? WHERE kind = 'file' AND ref = ? AND gone_since IS NULL")
+        let key = try database.prepare("UPDATE private_key SET gone_since = ? WHERE path = ? AND gone_since IS NULL")
+        let state = try database.prepare("DELETE FROM file_state WHERE path = ?")
+        for path in vanished.sorted() where !isUnderUnreadableDirectory(path) {
+            try location.run([now, path])
+            summary.locationsGone += database.changes
+            try key.run([now, path])
+            try state.run([path])
         }
     }
 
-    /// Whatever under our roots was not seen in this scan has gone.
-    private func markGone(_ summary: inout Summary, scanID: Int64) throws {
+    /// Locations and keys recorded by a deploy or an issuance (no scan has
+    /// confirmed them: `last_scan_id` NULL) under the roots, that this scan
+    /// did not read: their file is not there any more. Skipped files and
+    /// unlistable directories keep theirs.
+    private func markUnconfirmedGone(_ summary: inout Summary, scanID: Int64) throws {
+        for (table, column, extra) in [("location", "ref", "kind = 'file' AND "), ("private_key", "path", "")] {
+            var unconfirmed: [String] = []
+            for root in roots {
+                try database.prepare("SELECT DISTINCT \(column) FROM \(table) WHERE \(extra)gone_since IS NULL AND last_scan_id IS NULL AND \(ScanRecorder.scope(column))")
+                    .query(ScanRecorder.scopeArguments(root)) { row in unconfirmed.append(row.string(0)) }
+            }
+            let retire = try database.prepare("UPDATE \(table) SET gone_since = ? WHERE \(extra)\(column) = ? AND gone_since IS NULL AND last_scan_id IS NULL")
+            for path in Set(unconfirmed) where !skipped.contains(path) && !isUnderUnreadableDirectory(path) {
+                try retire.run([now, path])
+                if table == "location" { summary.locationsGone += database.changes }
+            }
+        }
+    }
+
+    /// Everything still alive under the roots was seen (read now, unchanged,
+    /// skipped, or under a directory that could not be listed): one update per
+    /// root and table, instead of a write per unchanged file.
+    private func renewSightings(_ summary: inout Summary, scanID: Int64) throws {
+        var notSeen = (certificates: 0, keys: 0)
+        for directory in unreadableDirectories {
+            notSeen.certificates += Int(try database.prepare("""
+                SELECT count(*) FROM location WHERE kind = 'file' AND gone_since IS NULL
+                AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(ScanRecorder.scope("ref"))
+                """).scalarInt([scanID] + ScanRecorder.scopeArguments(directory)) ?? 0)
+            notSeen.keys += Int(try database.prepare("""
+                SELECT count(*) FROM private_key WHERE gone_since IS NULL
+                AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(ScanRecorder.scope("path"))
+                """).scalarInt([scanID] + ScanRecorder.scopeArguments(directory)) ?? 0)
+        }
         for root in roots {
             try database.prepare("""
-                UPDATE location SET gone_since = ? WHERE kind = 'file' AND gone_since IS NULL
+                UPDATE location SET last_seen = ?, last_scan_id = ? WHERE kind = 'file' AND gone_since IS NULL
                 AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(ScanRecorder.scope("ref"))
-                """).run([now, scanID] + ScanRecorder.scopeArguments(root))
-            summary.locationsGone += database.changes
+                """).run([now, scanID, scanID] + ScanRecorder.scopeArguments(root))
+            summary.certificatesSeen += database.changes
             try database.prepare("""
-                UPDATE private_key SET gone_since = ? WHERE gone_since IS NULL
+                UPDATE private_key SET last_seen = ?, last_scan_id = ? WHERE gone_since IS NULL
                 AND (last_scan_id IS NULL OR last_scan_id <> ?) AND \(ScanRecorder.scope("path"))
-                """).run([now, scanID] + ScanRecorder.scopeArguments(root))
-            try database.prepare("DELETE FROM file_state WHERE last_scan_id <> ? AND \(ScanRecorder.scope("path"))")
-                .run([scanID] + ScanRecorder.scopeArguments(root))
+                """).run([now, scanID, scanID] + ScanRecorder.scopeArguments(root))
+            summary.keysSeen += database.changes
         }
+        summary.certificatesSeen -= notSeen.certificates
+        summary.keysSeen -= notSeen.keys
     }
 
     /// This scan's warnings (with a note of how many were dropped); older
@@ -329,7 +345,32 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
 
     // MARK: - Internals
 
-    private var temporary: String { database.dialect.temporarySchema }
+    private func statements() throws -> FileStatements {
+        if let fileStatements { return fileStatements }
+        let made = FileStatements(
+            upsertLocation: try database.prepare("""
+                INSERT INTO location (certificate_id, kind, ref, position, first_seen, last_seen, last_scan_id)
+                VALUES (?, 'file', ?, ?, ?, ?, ?)
+                ON CONFLICT (certificate_id, kind, ref) DO UPDATE SET
+                    position = excluded.position, last_seen = excluded.last_seen,
+                    last_scan_id = excluded.last_scan_id, gone_since = NULL
+                """),
+            retireOtherLocations: try database.prepare("""
+                UPDATE location SET gone_since = ? WHERE kind = 'file' AND ref = ? AND gone_since IS NULL
+                AND (last_scan_id IS NULL OR last_scan_id <> ?)
+                """),
+            retireOtherKey: try database.prepare("""
+                UPDATE private_key SET gone_since = ? WHERE path = ? AND gone_since IS NULL
+                AND (last_scan_id IS NULL OR last_scan_id <> ?)
+                """),
+            upsertFileState: try database.prepare("""
+                INSERT INTO file_state (path, device, inode, size, mtime_ns, warning, last_scan_id) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (path) DO UPDATE SET device = excluded.device, inode = excluded.inode, size = excluded.size,
+                    mtime_ns = excluded.mtime_ns, warning = excluded.warning, last_scan_id = excluded.last_scan_id
+                """))
+        fileStatements = made
+        return made
+    }
 
     private func upsertCertificate(fingerprint: String, facts: CertificateFacts?) throws -> Int64 {
         let result = try CertificateWriter(database: database, now: now).upsertReportingNew(fingerprint: fingerprint, facts: facts)
@@ -348,6 +389,12 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
             return
         }
         summary.warnings.append(Warning(ref: ScanRecorder.bounded(ref), reason: ScanRecorder.bounded(reason)))
+    }
+
+    private func isUnderUnreadableDirectory(_ path: String) -> Bool {
+        unreadableDirectories.contains { directory in
+            path == directory || path.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
+        }
     }
 
     private func isUnderRoots(_ path: String) -> Bool {
@@ -379,7 +426,11 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     private func commitBatch() throws(InventoryError) {
         guard inTransaction else { return }
         do {
-            if let postgres, !batch.isEmpty { summary.certificatesNew += try batch.flush(postgres, now: now, scanID: summary.scanID) }
+            if let postgres, !batch.isEmpty {
+                let written = try batch.flush(postgres, now: now, scanID: summary.scanID)
+                summary.certificatesNew += written.certificatesNew
+                summary.locationsGone += written.locationsGone
+            }
             try database.execute("COMMIT")
         } catch {
             try? rollback()

@@ -1,5 +1,6 @@
 import CLMDiscover
-import CLMInventory
+@testable import CLMInventory
+import CLMCrypto
 import CLMTestSupport
 import Foundation
 import Testing
@@ -99,5 +100,82 @@ struct RescanEdgeCaseTests {
         let summary = try FileScanner(inventory: fixture.inventory).scan(roots: [fixture.tree.appendingPathComponent("site").path])
         #expect(summary.locationsGone == 1)
         #expect(try fixture.certificates().first?.activeLocationCount == 2)
+    }
+}
+
+/// Gone-marking since the rescan stopped writing per unchanged file (issue 17):
+/// what vanished is found from the walk, and one set-wide update renews the rest.
+@Suite(.timeLimit(.minutes(2)))
+struct RescanSightingTests {
+    @Test func anUnchangedFileCostsNoWritePerFileButItsSightingIsRenewed() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        try fixture.place(leaf.certificate, as: "cert.pem")
+        try fixture.place(leaf.key, as: "key.pem")
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let first = try fixture.scan(now: t0)
+        let second = try fixture.scan(now: t0.addingTimeInterval(600))
+        #expect(second.filesUnchanged == 2 && second.filesExamined == 0)
+        #expect(second.certificatesSeen == 1 && second.keysSeen == 1)
+        // file_state still names the scan that read the files: nothing was written for them.
+        let readBy = try fixture.inventory.database.prepare("SELECT DISTINCT last_scan_id FROM file_state").scalarInt()
+        #expect(readBy == first.scanID)
+        let location = try #require(try fixture.certificates().first?.locations.first)
+        #expect(location.lastSeen == 1_800_000_600 && location.goneSince == nil)
+        let keySeen = try fixture.inventory.database.prepare("SELECT last_seen FROM private_key").scalarInt()
+        #expect(keySeen == 1_800_000_600)
+    }
+
+    @Test func aKeyTakenOutOfAFileThatStaysIsMarkedGone() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        let certificate = try Data(contentsOf: leaf.certificate)
+        let key = try Data(contentsOf: leaf.key)
+        let combined = try fixture.write("combined.pem", Array(certificate + key))
+        _ = try fixture.scan()
+        #expect(try fixture.inventory.database.prepare("SELECT count(*) FROM private_key WHERE gone_since IS NULL").scalarInt() == 1)
+        try Data(certificate).write(to: combined)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 10)], ofItemAtPath: combined.path)
+        let summary = try fixture.scan()
+        #expect(summary.filesExamined == 1 && summary.keysSeen == 0)
+        #expect(try fixture.inventory.database.prepare("SELECT count(*) FROM private_key WHERE gone_since IS NULL").scalarInt() == 0)
+        #expect(try fixture.certificates().first?.activeLocationCount == 1)
+    }
+
+    @Test func whatADeployRecordedIsConfirmedByTheNextScanOrMarkedGoneWhenItsFileIsNotThere() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        let (_, other) = try await fixture.makeLeaf("other")
+        let present = try fixture.place(leaf.certificate, as: "live/cert.pem")
+        _ = try fixture.scan()
+        // A deploy records two files: one it wrote under the scanned tree, one that is gone again before the scan.
+        let der = try #require(PEMDecoder.blocks(in: Array(try Data(contentsOf: other.certificate))).blocks.first?.der)
+        let facts = CertificateFacts(try CertificateInfo(der: der))
+        let vanished = fixture.tree.appendingPathComponent("live/removed.pem").path
+        try fixture.place(other.certificate, as: "live/cert.pem")
+        try fixture.inventory.deploys.recordFiles([(path: present.path, certificates: [facts]), (path: vanished, certificates: [facts])], now: Date())
+        let summary = try fixture.scan()
+        #expect(summary.filesExamined == 1)  // the deployed file is read again, whatever its stat says
+        let deployed = try fixture.inventory.scans.certificate(matching: facts.fingerprintSHA256)
+        let live = deployed.locations.filter { $0.goneSince == nil }.map(\.ref)
+        #expect(live == [present.path])
+        #expect(deployed.locations.contains { $0.ref == vanished && $0.goneSince != nil })
+        // The certificate the deploy replaced is no longer at that path.
+        let replaced = try fixture.inventory.scans.certificate(matching: try await fixture.factory.fingerprint(of: leaf.certificate))
+        #expect(replaced.locations.allSatisfy { $0.goneSince != nil })
+    }
+
+    @Test func aFileSkippedOnARescanKeepsWhatItHeld() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        let placed = try fixture.place(leaf.certificate, as: "big/cert.pem")
+        _ = try fixture.scan()
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 10)], ofItemAtPath: placed.path)
+        var options = FileScanner.Options()
+        options.walker.maxFileSize = 16
+        let summary = try fixture.scan(options: options)
+        #expect(summary.filesSkipped == 1 && summary.locationsGone == 0)
+        #expect(summary.certificatesSeen == 1)
+        #expect(try fixture.certificates().first?.activeLocationCount == 1)
     }
 }

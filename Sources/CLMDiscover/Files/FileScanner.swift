@@ -45,7 +45,10 @@ public final class FileScanner {
     public func scan(roots: [String], now: Date = Date(), progress: ((Progress) -> Void)? = nil) throws(InventoryError) -> ScanRecorder.Summary {
         let absoluteRoots = roots.map(Self.absolutePath)
         let recorder = try inventory.scans.beginScan(roots: absoluteRoots, now: now)
-        let known = try recorder.knownFiles()
+        // What the inventory knew and the walk has not reached yet: each path
+        // is hashed once (looked up and taken out together); what is left
+        // at the end has vanished.
+        var known = try recorder.knownFiles()
         let lookup = try inventory.scans.fingerprintReader()
         let writer = ScanWriter(recorder: recorder)
         writer.start()
@@ -69,7 +72,7 @@ public final class FileScanner {
             try walker.walk(roots: absoluteRoots) { entry in
                 switch entry {
                 case .file(let snapshot):
-                    if let previous = known[snapshot.path], previous.snapshot.matches(snapshot) {
+                    if let previous = known.removeValue(forKey: snapshot.path), previous.snapshot.matches(snapshot) {
                         batch.items.append(.unchanged(previous))
                         counts.filesUnchanged += 1
                         counts.filesExamined += 1
@@ -78,6 +81,7 @@ public final class FileScanner {
                         if pendingFiles.count >= options.batchSize { try flush() }
                     }
                 case .skipped(let path, let reason):
+                    known.removeValue(forKey: path)
                     batch.items.append(.skipped(path: path, reason: reason))
                 case .problem(let path, let reason):
                     batch.items.append(.warning(ref: path, reason: reason))
@@ -90,7 +94,7 @@ public final class FileScanner {
             writer.abandon(at: Date())
             throw InventoryError.wrap(error, path: inventory.path)
         }
-        return try writer.finish(at: Date())
+        return try writer.finish(at: Date(), vanished: Array(known.keys))
     }
 
     private struct FileOutcome: Sendable {

@@ -39,36 +39,45 @@ public struct FileWalker: Sendable {
         let inode: UInt64
     }
 
+    /// A path still to visit, with what the directory listing already
+    /// learned about it (so the walk stats each entry once, relative to its
+    /// open directory, as find(1) does, not by full path).
+    private struct Pending {
+        let path: String
+        /// lstat(2) of the entry when it is not a symlink; nil when unknown.
+        let info: stat?
+        /// A symlink, to be followed after everything reachable without links.
+        let isLink: Bool
+    }
+
     /// Visits every entry under `roots`, depth first, in name order.
     public func walk(roots: [String], visit: (Entry) throws -> Void) rethrows {
         var seenDirectories = Set<NodeID>()
         var seenFiles = Set<NodeID>()
-        var pending: [String] = roots.reversed()
-        // Paths readdir(3) already told us are not symlinks (saves an lstat each).
-        var knownNotLinks = Set<String>()
-        let rootSet = Set(roots)
+        // Roots are stat(2)ed: a root given as a symlink is followed at once.
+        var pending: [Pending] = roots.reversed().map { Pending(path: $0, info: nil, isLink: false) }
         // Symlinks are visited after everything reachable without them, so
         // a file is recorded under its real name when the tree has one.
         var deferredLinks: [String] = []
         var followingLinks = false
         while true {
-            guard let path = pending.popLast() else {
+            guard let next = pending.popLast() else {
                 guard !deferredLinks.isEmpty else { break }
-                pending = deferredLinks.reversed()
+                pending = deferredLinks.reversed().map { Pending(path: $0, info: nil, isLink: false) }
                 deferredLinks.removeAll()
                 followingLinks = true
                 continue
             }
+            let path = next.path
             if isExcluded(path) { continue }
-            if !followingLinks, !rootSet.contains(path), knownNotLinks.remove(path) == nil {
-                var linkInfo = stat()
-                if Self.lstatPath(path, &linkInfo) == 0, (linkInfo.st_mode & S_IFMT) == S_IFLNK {
-                    deferredLinks.append(path)
-                    continue
-                }
+            if next.isLink && !followingLinks {
+                deferredLinks.append(path)
+                continue
             }
             var info = stat()
-            if Self.statPath(path, &info) != 0 {
+            if let known = next.info {
+                info = known
+            } else if Self.statPath(path, &info) != 0 {
                 try visit(.problem(path: path, reason: Self.statFailure(path, errno)))
                 continue
             }
@@ -81,9 +90,7 @@ public struct FileWalker: Sendable {
                 case .success(let entries):
                     let prefix = path.hasSuffix("/") ? path : path + "/"
                     for entry in entries.sorted(by: { $0.name > $1.name }) {
-                        let child = prefix + entry.name
-                        if entry.knownNotLink { knownNotLinks.insert(child) }
-                        pending.append(child)
+                        pending.append(Pending(path: prefix + entry.name, info: entry.info, isLink: entry.isLink))
                     }
                 case .failure(let failure):
                     try visit(.unreadableDirectory(path: path, reason: failure.reason))
@@ -142,24 +149,31 @@ public struct FileWalker: Sendable {
 
     private struct DirectoryEntry {
         let name: String
-        let knownNotLink: Bool
+        let info: stat?
+        let isLink: Bool
     }
 
+    /// The entries of `path`, each lstat(2)ed relative to the open directory.
     private func listDirectory(_ path: String) -> Result<[DirectoryEntry], DirectoryFailure> {
         guard let directory = FileSystemName.kernelBytes(path).map({ opendir($0) }) ?? opendir(path) else {
             let error = errno
             return .failure(DirectoryFailure(error == EACCES ? "permission denied (directory not readable)" : String(cString: strerror(error))))
         }
         defer { closedir(directory) }
+        let descriptor = dirfd(directory)
         var entries: [DirectoryEntry] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                FileSystemName.decode(raw.prefix { $0 != 0 })
+            var info = stat()
+            let (name, status) = withUnsafeBytes(of: entry.pointee.d_name) { raw -> (String, Int32) in
+                let bytes = raw.prefix { $0 != 0 }
+                let status = raw.withMemoryRebound(to: CChar.self) { fstatat(descriptor, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) }
+                return (FileSystemName.decode(bytes), status)
             }
-            let type = Int32(entry.pointee.d_type)
-            if name != "." && name != ".." {
-                entries.append(DirectoryEntry(name: name, knownNotLink: type != Int32(DT_LNK) && type != Int32(DT_UNKNOWN)))
-            }
+            guard name != "." && name != ".." else { continue }
+            // A failed lstat (the entry vanished, no permission) is left to the
+            // walk's own stat, which reports it with the full path.
+            let isLink = status == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+            entries.append(DirectoryEntry(name: name, info: status == 0 && !isLink ? info : nil, isLink: isLink))
         }
         return .success(entries)
     }

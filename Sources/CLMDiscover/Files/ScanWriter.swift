@@ -62,8 +62,9 @@ final class ScanWriter: @unchecked Sendable {
         recorder.abandon(at: end)
     }
 
-    /// Waits for every batch to be written, then closes the scan record.
-    func finish(at end: Date) throws(InventoryError) -> ScanRecorder.Summary {
+    /// Waits for every batch to be written, then marks `vanished` (known
+    /// files the walk did not reach) gone and closes the scan record.
+    func finish(at end: Date, vanished: [String]) throws(InventoryError) -> ScanRecorder.Summary {
         condition.lock()
         closed = true
         condition.broadcast()
@@ -71,6 +72,7 @@ final class ScanWriter: @unchecked Sendable {
         let failure = self.failure
         condition.unlock()
         if let failure { throw failure }
+        recorder.recordVanished(vanished)
         return try recorder.finish(at: end)
     }
 

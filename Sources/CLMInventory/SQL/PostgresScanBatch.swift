@@ -12,9 +12,8 @@ struct PostgresScanBatch {
     private var locations: [String: (fingerprint: String, ref: String, position: Int)] = [:]
     private var keys: [String: PrivateKeyFacts] = [:]
     private var files: [String: (snapshot: FileSnapshot, warning: String?)] = [:]
-    private var unchanged: [String] = []
 
-    var isEmpty: Bool { locations.isEmpty && keys.isEmpty && files.isEmpty && unchanged.isEmpty && certificates.isEmpty }
+    var isEmpty: Bool { locations.isEmpty && keys.isEmpty && files.isEmpty && certificates.isEmpty }
 
     mutating func addFile(_ file: FileSnapshot, certificates held: [(fingerprint: String, facts: CertificateFacts?)],
                           keys heldKeys: [PrivateKeyFacts], warning: String?) {
@@ -29,11 +28,10 @@ struct PostgresScanBatch {
         files[file.path] = (file, warning)
     }
 
-    mutating func addUnchanged(_ path: String) { unchanged.append(path) }
-
     /// Writes everything buffered inside the caller's transaction; returns how
-    /// many certificates were new to the inventory.
-    mutating func flush(_ connection: PostgresConnection, now: Int64, scanID: Int64) throws -> Int {
+    /// many certificates were new to the inventory, and how many locations
+    /// the files read no longer hold.
+    mutating func flush(_ connection: PostgresConnection, now: Int64, scanID: Int64) throws -> (certificatesNew: Int, locationsGone: Int) {
         defer { self = PostgresScanBatch() }
         let inserted = try insertCertificates(connection, now: now)
         var ids = inserted
@@ -48,11 +46,9 @@ struct PostgresScanBatch {
         try insertNames(connection, ids: inserted)
         try upsertLocations(connection, ids: ids, now: now, scanID: scanID)
         try upsertKeys(connection, now: now, scanID: scanID)
+        let gone = try retireOthers(connection, now: now, scanID: scanID)
         try upsertFiles(connection, scanID: scanID)
-        if !unchanged.isEmpty {
-            try connection.execute("INSERT INTO unchanged_path (path) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", [.text(Self.array(unchanged))])
-        }
-        return inserted.count
+        return (inserted.count, gone)
     }
 
     private func insertCertificates(_ connection: PostgresConnection, now: Int64) throws -> [String: Int64] {
@@ -128,6 +124,21 @@ struct PostgresScanBatch {
                 owner_uid = excluded.owner_uid, owner_gid = excluded.owner_gid, mode = excluded.mode,
                 last_seen = excluded.last_seen, last_scan_id = excluded.last_scan_id, gone_since = NULL
             """, Self.parameters(Self.keyColumns(all)) + [.int(now), .int(scanID)])
+    }
+
+    /// Each file read holds exactly what was just recorded: anything else at its path has gone.
+    private func retireOthers(_ connection: PostgresConnection, now: Int64, scanID: Int64) throws -> Int {
+        guard !files.isEmpty else { return 0 }
+        let paths: [PostgresValue] = [.int(now), .text(Self.array(Array(files.keys))), .int(scanID)]
+        let gone = try connection.execute("""
+            UPDATE location SET gone_since = $1 WHERE kind = 'file' AND ref = ANY($2::text[]) AND gone_since IS NULL
+            AND last_scan_id IS DISTINCT FROM $3
+            """, paths).affected
+        try connection.execute("""
+            UPDATE private_key SET gone_since = $1 WHERE path = ANY($2::text[]) AND gone_since IS NULL
+            AND last_scan_id IS DISTINCT FROM $3
+            """, paths)
+        return gone
     }
 
     private func upsertFiles(_ connection: PostgresConnection, scanID: Int64) throws {

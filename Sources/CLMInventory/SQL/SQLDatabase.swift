@@ -12,9 +12,6 @@ enum SQLDialect: Sendable {
     case sqlite
     case postgres
 
-    /// The schema of a session's temporary tables.
-    var temporarySchema: String { self == .sqlite ? "temp" : "pg_temp" }
-
     /// The larger of two values (SQLite's two-argument `max`).
     var greatest: String { self == .sqlite ? "max" : "greatest" }
 }

@@ -14,13 +14,17 @@ extension SQLDeployStore {
             for file in files {
                 let ids = try file.certificates.map { try writer.upsert(fingerprint: $0.fingerprintSHA256, facts: $0) }
                 try database.cached("UPDATE location SET gone_since = ? WHERE kind = 'file' AND ref = ? AND gone_since IS NULL").run([time, file.path])
+                // last_scan_id NULL: not confirmed by a scan yet. The next scan
+                // covering the path reads it again (no file_state) and confirms
+                // it, or marks it gone if the file is not there.
                 for (position, id) in ids.enumerated() {
                     try database.cached("""
                         INSERT INTO location (certificate_id, kind, ref, position, first_seen, last_seen) VALUES (?, 'file', ?, ?, ?, ?)
                         ON CONFLICT (certificate_id, kind, ref) DO UPDATE SET position = excluded.position, last_seen = excluded.last_seen,
-                            gone_since = NULL
+                            gone_since = NULL, last_scan_id = NULL
                         """).run([id, file.path, position, time, time])
                 }
+                try database.cached("DELETE FROM file_state WHERE path = ?").run([file.path])
             }
         }
     }
@@ -31,7 +35,10 @@ extension SQLDeployStore {
         let time = Int64(now.timeIntervalSince1970)
         try write {
             let writer = CertificateWriter(database: database, now: time)
-            for key in keys { try writer.upsertKey(key, scanID: nil) }
+            for key in keys {
+                try writer.upsertKey(key, scanID: nil)
+                try database.cached("DELETE FROM file_state WHERE path = ?").run([key.path])
+            }
         }
     }
 }

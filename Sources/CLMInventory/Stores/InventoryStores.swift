@@ -38,6 +38,8 @@ public protocol ScanSession: AnyObject {
                     keys: [PrivateKeyFacts], warning: String?) throws(InventoryError)
     func recordUnchanged(_ known: ScanRecorder.KnownFile) throws(InventoryError)
     func recordSkipped(path: String, reason: String) throws(InventoryError)
+    /// Files from ``knownFiles()`` the walk did not reach (they have gone).
+    func recordVanished(_ paths: [String])
     func recordNote(ref: String, reason: String)
     func recordWarning(ref: String, reason: String)
     func recordUnreadableDirectory(path: String, reason: String)
