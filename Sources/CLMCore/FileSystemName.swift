@@ -7,10 +7,20 @@
 public enum FileSystemName {
     static let base: UInt32 = 0xF700
 
+    /// A directory entry's name from its raw bytes (the walk's hot path:
+    /// a concrete buffer, so the common all-ASCII check is a plain loop).
+    public static func decode(_ bytes: UnsafeRawBufferPointer) -> String {
+        var ascii = true
+        for byte in bytes where byte >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
+        return decode(Array(bytes))
+    }
+
     /// A directory entry's name from its raw bytes.
     public static func decode(_ bytes: some Collection<UInt8>) -> String {
-        // Most names are ASCII: nothing to validate or map.
-        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         // U+F780-U+F7FF encode as EF 9E/9F xx: only a name with 0xEF can hold one.
         if let text = String(validating: bytes, as: UTF8.self), !bytes.contains(0xEF) || !text.unicodeScalars.contains(where: isMapped) { return text }
         let raw = Array(bytes)

@@ -107,3 +107,43 @@ struct HostileTreeTests {
         #expect(summary.warnings.map(\.reason) == ["no such file or directory"])
     }
 }
+
+/// The walk lists directories ahead on a helper thread (``DirectoryPrefetcher``);
+/// what it visits, and in which order, must not depend on that.
+@Suite(.timeLimit(.minutes(2)))
+struct WalkOrderTests {
+    @Test func aDeepTreeIsVisitedOnceEachInNameOrderWithListingsPrefetched() throws {
+        let temp = try TemporaryDirectory(prefix: "clm-walk")
+        let fm = FileManager.default
+        var expected: [String] = []
+        for top in ["a", "b", "c", "d"] {
+            for middle in ["x", "y", "z"] {
+                for leaf in ["p", "q"] {
+                    let directory = temp.url.appendingPathComponent("\(top)/\(middle)/\(leaf)")
+                    try fm.createDirectory(at: directory, withIntermediateDirectories: true)
+                    for file in ["f1", "f2", "f3"] {
+                        let path = directory.appendingPathComponent(file).path
+                        #expect(fm.createFile(atPath: path, contents: Data(file.utf8)))
+                        expected.append(path)
+                    }
+                }
+                let file = temp.url.appendingPathComponent("\(top)/\(middle)/m").path
+                #expect(fm.createFile(atPath: file, contents: Data("m".utf8)))
+                expected.append(file)
+            }
+        }
+        // A symlinked directory is followed after everything else, and an excluded one is never listed.
+        try fm.createSymbolicLink(atPath: temp.url.appendingPathComponent("link").path, withDestinationPath: temp.url.appendingPathComponent("b/x").path)
+        try fm.createDirectory(at: temp.url.appendingPathComponent("e/skipme"), withIntermediateDirectories: true)
+        #expect(fm.createFile(atPath: temp.url.appendingPathComponent("e/skipme/hidden").path, contents: Data()))
+        var options = FileWalker.Options()
+        options.excludes = ["skipme"]
+        for _ in 0..<20 {
+            var visited: [String] = []
+            FileWalker(options: options).walk(roots: [temp.path]) { entry in
+                if case .file(let snapshot) = entry { visited.append(snapshot.path) }
+            }
+            #expect(visited == expected.sorted())
+        }
+    }
+}

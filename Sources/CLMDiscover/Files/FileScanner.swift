@@ -69,7 +69,7 @@ public final class FileScanner {
         }
 
         do {
-            try walker.walk(roots: absoluteRoots) { entry in
+            try walker.walk(roots: absoluteRoots, expectedFiles: known.count) { entry in
                 switch entry {
                 case .file(let snapshot):
                     if let previous = known.removeValue(forKey: snapshot.path), previous.snapshot.matches(snapshot) {

@@ -45,21 +45,25 @@ public struct FileWalker: Sendable {
     private struct Pending {
         let path: String
         /// lstat(2) of the entry when it is not a symlink; nil when unknown.
-        let info: stat?
+        let info: Attributes?
         /// A symlink, to be followed after everything reachable without links.
         let isLink: Bool
     }
 
     /// Visits every entry under `roots`, depth first, in name order.
-    public func walk(roots: [String], visit: (Entry) throws -> Void) rethrows {
+    /// `expectedFiles` (what the last scan saw) sizes the walk's sets up front.
+    public func walk(roots: [String], expectedFiles: Int = 0, visit: (Entry) throws -> Void) rethrows {
         var seenDirectories = Set<NodeID>()
-        var seenFiles = Set<NodeID>()
+        var seenFiles = Set<NodeID>(minimumCapacity: expectedFiles)
         // Roots are stat(2)ed: a root given as a symlink is followed at once.
         var pending: [Pending] = roots.reversed().map { Pending(path: $0, info: nil, isLink: false) }
         // Symlinks are visited after everything reachable without them, so
         // a file is recorded under its real name when the tree has one.
         var deferredLinks: [String] = []
         var followingLinks = false
+        // Started at the first subdirectory: a walk of one file or one flat directory needs no helper.
+        var prefetcher: DirectoryPrefetcher<Result<[DirectoryEntry], DirectoryFailure>>?
+        defer { prefetcher?.stop() }
         while true {
             guard let next = pending.popLast() else {
                 guard !deferredLinks.isEmpty else { break }
@@ -74,23 +78,38 @@ public struct FileWalker: Sendable {
                 deferredLinks.append(path)
                 continue
             }
-            var info = stat()
+            let info: Attributes
             if let known = next.info {
                 info = known
-            } else if Self.statPath(path, &info) != 0 {
-                try visit(.problem(path: path, reason: Self.statFailure(path, errno)))
-                continue
+            } else {
+                var status = stat()
+                guard Self.statPath(path, &status) == 0 else {
+                    try visit(.problem(path: path, reason: Self.statFailure(path, errno)))
+                    continue
+                }
+                info = Attributes(status)
             }
-            let id = NodeID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
-            switch info.st_mode & S_IFMT {
+            let id = NodeID(device: info.device, inode: info.inode)
+            switch info.mode & S_IFMT {
             case S_IFDIR:
                 // A directory reached twice (bind mount, symlink loop) is walked once.
-                guard seenDirectories.insert(id).inserted else { continue }
-                switch listDirectory(path) {
+                guard seenDirectories.insert(id).inserted else {
+                    prefetcher?.discard(path)
+                    continue
+                }
+                switch prefetcher?.listing(of: path) ?? listDirectory(path) {
                 case .success(let entries):
                     let prefix = path.hasSuffix("/") ? path : path + "/"
-                    for entry in entries.sorted(by: { $0.name > $1.name }) {
+                    let sorted = entries.sorted(by: { $0.name < $1.name })
+                    for entry in sorted.reversed() {
                         pending.append(Pending(path: prefix + entry.name, info: entry.info, isLink: entry.isLink))
+                    }
+                    // Subdirectories in the order the walk reaches them, listed ahead on the other core.
+                    for entry in sorted where entry.info.map({ $0.mode & S_IFMT == S_IFDIR }) == true {
+                        let child = prefix + entry.name
+                        guard !isExcluded(child) else { continue }
+                        if prefetcher == nil { prefetcher = DirectoryPrefetcher { [self] in listDirectory($0) } }
+                        prefetcher?.announce(child)
                     }
                 case .failure(let failure):
                     try visit(.unreadableDirectory(path: path, reason: failure.reason))
@@ -119,14 +138,34 @@ public struct FileWalker: Sendable {
     }
 
     /// A regular file to read, or skipped for its size.
-    private func regularFile(_ path: String, _ info: stat) -> Entry {
-        if Int64(info.st_size) > options.maxFileSize {
-            return .skipped(path: path, reason: "larger than the \(Self.describe(bytes: options.maxFileSize)) limit (\(Self.describe(bytes: Int64(info.st_size)))); raise --max-file-size to read it")
+    private func regularFile(_ path: String, _ info: Attributes) -> Entry {
+        if info.size > options.maxFileSize {
+            return .skipped(path: path, reason: "larger than the \(Self.describe(bytes: options.maxFileSize)) limit (\(Self.describe(bytes: info.size))); raise --max-file-size to read it")
         }
         return .file(FileSnapshot(
-            path: path, device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-            mtimeNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-            ownerUID: info.st_uid, ownerGID: info.st_gid, permissions: UInt32(info.st_mode & 0o7777)))
+            path: path, device: info.device, inode: info.inode, size: info.size, mtimeNanoseconds: info.mtimeNanoseconds,
+            ownerUID: info.ownerUID, ownerGID: info.ownerGID, permissions: UInt32(info.mode & 0o7777)))
+    }
+
+    /// What the walk keeps of a stat(2): small, so listings sort and queue cheaply.
+    struct Attributes {
+        let device: UInt64
+        let inode: UInt64
+        let size: Int64
+        let mtimeNanoseconds: Int64
+        let mode: mode_t
+        let ownerUID: uid_t
+        let ownerGID: gid_t
+
+        init(_ status: stat) {
+            device = UInt64(status.st_dev)
+            inode = UInt64(status.st_ino)
+            size = Int64(status.st_size)
+            mtimeNanoseconds = Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+            mode = status.st_mode
+            ownerUID = status.st_uid
+            ownerGID = status.st_gid
+        }
     }
 
     /// FIFOs, sockets and devices are never opened: a read could block forever or never end.
@@ -147,14 +186,14 @@ public struct FileWalker: Sendable {
         }
     }
 
-    private struct DirectoryEntry {
+    struct DirectoryEntry {
         let name: String
-        let info: stat?
+        let info: Attributes?
         let isLink: Bool
     }
 
     /// The entries of `path`, each lstat(2)ed relative to the open directory.
-    private func listDirectory(_ path: String) -> Result<[DirectoryEntry], DirectoryFailure> {
+    func listDirectory(_ path: String) -> Result<[DirectoryEntry], DirectoryFailure> {
         guard let directory = FileSystemName.kernelBytes(path).map({ opendir($0) }) ?? opendir(path) else {
             let error = errno
             return .failure(DirectoryFailure(error == EACCES ? "permission denied (directory not readable)" : String(cString: strerror(error))))
@@ -165,15 +204,15 @@ public struct FileWalker: Sendable {
         while let entry = readdir(directory) {
             var info = stat()
             let (name, status) = withUnsafeBytes(of: entry.pointee.d_name) { raw -> (String, Int32) in
-                let bytes = raw.prefix { $0 != 0 }
                 let status = raw.withMemoryRebound(to: CChar.self) { fstatat(descriptor, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) }
-                return (FileSystemName.decode(bytes), status)
+                let length = raw.firstIndex(of: 0) ?? raw.count
+                return (FileSystemName.decode(UnsafeRawBufferPointer(rebasing: raw[..<length])), status)
             }
             guard name != "." && name != ".." else { continue }
             // A failed lstat (the entry vanished, no permission) is left to the
             // walk's own stat, which reports it with the full path.
             let isLink = status == 0 && (info.st_mode & S_IFMT) == S_IFLNK
-            entries.append(DirectoryEntry(name: name, info: status == 0 && !isLink ? info : nil, isLink: isLink))
+            entries.append(DirectoryEntry(name: name, info: status == 0 && !isLink ? Attributes(info) : nil, isLink: isLink))
         }
         return .success(entries)
     }
