@@ -108,6 +108,7 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     private var batch = PostgresScanBatch()
     /// The per-file statements, prepared once per scan (SQLite).
     private var fileStatements: FileStatements?
+    private var unconfirmed: Bool?
 
     private struct FileStatements {
         let upsertLocation: Database.Statement
@@ -159,7 +160,7 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     /// The file holds exactly these now: whatever else was recorded at its
     /// path (an older certificate, a key since removed) is marked gone.
     public func recordFile(_ file: FileSnapshot, certificates: [(fingerprint: String, facts: CertificateFacts?)],
-                           keys: [PrivateKeyFacts], warning: String?) throws(InventoryError) {
+                           keys: [PrivateKeyFacts], warning: String?, recordedBefore: Bool) throws(InventoryError) {
         try inBatch {
             summary.filesExamined += 1
             if postgres != nil {
@@ -176,9 +177,12 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
                 summary.certificatesSeen += 1
             }
             for key in keys { try upsertKey(key) }
-            try statements.retireOtherLocations.run([now, file.path, summary.scanID])
-            summary.locationsGone += database.changes
-            try statements.retireOtherKey.run([now, file.path, summary.scanID])
+            // A path the inventory never read holds nothing older, unless a deploy recorded it (a cold scan skips both).
+            if try recordedBefore || holdsUnconfirmedRows() {
+                try statements.retireOtherLocations.run([now, file.path, summary.scanID])
+                summary.locationsGone += database.changes
+                try statements.retireOtherKey.run([now, file.path, summary.scanID])
+            }
             try statements.upsertFileState.run([file.path, Int64(bitPattern: file.device), Int64(bitPattern: file.inode), file.size,
                                                 file.mtimeNanoseconds, warning.map(ScanRecorder.bounded), summary.scanID])
             if let warning { addWarning(ref: file.path, reason: warning) }
@@ -344,6 +348,18 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     }
 
     // MARK: - Internals
+
+    /// Whether any live location or key is unconfirmed by a scan (recorded by
+    /// a deploy or an issuance), asked once per scan and only when needed.
+    private func holdsUnconfirmedRows() throws -> Bool {
+        if let unconfirmed { return unconfirmed }
+        let found = try database.prepare("""
+            SELECT EXISTS (SELECT 1 FROM location WHERE kind = 'file' AND gone_since IS NULL AND last_scan_id IS NULL)
+                OR EXISTS (SELECT 1 FROM private_key WHERE gone_since IS NULL AND last_scan_id IS NULL)
+            """).scalarInt() == 1
+        unconfirmed = found
+        return found
+    }
 
     private func statements() throws -> FileStatements {
         if let fileStatements { return fileStatements }

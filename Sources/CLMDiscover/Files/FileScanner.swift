@@ -53,16 +53,18 @@ public final class FileScanner {
         let writer = ScanWriter(recorder: recorder)
         writer.start()
         var pendingFiles: [FileSnapshot] = []
+        var pendingRecordedBefore: [Bool] = []
         var batch = ScanWriter.Batch()
         var counts = Progress(filesExamined: 0, filesUnchanged: 0, certificatesSeen: 0)
         let walker = FileWalker(options: options.walker)
 
         func flush() throws(InventoryError) {
-            let prepared = try prepare(pendingFiles, lookup: lookup)
+            let prepared = try prepare(pendingFiles, recordedBefore: pendingRecordedBefore, lookup: lookup)
             batch.items.append(contentsOf: prepared.items)
             counts.filesExamined += pendingFiles.count
             counts.certificatesSeen += prepared.certificateCount
             pendingFiles.removeAll(keepingCapacity: true)
+            pendingRecordedBefore.removeAll(keepingCapacity: true)
             try writer.submit(batch)
             batch = ScanWriter.Batch()
             progress?(counts)
@@ -72,12 +74,14 @@ public final class FileScanner {
             try walker.walk(roots: absoluteRoots, expectedFiles: known.count) { entry in
                 switch entry {
                 case .file(let snapshot):
-                    if let previous = known.removeValue(forKey: snapshot.path), previous.snapshot.matches(snapshot) {
+                    let previous = known.removeValue(forKey: snapshot.path)
+                    if let previous, previous.snapshot.matches(snapshot) {
                         batch.items.append(.unchanged(previous))
                         counts.filesUnchanged += 1
                         counts.filesExamined += 1
                     } else {
                         pendingFiles.append(snapshot)
+                        pendingRecordedBefore.append(previous != nil)
                         if pendingFiles.count >= options.batchSize { try flush() }
                     }
                 case .skipped(let path, let reason):
@@ -105,12 +109,13 @@ public final class FileScanner {
 
     /// Reads, sniffs and hashes `files`, then parses the certificates the
     /// inventory does not hold yet: everything but the writing.
-    private func prepare(_ files: [FileSnapshot], lookup: any FingerprintReader) throws(InventoryError) -> (items: [ScanWriter.Batch.Item], certificateCount: Int) {
+    private func prepare(_ files: [FileSnapshot], recordedBefore: [Bool],
+                         lookup: any FingerprintReader) throws(InventoryError) -> (items: [ScanWriter.Batch.Item], certificateCount: Int) {
         guard !files.isEmpty else { return ([], 0) }
         let results = readAll(files)
         let known = try lookup.known(Array(Set(results.flatMap(\.fingerprints))))
         let facts = parseNew(results, known: known)
-        return Self.items(files, results: results, facts: facts)
+        return Self.items(files, recordedBefore: recordedBefore, results: results, facts: facts)
     }
 
     /// 1. Read, sniff and hash, on the worker threads.
@@ -153,7 +158,7 @@ public final class FileScanner {
     }
 
     /// 3. What to record, in walk order.
-    private static func items(_ files: [FileSnapshot], results: [FileOutcome],
+    private static func items(_ files: [FileSnapshot], recordedBefore: [Bool], results: [FileOutcome],
                               facts: [String: Result<CertificateFacts, CertificateParseError>]) -> (items: [ScanWriter.Batch.Item], certificateCount: Int) {
         var items: [ScanWriter.Batch.Item] = []
         var certificateCount = 0
@@ -180,7 +185,7 @@ public final class FileScanner {
                                 ownerUID: file.ownerUID, ownerGID: file.ownerGID, mode: file.permissions)
             }
             items.append(.file(file, certificates: certificates, keys: Array(keys),
-                               warning: ScanRecorder.fileWarning(problems)))
+                               warning: ScanRecorder.fileWarning(problems), recordedBefore: recordedBefore[index]))
             if let note = result.parsed.note { items.append(.note(ref: file.path, reason: note)) }
         }
         return (items, certificateCount)

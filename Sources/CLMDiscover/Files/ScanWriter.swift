@@ -12,7 +12,8 @@ final class ScanWriter: @unchecked Sendable {
     /// Everything one batch asks the inventory to record, in walk order.
     struct Batch {
         enum Item {
-            case file(FileSnapshot, certificates: [(fingerprint: String, facts: CertificateFacts?)], keys: [PrivateKeyFacts], warning: String?)
+            case file(FileSnapshot, certificates: [(fingerprint: String, facts: CertificateFacts?)], keys: [PrivateKeyFacts], warning: String?,
+                      recordedBefore: Bool)
             case unchanged(ScanRecorder.KnownFile)
             case skipped(path: String, reason: String)
             case warning(ref: String, reason: String)
@@ -94,8 +95,8 @@ final class ScanWriter: @unchecked Sendable {
             do throws(InventoryError) {
                 for item in batch.items {
                     switch item {
-                    case .file(let file, let certificates, let keys, let warning):
-                        try recorder.recordFile(file, certificates: certificates, keys: keys, warning: warning)
+                    case .file(let file, let certificates, let keys, let warning, let recordedBefore):
+                        try recorder.recordFile(file, certificates: certificates, keys: keys, warning: warning, recordedBefore: recordedBefore)
                     case .unchanged(let known):
                         try recorder.recordUnchanged(known)
                     case .skipped(let path, let reason):

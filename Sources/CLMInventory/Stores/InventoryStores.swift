@@ -34,8 +34,10 @@ public protocol ScanSession: AnyObject {
     func knownFiles() throws(InventoryError) -> [String: ScanRecorder.KnownFile]
     /// A file that was read: its certificates (in file order; `facts` nil when
     /// the inventory already holds that fingerprint), keys and problem.
+    /// `recordedBefore`: the inventory held a file state for this path (from
+    /// ``knownFiles()``), so it may hold locations there that are gone now.
     func recordFile(_ file: FileSnapshot, certificates: [(fingerprint: String, facts: CertificateFacts?)],
-                    keys: [PrivateKeyFacts], warning: String?) throws(InventoryError)
+                    keys: [PrivateKeyFacts], warning: String?, recordedBefore: Bool) throws(InventoryError)
     func recordUnchanged(_ known: ScanRecorder.KnownFile) throws(InventoryError)
     func recordSkipped(path: String, reason: String) throws(InventoryError)
     /// Files from ``knownFiles()`` the walk did not reach (they have gone).
