@@ -262,15 +262,10 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     /// Files the inventory knew that the walk did not reach (outside
     /// directories it could not list) have gone, with what they held.
     private func markVanishedFilesGone(_ summary: inout Summary) throws {
-        let location = try database.prepare("UPDATE location SET gone_since = ? WHERE kind = 'file' AND ref = ? AND gone_since IS NULL")
-        let key = try database.prepare("UPDATE private_key SET gone_since = ? WHERE path = ? AND gone_since IS NULL")
-        let state = try database.prepare("DELETE FROM file_state WHERE path = ?")
-        for path in vanished.sorted() where !isUnderUnreadableDirectory(path) {
-            try location.run([now, path])
-            summary.locationsGone += database.changes
-            try key.run([now, path])
-            try state.run([path])
-        }
+        let paths = vanished.filter { !isUnderUnreadableDirectory($0) }.sorted()
+        summary.locationsGone += try retire("location", column: "ref", where: "kind = 'file' AND gone_since IS NULL", paths: paths)
+        _ = try retire("private_key", column: "path", where: "gone_since IS NULL", paths: paths)
+        try inChunks(of: paths) { chunk, list in try database.prepare("DELETE FROM file_state WHERE path IN (\(list))").run(chunk) }
     }
 
     /// Locations and keys recorded by a deploy or an issuance (no scan has
@@ -278,17 +273,36 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     /// did not read: their file is not there any more. Skipped files and
     /// unlistable directories keep theirs.
     private func markUnconfirmedGone(_ summary: inout Summary, scanID: Int64) throws {
+        guard try holdsUnconfirmedRows() else { return }
         for (table, column, extra) in [("location", "ref", "kind = 'file' AND "), ("private_key", "path", "")] {
-            var unconfirmed: [String] = []
+            var candidates: Set<String> = []
             for root in roots {
                 try database.prepare("SELECT DISTINCT \(column) FROM \(table) WHERE \(extra)gone_since IS NULL AND last_scan_id IS NULL AND \(ScanRecorder.scope(column))")
-                    .query(ScanRecorder.scopeArguments(root)) { row in unconfirmed.append(row.string(0)) }
+                    .query(ScanRecorder.scopeArguments(root)) { row in candidates.insert(row.string(0)) }
             }
-            let retire = try database.prepare("UPDATE \(table) SET gone_since = ? WHERE \(extra)\(column) = ? AND gone_since IS NULL AND last_scan_id IS NULL")
-            for path in Set(unconfirmed) where !skipped.contains(path) && !isUnderUnreadableDirectory(path) {
-                try retire.run([now, path])
-                if table == "location" { summary.locationsGone += database.changes }
-            }
+            let paths = candidates.filter { !skipped.contains($0) && !isUnderUnreadableDirectory($0) }.sorted()
+            let gone = try retire(table, column: column, where: "\(extra)gone_since IS NULL AND last_scan_id IS NULL", paths: paths)
+            if table == "location" { summary.locationsGone += gone }
+        }
+    }
+
+    /// Marks the live rows of `table` at `paths` gone, a chunk of paths per
+    /// statement (one round trip per chunk on the shared inventory); returns how many.
+    private func retire(_ table: String, column: String, where condition: String, paths: [String]) throws -> Int {
+        var count = 0
+        try inChunks(of: paths) { chunk, list in
+            try database.prepare("UPDATE \(table) SET gone_since = ? WHERE \(condition) AND \(column) IN (\(list))").run([now] + chunk)
+            count += database.changes
+        }
+        return count
+    }
+
+    private func inChunks(of paths: [String], _ body: ([any SQLiteBindable], String) throws -> Void) throws {
+        var start = 0
+        while start < paths.count {
+            let chunk = Array(paths[start..<min(start + 500, paths.count)])
+            try body(chunk, Array(repeating: "?", count: chunk.count).joined(separator: ", "))
+            start += chunk.count
         }
     }
 

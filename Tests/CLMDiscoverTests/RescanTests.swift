@@ -165,6 +165,19 @@ struct RescanSightingTests {
         #expect(replaced.locations.allSatisfy { $0.goneSince != nil })
     }
 
+    @Test func aThousandVanishedFilesAreMarkedGoneInChunks() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        for index in 0..<1_100 { try fixture.place(leaf.certificate, as: "many/c\(index).pem") }
+        try fixture.place(leaf.certificate, as: "kept/cert.pem")
+        #expect(try fixture.scan().filesExamined == 1_101)
+        try FileManager.default.removeItem(at: fixture.tree.appendingPathComponent("many"))
+        let summary = try fixture.scan()
+        #expect(summary.locationsGone == 1_100 && summary.filesUnchanged == 1)
+        #expect(try fixture.certificates().first?.activeLocationCount == 1)
+        #expect(try fixture.inventory.database.prepare("SELECT count(*) FROM file_state").scalarInt() == 1)
+    }
+
     @Test func aFileSkippedOnARescanKeepsWhatItHeld() async throws {
         let fixture = try ScanFixture()
         let (_, leaf) = try await fixture.makeLeaf()
