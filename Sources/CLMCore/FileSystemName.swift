@@ -64,3 +64,30 @@ public enum FileSystemName {
 
     static func isMapped(_ scalar: Unicode.Scalar) -> Bool { (0xF780...0xF7FF).contains(scalar.value) }
 }
+
+/// A path compared and hashed by its UTF-8 bytes, as the kernel and SQLite
+/// compare it. Swift's `String` equality is Unicode canonical equivalence:
+/// `café` spelled with U+00E9 and with `e` + U+0301 are equal strings but two
+/// different files, so sets and maps of paths use this instead.
+public struct ExactPath: Hashable, Sendable, Comparable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public static func == (lhs: ExactPath, rhs: ExactPath) -> Bool { lhs.path.utf8.elementsEqual(rhs.path.utf8) }
+
+    public static func < (lhs: ExactPath, rhs: ExactPath) -> Bool { lhs.path.utf8.lexicographicallyPrecedes(rhs.path.utf8) }
+
+    public func hash(into hasher: inout Hasher) {
+        var path = self.path
+        path.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whether this path is `ancestor` or lies under it, byte for byte.
+    public func isWithin(_ ancestor: String) -> Bool {
+        let bytes = path.utf8
+        guard bytes.starts(with: ancestor.utf8) else { return false }
+        if bytes.count == ancestor.utf8.count || ancestor.utf8.last == UInt8(ascii: "/") { return true }
+        return bytes.dropFirst(ancestor.utf8.count).first == UInt8(ascii: "/")
+    }
+}

@@ -1,6 +1,7 @@
 internal import CLMSQLite
 internal import CLMPostgres
 internal import Foundation
+internal import CLMCore
 
 /// What one scan run records, and the bounds on it (``SQLScanSession`` writes it).
 public enum ScanRecorder {
@@ -99,7 +100,7 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     /// Files the inventory knew under the roots that the walk did not reach.
     private var vanished: [String] = []
     /// Files that exist but were not read: what they held stays alive.
-    private var skipped: Set<String> = []
+    private var skipped: Set<ExactPath> = []
     private var inTransaction = false
     private let lock: ScanLock
     private(set) var summary: Summary
@@ -138,9 +139,9 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     }
 
     /// What the inventory remembers of files under the scan's roots.
-    public func knownFiles() throws(InventoryError) -> [String: KnownFile] {
+    public func knownFiles() throws(InventoryError) -> [ExactPath: KnownFile] {
         try inventory.read {
-            var files: [String: KnownFile] = [:]
+            var files: [ExactPath: KnownFile] = [:]
             // Sized up front: growing a dictionary of 100,000 paths rehashes it many times.
             files.reserveCapacity(Int(try database.prepare("SELECT count(*) FROM file_state").scalarInt() ?? 0))
             let statement = try database.prepare("SELECT path, device, inode, size, mtime_ns, warning FROM file_state")
@@ -149,7 +150,7 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
                 guard self.isUnderRoots(path) else { return }
                 let snapshot = FileSnapshot(path: path, device: UInt64(bitPattern: row.int64(1)), inode: UInt64(bitPattern: row.int64(2)),
                                             size: row.int64(3), mtimeNanoseconds: row.int64(4))
-                files[path] = KnownFile(snapshot: snapshot, warning: row.text(5))
+                files[ExactPath(path)] = KnownFile(snapshot: snapshot, warning: row.text(5))
             }
             return files
         }
@@ -201,7 +202,7 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     /// its locations stay alive, since we cannot tell what it holds.
     public func recordSkipped(path: String, reason: String) throws(InventoryError) {
         summary.filesSkipped += 1
-        skipped.insert(path)
+        skipped.insert(ExactPath(path))
         addWarning(ref: path, reason: reason)
     }
 
@@ -234,7 +235,7 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     public func abandon(at end: Date) {
         try? rollback()
         let endValue = Int64(end.timeIntervalSince1970)
-        summary.warnings.append(Warning(ref: roots.joined(separator: " "), reason: "scan interrupted; nothing was marked gone"))
+        summary.warnings.append(Warning(ref: roots.joined(separator: " "), reason: "scan interrupted; files it did not reach were not marked gone"))
         try? database.prepare("UPDATE scan SET finished_at = ?, warning_count = ? WHERE id = ?")
             .run([endValue, summary.warnings.count, summary.scanID])
         lock.release()
@@ -242,7 +243,9 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
 
     /// Marks what vanished gone, renews the sighting of everything else under
     /// the roots and closes the scan record, in one transaction. Until this
-    /// commits, an interrupted scan has marked nothing gone.
+    /// commits, an interrupted scan has marked gone only what changed in the
+    /// files it read (each holds exactly what was read); nothing it did not
+    /// reach.
     public func finish(at end: Date) throws(InventoryError) -> Summary {
         try commitBatch()
         let scanID = summary.scanID
@@ -275,12 +278,12 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
     private func markUnconfirmedGone(_ summary: inout Summary, scanID: Int64) throws {
         guard try holdsUnconfirmedRows() else { return }
         for (table, column, extra) in [("location", "ref", "kind = 'file' AND "), ("private_key", "path", "")] {
-            var candidates: Set<String> = []
+            var candidates: Set<ExactPath> = []
             for root in roots {
                 try database.prepare("SELECT DISTINCT \(column) FROM \(table) WHERE \(extra)gone_since IS NULL AND last_scan_id IS NULL AND \(ScanRecorder.scope(column))")
-                    .query(ScanRecorder.scopeArguments(root)) { row in candidates.insert(row.string(0)) }
+                    .query(ScanRecorder.scopeArguments(root)) { row in candidates.insert(ExactPath(row.string(0))) }
             }
-            let paths = candidates.filter { !skipped.contains($0) && !isUnderUnreadableDirectory($0) }.sorted()
+            let paths = candidates.filter { !skipped.contains($0) && !isUnderUnreadableDirectory($0.path) }.map(\.path)
             let gone = try retire(table, column: column, where: "\(extra)gone_since IS NULL AND last_scan_id IS NULL", paths: paths)
             if table == "location" { summary.locationsGone += gone }
         }
@@ -421,16 +424,16 @@ final class SQLScanSession<Database: SQLDatabase>: ScanSession {
         summary.warnings.append(Warning(ref: ScanRecorder.bounded(ref), reason: ScanRecorder.bounded(reason)))
     }
 
+    // Byte for byte, as SQLite compares: `String` equality would take a
+    // canonically equivalent spelling of a name for the same path.
     private func isUnderUnreadableDirectory(_ path: String) -> Bool {
-        unreadableDirectories.contains { directory in
-            path == directory || path.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
-        }
+        let exact = ExactPath(path)
+        return unreadableDirectories.contains { exact.isWithin($0) }
     }
 
     private func isUnderRoots(_ path: String) -> Bool {
-        roots.contains { root in
-            path == root || path.hasPrefix(root.hasSuffix("/") ? root : root + "/")
-        }
+        let exact = ExactPath(path)
+        return roots.contains { exact.isWithin($0) }
     }
 
     private func inBatch(_ body: () throws -> Void) throws(InventoryError) {

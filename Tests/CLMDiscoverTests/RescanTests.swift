@@ -89,6 +89,55 @@ struct RescanEdgeCaseTests {
         #expect(summary.locationsGone == 1)
     }
 
+    /// NFC `é` (C3 A9) and NFD `e` + U+0301 (65 CC 81) are equal Swift strings but two files.
+    static let nfc = "caf\u{E9}"
+    static let nfd = "cafe\u{301}"
+
+    @Test func siblingDirectoriesWithCanonicallyEquivalentNamesAreBothRecorded() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        let (_, other) = try await fixture.makeLeaf("other")
+        try fixture.place(leaf.certificate, as: "\(Self.nfc)d/nfc.pem")
+        try fixture.place(other.certificate, as: "\(Self.nfd)d/nfd.pem")
+        for index in 0..<300 { try fixture.place(leaf.certificate, as: "b/c\(index).pem") }  // listings fetched ahead
+        for _ in 0..<3 {
+            let summary = try fixture.scan()
+            #expect(summary.warnings.isEmpty, "\(summary.warnings)")
+            let live = try fixture.inventory.database.prepare(
+                "SELECT count(*) FROM location WHERE kind = 'file' AND gone_since IS NULL AND ref NOT LIKE '%/b/%'").scalarInt()
+            #expect(live == 2)
+        }
+    }
+
+    @Test func aRootDoesNotReachItsCanonicallyEquivalentSibling() async throws {
+        let fixture = try ScanFixture()
+        let (_, leaf) = try await fixture.makeLeaf()
+        try fixture.place(leaf.certificate, as: "\(Self.nfc)d/nfc.pem")
+        try fixture.place(leaf.certificate, as: "\(Self.nfd)d/nfd.pem")
+        _ = try FileScanner(inventory: fixture.inventory).scan(roots: [fixture.tree.appendingPathComponent("\(Self.nfc)d").path])
+        let second = try FileScanner(inventory: fixture.inventory).scan(roots: [fixture.tree.appendingPathComponent("\(Self.nfd)d").path])
+        #expect(second.locationsGone == 0)
+        #expect(try fixture.certificates().first?.activeLocationCount == 2)
+    }
+
+    @Test func twoFilesWithCanonicallyEquivalentNamesAreTrackedApart() async throws {
+        let fixture = try ScanFixture()
+        let (ca, leaf) = try await fixture.makeLeaf()
+        let (_, other) = try await fixture.makeLeaf("other")
+        let first = try fixture.place(leaf.certificate, as: "\(Self.nfc).pem")
+        try fixture.place(other.certificate, as: "\(Self.nfd).pem")
+        _ = try fixture.scan()
+        let unchanged = try fixture.scan()
+        #expect(unchanged.filesUnchanged == 2 && unchanged.filesExamined == 0)
+        let renewed = try await fixture.factory.leaf("renewed", names: ["www.example.test"], issuer: ca)
+        try fixture.place(renewed.certificate, as: "\(Self.nfc).pem")
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 10)], ofItemAtPath: first.path)
+        let summary = try fixture.scan()
+        #expect(summary.filesExamined == 1 && summary.locationsGone == 1)
+        let replaced = try fixture.inventory.scans.certificate(matching: try await fixture.factory.fingerprint(of: leaf.certificate))
+        #expect(replaced.locations.allSatisfy { $0.goneSince != nil })
+    }
+
     @Test func aSiblingWithACommonPrefixIsOutOfScope() async throws {
         let fixture = try ScanFixture()
         let (_, leaf) = try await fixture.makeLeaf()

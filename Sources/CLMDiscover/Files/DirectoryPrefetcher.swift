@@ -15,8 +15,10 @@ final class DirectoryPrefetcher<Listing>: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [String] = []
     private var queueStart = 0
-    private var inProgress: String?
-    private var ready: [String: Listing] = [:]
+    /// Paths are matched byte for byte (``ExactPath``): two sibling directories
+    /// whose names are canonically equivalent Unicode are two directories.
+    private var inProgress: ExactPath?
+    private var ready: [ExactPath: Listing] = [:]
     private var stopped = false
     private var exited = false
     private let ahead: Int
@@ -39,24 +41,28 @@ final class DirectoryPrefetcher<Listing>: @unchecked Sendable {
     /// The listing of `path`: the prefetched one, or `list(path)` run here
     /// when the helper has not started on it.
     func listing(of path: String) -> Listing {
+        let exact = ExactPath(path)
         condition.lock()
-        while inProgress == path { condition.wait() }
-        if let listing = ready.removeValue(forKey: path) {
+        while inProgress == exact { condition.wait() }
+        if let listing = ready.removeValue(forKey: exact) {
             condition.broadcast()
             condition.unlock()
             return listing
         }
         // Not started: take it off the queue (if it is there) and list it here.
-        if let index = queue[queueStart...].firstIndex(of: path) { queue[index] = "" }
+        if let index = queue[queueStart...].firstIndex(where: { ExactPath($0) == exact }) { queue[index] = "" }
         condition.unlock()
         return list(path)
     }
 
     /// A directory announced earlier that the walk will not visit after all.
     func discard(_ path: String) {
+        let exact = ExactPath(path)
         condition.lock()
-        while inProgress == path { condition.wait() }
-        if ready.removeValue(forKey: path) == nil, let index = queue[queueStart...].firstIndex(of: path) { queue[index] = "" }
+        while inProgress == exact { condition.wait() }
+        if ready.removeValue(forKey: exact) == nil, let index = queue[queueStart...].firstIndex(where: { ExactPath($0) == exact }) {
+            queue[index] = ""
+        }
         condition.broadcast()
         condition.unlock()
     }
@@ -83,12 +89,12 @@ final class DirectoryPrefetcher<Listing>: @unchecked Sendable {
                 queueStart = 0
             }
             guard !path.isEmpty else { continue }
-            inProgress = path
+            inProgress = ExactPath(path)
             condition.unlock()
             let listing = list(path)
             condition.lock()
             inProgress = nil
-            ready[path] = listing
+            ready[ExactPath(path)] = listing
             condition.broadcast()
         }
         exited = true

@@ -74,7 +74,7 @@ public final class FileScanner {
             try walker.walk(roots: absoluteRoots, expectedFiles: known.count) { entry in
                 switch entry {
                 case .file(let snapshot):
-                    let previous = known.removeValue(forKey: snapshot.path)
+                    let previous = known.removeValue(forKey: ExactPath(snapshot.path))
                     if let previous, previous.snapshot.matches(snapshot) {
                         batch.items.append(.unchanged(previous))
                         counts.filesUnchanged += 1
@@ -85,7 +85,7 @@ public final class FileScanner {
                         if pendingFiles.count >= options.batchSize { try flush() }
                     }
                 case .skipped(let path, let reason):
-                    known.removeValue(forKey: path)
+                    known.removeValue(forKey: ExactPath(path))
                     batch.items.append(.skipped(path: path, reason: reason))
                 case .problem(let path, let reason):
                     batch.items.append(.warning(ref: path, reason: reason))
@@ -98,7 +98,7 @@ public final class FileScanner {
             writer.abandon(at: Date())
             throw InventoryError.wrap(error, path: inventory.path)
         }
-        return try writer.finish(at: Date(), vanished: Array(known.keys))
+        return try writer.finish(at: Date(), vanished: known.keys.map(\.path))
     }
 
     private struct FileOutcome: Sendable {

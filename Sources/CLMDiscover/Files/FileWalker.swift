@@ -100,7 +100,8 @@ public struct FileWalker: Sendable {
                 switch prefetcher?.listing(of: path) ?? listDirectory(path) {
                 case .success(let entries):
                     let prefix = path.hasSuffix("/") ? path : path + "/"
-                    let sorted = entries.sorted(by: { $0.name < $1.name })
+                    // Byte order: names that are canonically equivalent Unicode are distinct files with a fixed order.
+                    let sorted = entries.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) })
                     for entry in sorted.reversed() {
                         pending.append(Pending(path: prefix + entry.name, info: entry.info, isLink: entry.isLink))
                     }

@@ -1,5 +1,6 @@
 internal import CLMSQLite
 public import Foundation
+public import CLMCore
 
 // The inventory split by owner: each stage reads and writes its own tables
 // through one store, and no caller passes SQL in. Each protocol is the
@@ -31,7 +32,7 @@ public protocol ScanStore {
 /// problems; at the end, which locations under the roots have gone.
 public protocol ScanSession: AnyObject {
     /// What the inventory remembers of files under the scan's roots.
-    func knownFiles() throws(InventoryError) -> [String: ScanRecorder.KnownFile]
+    func knownFiles() throws(InventoryError) -> [ExactPath: ScanRecorder.KnownFile]
     /// A file that was read: its certificates (in file order; `facts` nil when
     /// the inventory already holds that fingerprint), keys and problem.
     /// `recordedBefore`: the inventory held a file state for this path (from
