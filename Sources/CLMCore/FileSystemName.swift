@@ -74,7 +74,10 @@ public struct ExactPath: Hashable, Sendable, Comparable {
 
     public init(_ path: String) { self.path = path }
 
-    public static func == (lhs: ExactPath, rhs: ExactPath) -> Bool { lhs.path.utf8.elementsEqual(rhs.path.utf8) }
+    public static func == (lhs: ExactPath, rhs: ExactPath) -> Bool {
+        var left = lhs.path, right = rhs.path
+        return left.withUTF8 { a in right.withUTF8 { b in a.count == b.count && a.elementsEqual(b) } }
+    }
 
     public static func < (lhs: ExactPath, rhs: ExactPath) -> Bool { lhs.path.utf8.lexicographicallyPrecedes(rhs.path.utf8) }
 
