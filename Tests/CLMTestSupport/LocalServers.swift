@@ -27,9 +27,13 @@ extension TestSupport {
     /// A port on 127.0.0.1 free for both TCP and UDP a moment ago, chosen
     /// below the kernel's ephemeral range (32768+) so outgoing sockets of
     /// other processes (pebble's DNS client, say) cannot be holding it.
+    /// Never the same port twice in one test process: tests run in parallel,
+    /// and a port one test was given (and may stop and bind again) must not
+    /// be handed to another in the moment before it is bound.
     public static func freePort() throws -> Int {
         for _ in 0..<200 {
             let port = Int.random(in: 10_000..<32_000)
+            guard PortLedger.shared.claim(port) else { continue }
             if canBind(port: port, type: Int32(SOCK_STREAM.rawValue)) && canBind(port: port, type: Int32(SOCK_DGRAM.rawValue)) {
                 return port
             }
@@ -97,5 +101,17 @@ extension TestSupport {
         try extensions.write(toFile: "\(directory)/leaf.ext", atomically: true, encoding: .utf8)
         try runChecked(openssl, ["x509", "-req", "-in", "\(directory)/leaf.csr", "-CA", "\(directory)/ca.pem", "-CAkey", "\(directory)/ca.key",
                           "-CAcreateserial", "-days", "2", "-extfile", "\(directory)/leaf.ext", "-out", "\(directory)/cert.pem"])
+    }
+}
+
+/// The ports `freePort()` has handed out in this process.
+private final class PortLedger: @unchecked Sendable {
+    static let shared = PortLedger()
+    private let lock = NSLock()
+    private var claimed: Set<Int> = []
+
+    /// True the first time `port` is claimed, false ever after.
+    func claim(_ port: Int) -> Bool {
+        lock.withLock { claimed.insert(port).inserted }
     }
 }
