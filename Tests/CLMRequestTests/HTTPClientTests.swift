@@ -50,6 +50,48 @@ struct HTTPClientTests {
         again.stop()
     }
 
+    @Test("stop frees the port even while a child process holds a copy of the listening socket (a hook between fork and exec)")
+    func stopFreesThePortAChildStillHolds() async throws {
+        let port = try TestSupport.freePort()
+        let server = try ChallengeHTTPServer(address: "127.0.0.1", port: port) { _ in nil }
+        let listener = try #require(Self.listeningDescriptor(port: port), "no listening socket on \(port) in this process")
+        // The child gets the listener as its fd 3 (dup2 clears close-on-exec) and keeps it for a while.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, listener, 3)
+        var child: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("30"), nil]
+        defer { for pointer in argv { free(pointer) } }
+        try #require(posix_spawn(&child, "/bin/sleep", &actions, nil, argv, environ) == 0)
+        defer {
+            kill(child, SIGKILL)
+            var status: Int32 = 0
+            waitpid(child, &status, 0)
+        }
+        server.stop()
+        let again = try ChallengeHTTPServer(address: "127.0.0.1", port: port) { _ in .init(body: Array("again".utf8)) }
+        defer { again.stop() }
+        #expect(try await HTTPClient().get("http://127.0.0.1:\(port)/x").bodyText == "again")
+    }
+
+    /// The descriptor of this process's socket listening on 127.0.0.1:`port`.
+    static func listeningDescriptor(port: Int) -> Int32? {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return nil }
+        for name in names {
+            guard let fd = Int32(name) else { continue }
+            var address = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+            var listening: Int32 = 0
+            var size = socklen_t(MemoryLayout<Int32>.size)
+            guard named == 0, address.sin_family == sa_family_t(AF_INET), UInt16(bigEndian: address.sin_port) == UInt16(port),
+                  getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) == 0, listening == 1 else { continue }
+            return fd
+        }
+        return nil
+    }
+
     @Test("nothing listening gives a curl error naming the URL")
     func connectionRefused() async throws {
         let port = try TestSupport.freePort()
@@ -72,8 +114,9 @@ struct HTTPClientTests {
         sin.sin_family = sa_family_t(AF_INET)
         sin.sin_port = in_port_t(UInt16(port).bigEndian)
         sin.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(fd, 8) // never accepts: the kernel completes the handshake, nobody answers
+        let bound = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        try #require(bound == 0, "bind 127.0.0.1:\(port): errno \(errno)")
+        try #require(listen(fd, 8) == 0) // never accepts: the kernel completes the handshake, nobody answers
         let client = try HTTPClient(.init(connectTimeout: .seconds(2), totalTimeout: .milliseconds(300)))
         do {
             _ = try await client.get("http://127.0.0.1:\(port)/slow")

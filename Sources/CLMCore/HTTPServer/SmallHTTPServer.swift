@@ -108,12 +108,18 @@ public final class SmallHTTPServer: @unchecked Sendable {
 
     deinit { closeSockets() }
 
-    /// Closes the listener and every connection, once.
+    /// Closes the listener and every connection, once. The listener is shut
+    /// down before it is closed: a child another thread is spawning (a hook,
+    /// between fork and exec) holds a copy of every descriptor for a moment,
+    /// and close() alone would leave the socket listening, and the port
+    /// taken, until that child execs. shutdown() ends the listening state of
+    /// the socket itself, whoever holds it.
     private func closeSockets() {
         guard !closed else { return }
         closed = true
         for fd in connections.keys { close(fd) }
         connections.removeAll()
+        shutdown(listener, Int32(SHUT_RDWR))
         for fd in [listener, wakeRead, wakeWrite] { close(fd) }
     }
 
