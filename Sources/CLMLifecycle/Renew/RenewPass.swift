@@ -73,7 +73,9 @@ extension Renewer {
         let renewing = pass.renewing
         guard !renewing.isEmpty || (!options.deployOnly && !options.dryRun) else { return nil }
         do {
-            return try await connect(dryRun: options.dryRun, concurrency: options.concurrency)
+            let context = try await connect(dryRun: options.dryRun, concurrency: options.concurrency)
+            if !renewing.isEmpty { try checkAccountConfigured(at: context.url) }
+            return context
         } catch {
             guard case .caUnavailable = error else {
                 if renewing.isEmpty { return nil }
@@ -104,7 +106,14 @@ extension Renewer {
         let toIssue = pass.renewing
         guard !toIssue.isEmpty else { return }
         let extender = extendLeases(pass)
-        let results = await issue(toIssue.map { pass.selected[$0] }, context: context, concurrency: options.concurrency)
+        let account: AccountCredentials
+        do { account = try await self.account(at: context) } catch {
+            extender?.cancel()
+            log(error.description)
+            for index in toIssue { pass.outcomes[index].error = error.description }
+            return
+        }
+        let results = await issue(toIssue.map { pass.selected[$0] }, context: context, account: account, concurrency: options.concurrency)
         extender?.cancel()
         for (index, result) in zip(toIssue, results) {
             switch result {

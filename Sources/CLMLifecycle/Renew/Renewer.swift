@@ -214,9 +214,12 @@ public struct Renewer: Sendable {
 
     // MARK: ACME
 
+    /// The CA a run talks to. The account is not part of it: reading ARI
+    /// needs none, and a run that orders nothing (nothing due, or every due
+    /// name taken from the fleet) must not register or check one.
     struct IssuanceContext: Sendable {
+        let url: String
         let client: ACMEClient
-        let account: AccountCredentials
         let store: RequestStore
         let recorder: (any ACMERecording)?
     }
@@ -242,8 +245,25 @@ public struct Renewer: Sendable {
         let issueStore = dryRun ? RequestStore(root: stateRoot + "/dry-run") : store
         var recorder: (any ACMERecording)?
         if !dryRun { recorder = try? await InventoryACMERecorder(connection: inventory, now: now) }
-        let manager = AccountManager(client: client, state: store, recorder: recorder)
-        let account: AccountCredentials
+        return IssuanceContext(url: url, client: client, store: issueStore, recorder: recorder)
+    }
+
+    /// A config that cannot give an account (none stored, no `acme.email` or
+    /// EAB to register one) is a setup error, found before any order or lease.
+    func checkAccountConfigured(at url: String) throws(LifecycleError) {
+        guard let acme = config.acme, acme.email.isEmpty, acme.eabKeyID == nil,
+              (try? store.loadAccount(directoryURL: url)) == nil else { return }
+        throw .notConfigured("no account for \(url) in \(store.root); run `clm account register --server \(url) --email ...` first "
+                             + "(or set acme.email in the config so clm registers one)")
+    }
+
+    /// The account to order with: the stored one, checked at the CA (a
+    /// forgotten account is registered again once, given a contact), or a
+    /// new one when none is stored and the config gives a contact or EAB.
+    func account(at context: IssuanceContext) async throws(LifecycleError) -> AccountCredentials {
+        guard let acme = config.acme else { throw .notConfigured("the config has no `acme:` section") }
+        let url = context.url
+        let manager = AccountManager(client: context.client, state: store, recorder: context.recorder)
         var eab: ExternalAccountBinding?
         if let kid = acme.eabKeyID, let key = acme.eabHMACKey { eab = ExternalAccountBinding(keyID: kid, macKeyBase64: key) }
         let contact = acme.email.map { "mailto:" + $0 }
@@ -251,11 +271,10 @@ public struct Renewer: Sendable {
         do { stored = .success(try manager.load()) } catch { stored = .failure(error) }
         switch stored {
         case .success:
-            // Stored: make sure the CA still knows it; a forgotten account is registered again once (with a contact).
             do {
                 let checked = try await manager.loadChecked(reregisterWith: contact, externalAccountBinding: eab, caFile: acme.caFile)
-                account = checked.credentials
                 if checked.reregistered { log("the ACME server \(url) no longer knew the stored account (accountDoesNotExist); registered a new one") }
+                return checked.credentials
             } catch {
                 throw .caUnavailable(url: url, why: error.description)
             }
@@ -264,17 +283,18 @@ public struct Renewer: Sendable {
                 throw .notConfigured("\(error) (or set acme.email in the config so clm registers one)")
             }
             do {
-                account = try await manager.register(contact: contact, externalAccountBinding: eab, caFile: acme.caFile).credentials
+                let credentials = try await manager.register(contact: contact, externalAccountBinding: eab, caFile: acme.caFile).credentials
                 log("registered an ACME account at \(url)")
+                return credentials
             } catch {
                 throw .caUnavailable(url: url, why: "cannot register an ACME account: \(error)")
             }
         }
-        return IssuanceContext(client: client, account: account, store: issueStore, recorder: recorder)
     }
 
-    func issue(_ certificates: [ManagedCertificate], context: IssuanceContext, concurrency: Int) async -> [Result<IssuanceResult, IssuanceError>] {
-        let batch = IssuanceBatch(client: context.client, account: context.account, recorder: context.recorder, store: context.store, current: store,
+    func issue(_ certificates: [ManagedCertificate], context: IssuanceContext, account: AccountCredentials,
+               concurrency: Int) async -> [Result<IssuanceResult, IssuanceError>] {
+        let batch = IssuanceBatch(client: context.client, account: account, recorder: context.recorder, store: context.store, current: store,
                                   solvers: ChallengeSolvers(hookTimeout: .seconds(config.renew.hookTimeoutSeconds), policy: config.hookEnvironment),
                                   log: log, now: now)
         return await batch.obtain(certificates.map(Order.init), concurrency: concurrency)
