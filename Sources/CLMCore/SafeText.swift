@@ -3,7 +3,9 @@
 /// cursor, clear the screen or forge a line on the operator's terminal.
 ///
 /// C0 controls, DEL and C1 controls become visible escapes (`\n`, `\t`,
-/// `\r`, otherwise `\xNN`). Backslashes stay as they are: subjects
+/// `\r`, otherwise `\xNN`); so do the bidirectional embedding, override and
+/// isolate controls (U+202A-U+202E, U+2066-U+2069, as `\u202E`), which
+/// would reorder the rest of the line ("Trojan Source", CVE-2021-42574). Backslashes stay as they are: subjects
 /// already carry RFC 4514 escapes. JSON output does not need this: its encoder
 /// escapes control characters by its own rules.
 public enum SafeText {
@@ -23,6 +25,7 @@ public enum SafeText {
             case "\n": out.append(contentsOf: #"\n"#.unicodeScalars)
             case "\r": out.append(contentsOf: #"\r"#.unicodeScalars)
             case "\t": out.append(contentsOf: #"\t"#.unicodeScalars)
+            case _ where scalar.value > 0xFF: out.append(contentsOf: (#"\u"# + String(scalar.value, radix: 16, uppercase: true)).unicodeScalars)
             default: out.append(contentsOf: hex(scalar.value).unicodeScalars)
             }
         }
@@ -48,7 +51,11 @@ public enum SafeText {
     }
 
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || FileSystemName.isMapped(scalar)
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || isBidiControl(scalar) || FileSystemName.isMapped(scalar)
+    }
+
+    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        (0x202A...0x202E).contains(scalar.value) || (0x2066...0x2069).contains(scalar.value)
     }
 
     static func hex(_ value: UInt32) -> String {

@@ -8,6 +8,13 @@ struct SafeTextTests {
         #expect("x\u{07}".displaySafe == #"x\x07"#)
     }
 
+    @Test func bidiOverridesAndIsolatesCannotReorderTheLine() {
+        #expect(SafeText.escaped("evil\u{202E}moc.elpmaxe") == #"evil\u202Emoc.elpmaxe"#)
+        #expect(SafeText.escaped("\u{2066}a\u{2069}\u{202A}") == #"\u2066a\u2069\u202A"#)
+        #expect(SafeText.escaped("עברית ✓ \u{200F}") == "עברית ✓ \u{200F}")  // letters and marks stay
+        #expect(CSV.row(["x\u{202E}y"]) == #"x\u202Ey"# + "\r\n")
+    }
+
     @Test func fileNameBytesThatAreNotUTF8AreShownAsHex() {
         #expect(SafeText.escaped(bytes: Array("ok-é.pem".utf8)) == "ok-é.pem")
         #expect(SafeText.escaped(bytes: [0x61, 0xFF, 0xC3, 0x28, 0xE2, 0x82, 0x1B]) == #"a\xFF\xC3(\xE2\x82\x1B"#)
