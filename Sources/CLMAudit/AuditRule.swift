@@ -43,15 +43,21 @@ public struct AuditContext {
         return subject
     }
 
-    /// A finding about one certificate, located at its first active location.
+    /// A finding about one certificate, located at `location` on `host` or
+    /// else at its first active location. On a whole-fleet audit, a
+    /// certificate several hosts hold names them all in `hosts`.
     func finding(_ settings: RuleSettings, certificate: Inventory.AuditCertificateRow, severity: Severity? = nil,
-                 location: String? = nil, message: String, evidence: [String: String] = [:]) -> Finding {
+                 location: String? = nil, host: String? = nil, message: String, evidence: [String: String] = [:]) -> Finding {
         var facts = evidence
         facts["not_after"] = facts["not_after"] ?? Self.time(certificate.notAfter)
         if certificate.locations.count > 1 { facts["locations"] = String(certificate.locations.count) }
+        var hosts: [String] = []
+        for location in certificate.locations { if let host = location.host, !hosts.contains(host) { hosts.append(host) } }
+        if hosts.count > 1 { facts["hosts"] = hosts.sorted().joined(separator: ",") }
+        let first = certificate.locations.first
         return Finding(code: settings.code, rule: settings.name, severity: severity ?? settings.severity,
                        subject: Self.label(certificate), fingerprint: certificate.fingerprintSHA256,
-                       location: location ?? certificate.locations.first?.ref, message: message, evidence: facts,
+                       location: location ?? first?.ref, host: location == nil ? first?.host : host, message: message, evidence: facts,
                        fix: settings.descriptor.fix)
     }
 

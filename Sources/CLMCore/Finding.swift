@@ -13,6 +13,8 @@ public struct Finding: Sendable, Hashable, Codable {
     public var fingerprint: String?
     /// Where: a file path or an endpoint (`host:port`).
     public var location: String?
+    /// The host holding `location`, on a whole-fleet audit of a shared inventory.
+    public var host: String?
     /// One sentence for an operator.
     public var message: String
     /// The facts behind the finding, by name.
@@ -21,13 +23,14 @@ public struct Finding: Sendable, Hashable, Codable {
     public var fix: String
 
     public init(code: String, rule: String, severity: Severity, subject: String, fingerprint: String? = nil, location: String? = nil,
-                message: String, evidence: [String: String] = [:], fix: String) {
+                host: String? = nil, message: String, evidence: [String: String] = [:], fix: String) {
         self.code = code
         self.rule = rule
         self.severity = severity
         self.subject = subject
         self.fingerprint = fingerprint
         self.location = location
+        self.host = host
         self.message = message
         self.evidence = evidence
         self.fix = fix
@@ -43,6 +46,13 @@ public struct Finding: Sendable, Hashable, Codable {
         if lhs.severity != rhs.severity { return lhs.severity > rhs.severity }
         if lhs.code != rhs.code { return lhs.code < rhs.code }
         if lhs.subject != rhs.subject { return lhs.subject < rhs.subject }
-        return (lhs.location ?? "") < (rhs.location ?? "")
+        if lhs.location != rhs.location { return (lhs.location ?? "") < (rhs.location ?? "") }
+        return (lhs.host ?? "") < (rhs.host ?? "")
+    }
+
+    /// `location` for people: "[web1] /etc/ssl/a.pem" when a host is named.
+    public var placeText: String? {
+        guard let location else { return nil }
+        return host.map { "[\($0)] \(location)" } ?? location
     }
 }

@@ -25,4 +25,6 @@ public struct InventoryLocation: Sendable, Hashable, Codable {
     public var firstSeen: Int64
     public var lastSeen: Int64
     public var goneSince: Int64?
+    /// The host holding it, on a whole-fleet read of a shared inventory (nil otherwise).
+    public var host: String? = nil
 }

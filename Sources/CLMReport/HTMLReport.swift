@@ -131,7 +131,7 @@ public struct HTMLReport {
         html += "<table id=\"findings\"><tr><th>Severity</th><th>Rule</th><th>Subject</th><th>Finding</th></tr>\n"
         for finding in findings {
             let severity = escape(finding.severity.rawValue)
-            let subject = finding.location.map { "\(finding.subject) (\($0))" } ?? finding.subject
+            let subject = finding.placeText.map { "\(finding.subject) (\($0))" } ?? finding.subject
             html += "<tr><td class=\"sev-\(severity)\">\(severity)</td><td>\(escape(finding.code))</td><td>\(escape(subject))</td><td>\(escape(finding.message))</td></tr>\n"
         }
         return html + "</table>\n"
@@ -164,7 +164,9 @@ public struct HTMLReport {
             let subject = facts.subjectCN ?? DistinguishedNameText.readable(facts.subject)
             let label = ([subject] + names.filter { $0 != facts.subjectCN }).joined(separator: ", ")
             let issuer = facts.issuerCN ?? DistinguishedNameText.readable(facts.issuer)
-            let locations = certificate.locations.filter { $0.goneSince == nil }.map { "\($0.kind.rawValue): \($0.ref)" }
+            let locations = certificate.locations.filter { $0.goneSince == nil }.map { location in
+                (location.host.map { "[\($0)] " } ?? "") + "\(location.kind.rawValue): \(location.ref)"
+            }
             let fingerprint = facts.fingerprintSHA256
             html += "<tr class=\"role-\(role(of: certificate).rawValue)\"><td>\(certificate.id)</td>"
             html += "<td><code title=\"\(escape(fingerprint))\">\(escape(String(fingerprint.prefix(16))))</code></td>"

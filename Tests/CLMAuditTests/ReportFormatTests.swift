@@ -75,10 +75,10 @@ struct ReportFormatTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
         let findings = try #require(json["findings"] as? [[String: Any]])
         #expect(findings.count == report.findings.count)
-        #expect(Set(findings.first?.keys.map { $0 } ?? []) == ["code", "rule", "severity", "subject", "fingerprint", "location", "message", "evidence", "fix"])
+        #expect(Set(findings.first?.keys.map { $0 } ?? []) == ["code", "rule", "severity", "subject", "fingerprint", "location", "host", "message", "evidence", "fix"])
         #expect((json["summary"] as? [String: Int])?["critical"] == 1)
         let lines = report.csv().components(separatedBy: "\r\n").filter { !$0.isEmpty }
-        #expect(lines.first == "severity,code,rule,subject,location,fingerprint,message,evidence,fix")
+        #expect(lines.first == "severity,code,rule,subject,location,fingerprint,message,evidence,fix,host")
         #expect(lines.count == report.findings.count + 1)
     }
 

@@ -90,6 +90,47 @@ struct SharedInventoryCommandTests {
         for host in ["mail-1", "mail-2", "mail-3"] { #expect(text.contains("\(host).example"), "\(text.prefix(2000))") }
     }
 
+    @Test("a whole-fleet audit, report and inventory show name the host of each path; a certificate several hosts hold names them all")
+    func fleetFindingsNameTheirHosts() async throws {
+        let ca = try await clm.certificates.authority("hosts-ca")
+        let leaf = try await clm.certificates.leaf("edge", names: ["edge.example"], issuer: ca, days: 10)
+        // The same path on both hosts: only the host tells the two copies apart.
+        let tls = clm.home.url.appendingPathComponent("edge-tls")
+        try FileManager.default.createDirectory(at: tls, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: leaf.certificate, to: tls.appendingPathComponent("cert.pem"))
+        #expect(try await run(["scan", tls.path], host: "edge-1").status == 0)
+        // edge-2 also holds the key, readable by others.
+        try FileManager.default.copyItem(at: leaf.key, to: tls.appendingPathComponent("key.pem"))
+        chmod(tls.appendingPathComponent("key.pem").path, 0o644)
+        #expect(try await run(["scan", tls.path], host: "edge-2").status == 0)
+
+        let audit = try await run(["audit", "--format", "json"], host: "edge-1")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdoutText.utf8)) as? [String: Any], "\(audit.stdoutText)")
+        let findings = try #require(document["findings"] as? [[String: Any]])
+        let expiring = try #require(findings.first { $0["code"] as? String == "CLM102" }, "\(audit.stdoutText)")
+        #expect(expiring["host"] as? String == "edge-1", "\(expiring)")
+        #expect(expiring["location"] as? String == tls.appendingPathComponent("cert.pem").path)
+        #expect((expiring["evidence"] as? [String: String])?["hosts"] == "edge-1,edge-2", "\(expiring)")
+        let readableKey = try #require(findings.first { $0["code"] as? String == "CLM115" }, "\(audit.stdoutText)")
+        #expect(readableKey["host"] as? String == "edge-2", "\(readableKey)")
+        let table = try await run(["audit"], host: "edge-1")
+        #expect(table.stdoutText.contains("[edge-2] /"), "\(table.stdoutText)")
+        // One host's audit has no host to name.
+        let own = try await run(["audit", "--host", "edge-2", "--format", "json"], host: "edge-1")
+        let ownFindings = try #require((try JSONSerialization.jsonObject(with: Data(own.stdoutText.utf8)) as? [String: Any])?["findings"] as? [[String: Any]])
+        #expect(!ownFindings.isEmpty && ownFindings.allSatisfy { $0["host"] is NSNull }, "\(own.stdoutText)")
+
+        let html = clm.home.url.appendingPathComponent("fleet.html").path
+        let report = try await run(["report", "--html", html], host: "edge-1")
+        #expect(report.status == 0, "\(report.stderrText)")
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        #expect(page.contains("[edge-1] file: \(tls.path)/cert.pem") && page.contains("[edge-2] file: \(tls.path)/cert.pem"))
+
+        let fingerprint = try await clm.certificates.fingerprint(of: leaf.certificate)
+        let show = try await run(["inventory", "show", fingerprint, "--all-hosts"], host: "edge-1")
+        #expect(show.stdoutText.contains("[edge-1] file") && show.stdoutText.contains("[edge-2] file"), "\(show.stdoutText)")
+    }
+
     @Test("hosts scanning at once into one new database all succeed and record each certificate once")
     func concurrentHostsScan() async throws {
         let ca = try await clm.certificates.authority("burst-ca")

@@ -23,12 +23,12 @@ extension AuditReport {
         return Self.encode(document)
     }
 
-    /// RFC 4180 CSV, one finding per row; evidence as `key=value; ...`.
+    /// RFC 4180 CSV, one finding per row; evidence as `key=value; ...`; `host` last (added later: the columns before keep their places).
     public func csv() -> String {
-        var out = Self.csvRow(["severity", "code", "rule", "subject", "location", "fingerprint", "message", "evidence", "fix"])
+        var out = Self.csvRow(["severity", "code", "rule", "subject", "location", "fingerprint", "message", "evidence", "fix", "host"])
         for finding in findings {
             out += Self.csvRow([finding.severity.rawValue, finding.code, finding.rule, finding.subject, finding.location ?? "",
-                                finding.fingerprint ?? "", finding.message, finding.evidenceText, finding.fix])
+                                finding.fingerprint ?? "", finding.message, finding.evidenceText, finding.fix, finding.host ?? ""])
         }
         return out
     }
@@ -50,6 +50,7 @@ struct FindingJSON: Encodable {
     let subject: String
     let fingerprint: String?
     let location: String?
+    let host: String?
     let message: String
     let evidence: [String: String]
     let fix: String
@@ -61,13 +62,14 @@ struct FindingJSON: Encodable {
         subject = finding.subject
         fingerprint = finding.fingerprint
         location = finding.location
+        host = finding.host
         message = finding.message
         evidence = finding.evidence
         fix = finding.fix
     }
 
     func encode(to encoder: any Encoder) throws {
-        enum Key: String, CodingKey { case code, rule, severity, subject, fingerprint, location, message, evidence, fix }
+        enum Key: String, CodingKey { case code, rule, severity, subject, fingerprint, location, host, message, evidence, fix }
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(code, forKey: .code)
         try container.encode(rule, forKey: .rule)
@@ -75,6 +77,7 @@ struct FindingJSON: Encodable {
         try container.encode(subject, forKey: .subject)
         try container.encode(fingerprint, forKey: .fingerprint)   // null rather than absent: stable columns for scripts
         try container.encode(location, forKey: .location)
+        try container.encode(host, forKey: .host)
         try container.encode(message, forKey: .message)
         try container.encode(evidence, forKey: .evidence)
         try container.encode(fix, forKey: .fix)

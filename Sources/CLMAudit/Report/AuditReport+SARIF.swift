@@ -46,6 +46,7 @@ extension AuditReport {
             properties["severity"] = finding.severity.rawValue
             properties["subject"] = finding.subject
             properties["fix"] = finding.fix
+            if let host = finding.host { properties["host"] = host }
             return SARIF.Result(ruleId: finding.code, ruleIndex: index[finding.code], level: SARIF.level(finding.severity),
                                 message: .init(text: "\(finding.subject): \(finding.message)"),
                                 locations: locations.isEmpty ? nil : locations,

@@ -126,7 +126,7 @@ public struct StaleCopyRule: AuditRule {
             subject.files = [copy.path]
             guard context.applies(settings, to: subject) else { return }
             findings.append(context.finding(
-                settings, certificate: copy.stale, location: copy.path,
+                settings, certificate: copy.stale, location: copy.path, host: copy.host,
                 message: "holds a certificate expiring \(AuditContext.time(copy.stale.notAfter)); \(copy.endpointRef) serves a newer one expiring \(AuditContext.time(copy.served.notAfter))",
                 evidence: ["endpoint": copy.endpointRef, "served_fingerprint": copy.served.fingerprintSHA256,
                            "served_not_after": AuditContext.time(copy.served.notAfter)]))

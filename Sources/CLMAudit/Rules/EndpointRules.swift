@@ -134,7 +134,7 @@ public struct KeyPermissionsRule: AuditRule {
             let readers = [key.mode & 0o040 != 0 ? "group" : nil, key.mode & 0o004 != 0 ? "others" : nil].compactMap { $0 }
             findings.append(Finding(code: settings.code, rule: settings.name, severity: settings.severity,
                                     subject: key.certificates.first.map(AuditContext.label) ?? key.path,
-                                    fingerprint: key.certificates.first?.fingerprintSHA256, location: key.path,
+                                    fingerprint: key.certificates.first?.fingerprintSHA256, location: key.path, host: key.host,
                                     message: "private key file is readable by \(readers.joined(separator: " and ")) (mode \(mode))",
                                     evidence: ["mode": mode, "owner_uid": String(key.ownerUID), "owner_gid": String(key.ownerGID),
                                                "key": key.keyDescription, "encrypted": String(key.encrypted)],

@@ -110,11 +110,14 @@ extension Inventory {
         /// Path or endpoint ref.
         public var ref: String
         public var position: Int
+        /// The host holding it, on a whole-fleet audit of a shared inventory (nil otherwise).
+        public var host: String?
 
-        public init(kind: String, ref: String, position: Int) {
+        public init(kind: String, ref: String, position: Int, host: String? = nil) {
             self.kind = kind
             self.ref = ref
             self.position = position
+            self.host = host
         }
     }
 
@@ -127,6 +130,8 @@ extension Inventory {
     /// A file that still holds an older certificate for the names an endpoint serves.
     public struct AuditStaleCopy: Sendable, Hashable {
         public var path: String
+        /// The host holding the file, on a whole-fleet audit (nil otherwise).
+        public var host: String?
         public var endpointRef: String
         /// What the file holds.
         public var stale: AuditCertificateRow
@@ -175,6 +180,8 @@ extension Inventory {
     /// A private key file (not gone) as the audit sees it.
     public struct AuditKeyRow: Sendable, Hashable {
         public var path: String
+        /// The host holding the file, on a whole-fleet audit (nil otherwise).
+        public var host: String?
         public var format: String
         public var encrypted: Bool
         public var spkiSHA256: String?
@@ -332,22 +339,22 @@ extension SQLAuditStore {
     /// subject CN as an endpoint's leaf but an earlier notAfter. One join in SQL.
     func staleCopies(_ body: (AuditStaleCopy) throws -> Void) throws(InventoryError) {
         try read {
-            var pairs: [(String, String, Int64, Int64)] = []
+            var pairs: [(String, String, Int64, Int64, String?)] = []
             // SQLite's CROSS JOIN fixes the join order (see below); PostgreSQL plans an inner join itself.
             let join = dialect == .sqlite ? "CROSS JOIN" : "JOIN"
             try database.prepare("""
-                SELECT fl.ref, el.ref, fc.id, ec.id FROM location el
+                SELECT fl.ref, el.ref, fc.id, ec.id, \(locationHost("fl.")) FROM location el
                 \(join) certificate ec ON ec.id = el.certificate_id
                 \(join) certificate fc ON fc.subject_cn = ec.subject_cn AND fc.not_after < ec.not_after AND fc.is_ca = 0
                 \(join) location fl ON fl.certificate_id = fc.id AND fl.kind = 'file' AND fl.gone_since IS NULL
                 WHERE el.kind = 'endpoint' AND el.position = 0 AND el.gone_since IS NULL AND ec.subject_cn IS NOT NULL
-                """).query { row in pairs.append((row.string(0), row.string(1), row.int64(2), row.int64(3))) }
+                """).query { row in pairs.append((row.string(0), row.string(1), row.int64(2), row.int64(3), row.text(4))) }
             // Sorted here, not in SQL: an ORDER BY makes SQLite walk every file location in path order
             // (12 s instead of 0.4 s on 2M locations); CROSS JOIN keeps the join starting from endpoints.
-            pairs.sort { ($0.0, $0.1) < ($1.0, $1.1) }
-            for (path, endpoint, staleID, servedID) in pairs {
+            pairs.sort { ($0.4 ?? "", $0.0, $0.1) < ($1.4 ?? "", $1.0, $1.1) }
+            for (path, endpoint, staleID, servedID, host) in pairs {
                 guard let stale = try auditCertificate(id: staleID), let served = try auditCertificate(id: servedID) else { continue }
-                try body(AuditStaleCopy(path: path, endpointRef: endpoint, stale: stale, served: served))
+                try body(AuditStaleCopy(path: path, host: host, endpointRef: endpoint, stale: stale, served: served))
             }
         }
     }
@@ -428,12 +435,12 @@ extension SQLAuditStore {
         try read {
             var keys: [AuditKeyRow] = []
             try database.prepare("""
-                SELECT path, format, encrypted, spki_sha256, key_algorithm, key_bits, owner_uid, owner_gid, mode
-                FROM private_key WHERE gone_since IS NULL AND (mode & ?) <> 0 ORDER BY path
+                SELECT path, format, encrypted, spki_sha256, key_algorithm, key_bits, owner_uid, owner_gid, mode, \(locationHost())
+                FROM private_key WHERE gone_since IS NULL AND (mode & ?) <> 0 ORDER BY \(readsWholeFleet ? "host_id, " : "")path
                 """).query([Int64(modeBits)]) { row in
                 let algorithm = row.text(4) ?? "unknown"
                 let description = row.isNull(5) ? algorithm : "\(algorithm) \(row.int64(5))"
-                keys.append(AuditKeyRow(path: row.string(0), format: row.string(1), encrypted: row.bool(2), spkiSHA256: row.text(3),
+                keys.append(AuditKeyRow(path: row.string(0), host: row.text(9), format: row.string(1), encrypted: row.bool(2), spkiSHA256: row.text(3),
                                         keyDescription: description,
                                         ownerUID: UInt32(truncatingIfNeeded: row.int64(6)), ownerGID: UInt32(truncatingIfNeeded: row.int64(7)),
                                         mode: UInt32(truncatingIfNeeded: row.int64(8)), certificates: []))
@@ -512,11 +519,11 @@ extension SQLAuditStore {
         try database.prepare("SELECT certificate_id, value FROM certificate_san WHERE certificate_id = ANY(?::bigint[]) ORDER BY rowid")
             .query(ids) { row in if let at = index[row.int64(0)] { rows[at].subjectAlternativeNames.append(row.string(1)) } }
         try database.prepare("""
-            SELECT certificate_id, kind, ref, position, last_seen FROM location
-            WHERE certificate_id = ANY(?::bigint[]) AND gone_since IS NULL ORDER BY kind DESC, ref
+            SELECT certificate_id, kind, ref, position, last_seen, \(locationHost()) FROM location
+            WHERE certificate_id = ANY(?::bigint[]) AND gone_since IS NULL ORDER BY kind DESC, \(readsWholeFleet ? "host_id, " : "")ref
             """).query(ids) { row in
             guard let at = index[row.int64(0)] else { return }
-            rows[at].locations.append(AuditLocation(kind: row.string(1), ref: row.string(2), position: row.int(3)))
+            rows[at].locations.append(AuditLocation(kind: row.string(1), ref: row.string(2), position: row.int(3), host: row.text(5)))
             rows[at].lastSeen = max(rows[at].lastSeen, row.int64(4))
         }
         try database.prepare("SELECT certificate_id, tag FROM certificate_tag WHERE certificate_id = ANY(?::bigint[]) ORDER BY tag")
@@ -541,12 +548,15 @@ extension SQLAuditStore {
         try database.cached("SELECT value FROM certificate_san WHERE certificate_id = ? ORDER BY rowid").query([id]) { san in
             result.subjectAlternativeNames.append(san.string(0))
         }
-        let locationSQL = activeOnly
-            ? "SELECT kind, ref, position, last_seen FROM location WHERE certificate_id = ? AND gone_since IS NULL ORDER BY kind DESC, ref"
-            : "SELECT kind, ref, position, last_seen FROM location WHERE certificate_id = ? ORDER BY kind DESC, ref"
+        let present = activeOnly ? " AND gone_since IS NULL" : ""
+        let locationSQL = """
+            SELECT kind, ref, position, last_seen, \(locationHost()) FROM location WHERE certificate_id = ?\(present)
+            ORDER BY kind DESC, \(readsWholeFleet ? "host_id, " : "")ref
+            """
         var lastSeen = result.lastSeen
         try database.cached(locationSQL).query([id]) { location in
-            result.locations.append(AuditLocation(kind: location.string(0), ref: location.string(1), position: location.int(2)))
+            result.locations.append(AuditLocation(kind: location.string(0), ref: location.string(1), position: location.int(2),
+                                                  host: location.text(4)))
             lastSeen = max(lastSeen, location.int64(3))
         }
         result.lastSeen = lastSeen

@@ -169,6 +169,12 @@ extension SQLStore {
     }
     /// A certificate `c`'s role as SQL (see ``Inventory/AuditRole``).
     var roleExpression: String { inventory.roleExpression }
+    /// True on a whole-fleet read of a shared inventory: every host's rows,
+    /// each location carrying the `host_id` of the fleet views.
+    var readsWholeFleet: Bool { inventory.isShared && inventory.scopeHost == nil }
+    /// The host of a location row `alias` as SQL: its `host_id` on a
+    /// whole-fleet read, else NULL (one host's rows are that host's).
+    func locationHost(_ alias: String = "") -> String { readsWholeFleet ? alias + "host_id" : "NULL" }
 }
 
 struct SQLScanStore<Database: SQLDatabase>: ScanStore, SQLStore {

@@ -22,12 +22,12 @@ extension SQLMetricsStore {
     /// ordered by location, without loading the inventory into memory.
     func forEachPresentLocation(_ body: (CertificateLocationRow) throws -> Void) throws(InventoryError) {
         // Every host's locations carry a `host_id` in the fleet views; one host's are its own.
-        let fleetWide = inventory.isShared && inventory.scopeHost == nil
+        let fleetWide = readsWholeFleet
         let fixedHost = inventory.isShared ? inventory.scopeHost : nil
         try read {
             try database.prepare("""
                 SELECT c.fingerprint_sha256, c.subject, c.issuer, c.serial, c.not_before, c.not_after, l.kind, l.ref,
-                    \(roleExpression), \(fleetWide ? "l.host_id" : "NULL")
+                    \(roleExpression), \(locationHost("l."))
                 FROM location l JOIN certificate c ON c.id = l.certificate_id
                 WHERE l.gone_since IS NULL ORDER BY \(fleetWide ? "l.host_id, " : "")l.kind, l.ref, l.position
                 """).query { row in
@@ -179,13 +179,13 @@ extension SQLMetricsStore {
         for (index, certificate) in certificates.enumerated() { indexByID[certificate.id] = index }
         try read {
             try database.prepare("""
-                SELECT certificate_id, kind, ref, position, first_seen, last_seen, gone_since FROM location
-                WHERE gone_since IS NULL ORDER BY kind, ref
+                SELECT certificate_id, kind, ref, position, first_seen, last_seen, gone_since, \(locationHost()) FROM location
+                WHERE gone_since IS NULL ORDER BY \(readsWholeFleet ? "host_id, " : "")kind, ref
                 """).query { row in
                 guard let index = indexByID[row.int64(0)] else { return }
                 certificates[index].locations.append(InventoryLocation(
                     kind: InventoryLocation.Kind(rawValue: row.string(1)) ?? .file, ref: row.string(2), position: row.int(3),
-                    firstSeen: row.int64(4), lastSeen: row.int64(5), goneSince: row.optionalInt64(6)))
+                    firstSeen: row.int64(4), lastSeen: row.int64(5), goneSince: row.optionalInt64(6), host: row.text(7)))
             }
         }
         return certificates

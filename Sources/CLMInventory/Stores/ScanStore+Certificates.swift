@@ -111,12 +111,12 @@ extension SQLScanStore {
                 certificate.facts.subjectAlternativeNames.append(SubjectAlternativeName(kind: kind, value: row.string(1)))
             }
             try database.prepare("""
-                SELECT kind, ref, position, first_seen, last_seen, gone_since FROM location
-                WHERE certificate_id = ? ORDER BY gone_since IS NOT NULL, kind, ref
+                SELECT kind, ref, position, first_seen, last_seen, gone_since, \(locationHost()) FROM location
+                WHERE certificate_id = ? ORDER BY gone_since IS NOT NULL, \(readsWholeFleet ? "host_id, " : "")kind, ref
                 """).query([certificate.id]) { row in
                 certificate.locations.append(InventoryLocation(
                     kind: InventoryLocation.Kind(rawValue: row.string(0)) ?? .file, ref: row.string(1), position: row.int(2),
-                    firstSeen: row.int64(3), lastSeen: row.int64(4), goneSince: row.optionalInt64(5)))
+                    firstSeen: row.int64(3), lastSeen: row.int64(4), goneSince: row.optionalInt64(5), host: row.text(6)))
             }
             certificate.activeLocationCount = certificate.locations.filter { $0.goneSince == nil }.count
             certificate.privateKeys = try privateKeys(spkiSHA256: certificate.facts.spkiSHA256)

@@ -123,7 +123,7 @@ enum AuditTable {
             out += (severity >= .high ? palette.red(heading) : severity == .medium ? palette.yellow(heading) : heading) + "\n"
             var table = TextTable(headers: ["CODE", "RULE", "SUBJECT", "LOCATION", "FINDING"])
             for finding in group {
-                table.append([finding.code, finding.rule, finding.subject, finding.location ?? "", finding.message])
+                table.append([finding.code, finding.rule, finding.subject, finding.placeText ?? "", finding.message])
             }
             out += table.render(maxWidth: [2: 40, 3: 60]).split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")

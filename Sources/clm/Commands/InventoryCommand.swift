@@ -134,7 +134,8 @@ extension InventoryCommand {
             print("\nLocations (\(certificate.activeLocationCount) present):")
             for location in certificate.locations {
                 let state = location.goneSince.map { "gone since \(Timestamp.rfc3339($0))" } ?? "last seen \(Timestamp.rfc3339(location.lastSeen))"
-                print("  \(location.kind.rawValue) \(location.ref.displaySafe) [\(location.position)] \(state)")
+                let host = location.host.map { "[\($0.displaySafe)] " } ?? ""
+                print("  \(host)\(location.kind.rawValue) \(location.ref.displaySafe) [\(location.position)] \(state)")
             }
             if !sites.isEmpty {
                 print("\nUsed by (\(sites.count) config sites):")

@@ -19,9 +19,11 @@ struct CertificateJSON: Encodable {
         let firstSeen: String
         let lastSeen: String
         let goneSince: String?
+        /// On a whole-fleet read only (`--all-hosts`): absent otherwise.
+        let host: String?
 
         enum CodingKeys: String, CodingKey {
-            case kind, ref, position
+            case kind, ref, position, host
             case firstSeen = "first_seen", lastSeen = "last_seen", goneSince = "gone_since"
         }
     }
@@ -124,7 +126,7 @@ struct CertificateJSON: Encodable {
         lastSeen = Timestamp.rfc3339(certificate.lastSeen)
         locations = detailed ? certificate.locations.map {
             Location(kind: $0.kind.rawValue, ref: $0.ref, position: $0.position, firstSeen: Timestamp.rfc3339($0.firstSeen),
-                     lastSeen: Timestamp.rfc3339($0.lastSeen), goneSince: $0.goneSince.map(Timestamp.rfc3339))
+                     lastSeen: Timestamp.rfc3339($0.lastSeen), goneSince: $0.goneSince.map(Timestamp.rfc3339), host: $0.host)
         } : nil
         self.sites = detailed ? sites.map {
             Site(server: $0.source, config: "\($0.configFile):\($0.configLine)", role: $0.role, roleDetail: $0.roleDetail,
