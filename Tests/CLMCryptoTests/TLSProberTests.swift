@@ -169,7 +169,8 @@ struct TLSProberTests {
         let leaf = try ca.issue("localhost")
         let server = try OpenSSLServer.start(cert: leaf.certPath, key: leaf.keyPath, chain: ca.intermediate.certPath)
         let silent = try SilentServer()
-        let options = TLSProbeOptions(connectTimeout: 1, handshakeTimeout: 1, caFile: ca.root.certPath)
+        // s_server takes one connection at a time: queued handshakes need room on a loaded machine.
+        let options = TLSProbeOptions(connectTimeout: 5, handshakeTimeout: 5, caFile: ca.root.certPath)
         var targets = [TLSTarget(host: "127.0.0.1", port: silent.port)]
         targets += Array(repeating: TLSTarget(host: "localhost", port: server.port), count: 6)
         let outcomes = try await prober(options).probe(targets, concurrency: 3)

@@ -89,15 +89,19 @@ func requireDERImpl(_ pem: String) throws -> [UInt8] {
 extension EndpointProbing {
     /// The fingerprint served once the reload has settled: nginx's old
     /// workers may still accept a connection or two right after a reload,
-    /// so poll (bounded) until `expected` is served or time runs out.
-    func settledFingerprint(_ endpoint: VerifyEndpoint, expecting expected: String, within seconds: Double = 5) throws -> String {
+    /// so poll (bounded) until `expected` is served or time runs out. A
+    /// refused or reset connection mid-reload is retried; the last error is
+    /// thrown only when nothing was served by the deadline.
+    func settledFingerprint(_ endpoint: VerifyEndpoint, expecting expected: String, within seconds: Double = 20) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
-        var served = try servedFingerprint(endpoint)
-        while served != expected && Date() < deadline {
+        var served: Result<String, any Error>
+        while true {
+            served = Result { try servedFingerprint(endpoint) }
+            if case .success(expected) = served { return expected }
+            guard Date() < deadline else { break }
             usleep(100_000)
-            served = try servedFingerprint(endpoint)
         }
-        return served
+        return try served.get()
     }
 }
 

@@ -12,7 +12,8 @@ struct HookRunnerTests {
         let temp = try TemporaryDirectory(prefix: "clm-hook")
         let pidFile = temp.path + "/pid"
         let argv = ["/bin/sh", "-c", "exec >/dev/null 2>&1; sleep 1000 & echo \"$$ $!\" > \"$1\"; wait", "hook", pidFile]
-        let outcome = try HookRunner().run(argv, environment: [:], timeout: 1)
+        // 4 s: the shell must have written its pid file before the deadline, even under TSan.
+        let outcome = try HookRunner().run(argv, environment: [:], timeout: 4)
         #expect(outcome.timedOut)
         #expect(!outcome.succeeded)
         let pids = try String(contentsOfFile: pidFile, encoding: .utf8).split(whereSeparator: \.isWhitespace).compactMap { Int32($0) }

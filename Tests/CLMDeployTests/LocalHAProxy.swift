@@ -42,7 +42,7 @@ struct LocalHAProxy {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let proxy = LocalHAProxy(directory: directory, port: port, config: config, socket: socket, binary: binary, pid: process.processIdentifier)
-        for _ in 0..<100 where !(TestSupport.isListening(port: port) && FileManager.default.fileExists(atPath: socket)) { usleep(50_000) }
+        for _ in 0..<600 where !(TestSupport.isListening(port: port) && FileManager.default.fileExists(atPath: socket)) { usleep(50_000) }
         guard TestSupport.isListening(port: port) else {
             proxy.stop()
             throw Unexpected("haproxy did not start on 127.0.0.1:\(port) (config \(config))")

@@ -43,7 +43,7 @@ struct LocalNginx {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<100 where !TestSupport.isListening(port: port) { usleep(50_000) }
+        for _ in 0..<600 where !TestSupport.isListening(port: port) { usleep(50_000) }
         guard TestSupport.isListening(port: port) else {
             kill(process.processIdentifier, SIGKILL)
             throw Unexpected("nginx did not start: " + ((try? String(contentsOfFile: prefix + "/error.log", encoding: .utf8)) ?? ""))

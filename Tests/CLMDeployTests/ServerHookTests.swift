@@ -113,12 +113,13 @@ struct ServerHookTests {
             """).write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let loop = HandshakeLoop(host: "127.0.0.1", port: haproxy.port, serverName: "www.example.test")
-        for _ in 0..<200 where loop.successCount < 20 { try await Task.sleep(nanoseconds: 10_000_000) }
+        // Waits are bounded by a deadline (not a count of sleeps) and must be met: a slow machine waits longer.
+        try await Self.wait(until: { loop.successCount >= 20 }, "20 handshakes before the deploy")
         var environment = ProcessInfo.processInfo.environment
         environment["CLM_HOME"] = state
         let run = try await TestSupport.run(binary.path, ["deploy", "www", "--config", configPath], aptPackage: "none", environment: environment)
         let afterDeploy = loop.successCount
-        for _ in 0..<200 where loop.successCount < afterDeploy + 20 { try await Task.sleep(nanoseconds: 10_000_000) }
+        try await Self.wait(until: { loop.successCount >= afterDeploy + 20 }, "20 handshakes after the deploy")
         let result = loop.stop()
 
         #expect(run.status == 0, "\(run.stdoutText)\(run.stderrText)")
@@ -126,9 +127,21 @@ struct ServerHookTests {
         #expect(result.seen.first == old)
         #expect(result.seen.last == new)
         #expect(result.seen.count == 2, "the served certificate flipped once, old to new")
-        #expect(result.successes > 40)
+        #expect(result.successes >= 40)
         #expect(try servedCombined(crt) == new)
         #expect(try haproxy.reportedPID() == pidBefore, "no restart: HAProxy's PID is unchanged")
         #expect(kill(haproxy.pid, 0) == 0)
+    }
+
+    /// Polls `condition` every 10 ms for up to 60 s; fails the test naming `what` if it never holds.
+    static func wait(until condition: () -> Bool, _ what: String) async throws {
+        let deadline = Date().addingTimeInterval(60)
+        while !condition() {
+            guard Date() < deadline else {
+                Issue.record("timed out waiting for \(what)")
+                return
+            }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
     }
 }

@@ -170,7 +170,7 @@ struct DiagnoserLiveTests {
                        TLSTarget(host: "127.0.0.1", port: closed),
                        TLSTarget(host: "127.0.0.1", port: plaintext.port, starttls: StartTLSProtocol.none),
                        TLSTarget(host: "no-such-host.invalid", port: 443)]
-        let prober = try TLSProber(options: TLSProbeOptions(timeout: 1))
+        let prober = try TLSProber(options: TLSProbeOptions(timeout: 3))
         let outcomes = await prober.probe(targets, concurrency: 4)
         let found = outcomes.map { Diagnoser.diagnose(observation: $0, now: Date()) }
         #expect(found.map { $0.findings.first?.code } == [.connectTimeout, .connectRefused, .connectNotTLS, .connectDNS])

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// `clm scan --endpoint/--targets/--nginx` and `clm diagnose`, run as an operator would.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))  // also run in the TSan stage, with a TSan-built clm
 struct EndpointCommandTests {
     @Test func diagnoseExitCodesAndJSONFindingCodes() async throws {
         let clm = try ClmRunner()

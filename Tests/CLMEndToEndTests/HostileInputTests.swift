@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// What an attack pass on the release binary found (issue 14), one test per finding.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))  // also run in the TSan stage, with a TSan-built clm
 struct HostileInputTests {
     /// A PKCS#12 without a MAC whose bags ask for 2,097,151 PBKDF2 (or legacy
     /// PBE) rounds: skipped with a warning before any key is derived.
@@ -76,9 +76,10 @@ struct HostileInputTests {
                             lockFile]
         try holder.run()
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
-        for _ in 0..<500 where !FileManager.default.fileExists(atPath: lockFile + ".held") {
+        for _ in 0..<1_500 where !FileManager.default.fileExists(atPath: lockFile + ".held") {
             try await Task.sleep(for: .milliseconds(20))
         }
+        try #require(FileManager.default.fileExists(atPath: lockFile + ".held"), "the lock holder never took the lock")
         let scan = try await clm.run(["scan", tree.path])
         #expect(scan.status == 1)
         #expect(scan.stderrText.contains("another scan"), "\(scan.stderrText)")
@@ -151,7 +152,7 @@ struct HostileInputTests {
 }
 
 /// Deeply nested configuration: a warning or error naming file:line, never a stack overflow.
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))  // also run in the TSan stage, with a TSan-built clm
 struct HostileNestingTests {
     @Test(arguments: [false, true])
     func deeplyNestedNginxBlocksAreCappedWithFileAndLine(throughInclude: Bool) async throws {
@@ -220,7 +221,7 @@ struct HostileNestingTests {
 }
 
 /// The state dir is trusted the way ssh trusts ~/.ssh (issue 14, item 7).
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))  // also run in the TSan stage, with a TSan-built clm
 struct StateDirectoryTrustTests {
     enum Plant: String, CaseIterable, CustomTestStringConvertible {
         case worldWritableHome, groupWritableHome, foreignHome, symlinkHome, foreignDatabase, symlinkCertificates, foreignCertificateDirectory
@@ -303,7 +304,7 @@ struct StateDirectoryTrustTests {
 }
 
 /// Warnings are bounded per file, per scan and in the inventory (item 6).
-@Suite(.timeLimit(.minutes(3)))
+@Suite(.timeLimit(.minutes(10)))  // also run in the TSan stage, with a TSan-built clm
 struct WarningBoundsTests {
     @Test func oneFileOfGarbageBlocksAndThousandsOfEmptyFilesStayBounded() async throws {
         let clm = try ClmRunner()
@@ -342,7 +343,7 @@ struct WarningBoundsTests {
 }
 
 /// The EAB HMAC key need not appear in argv (item 10).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))  // also run in the TSan stage, with a TSan-built clm
 struct EABKeySourceTests {
     static let key = "zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W"
     // Nothing listens on port 9 of 127.0.0.1: registration fails after the key was accepted.
@@ -376,7 +377,7 @@ struct EABKeySourceTests {
 }
 
 /// File names that are not UTF-8 are walked and opened by their bytes (item 9).
-@Suite(.timeLimit(.minutes(2)))
+@Suite(.timeLimit(.minutes(10)))  // also run in the TSan stage, with a TSan-built clm
 struct NonUTF8FileNameTests {
     @Test func aCertificateInAFileWhoseNameIsNotUTF8IsFoundAndShownEscaped() async throws {
         let clm = try ClmRunner()

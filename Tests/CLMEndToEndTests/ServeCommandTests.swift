@@ -84,7 +84,7 @@ struct ServedInventory {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let served = ServedInventory(process: process, port: port)
-        for _ in 0..<100 where !TestSupport.isListening(port: port) { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<300 where !TestSupport.isListening(port: port) { try await Task.sleep(for: .milliseconds(100)) }
         guard TestSupport.isListening(port: port) else {
             served.stop()
             throw TestSupportError.commandFailed(command: "clm serve", status: -1, stderr: "not listening on \(port)")

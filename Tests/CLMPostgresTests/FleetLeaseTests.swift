@@ -74,14 +74,15 @@ struct FleetLeaseTests {
         try PostgresMigrationRunner().migrate(PostgresConnection(url: url))
         let a = RenewalLeases(try PostgresConnection(url: url))
         let b = RenewalLeases(try PostgresConnection(url: url))
-        let first = try #require(try a.acquire("www.example.test", holder: "host-a", seconds: 1))
+        // 4 s leases: long enough to outlast the next calls on a loaded machine.
+        let first = try #require(try a.acquire("www.example.test", holder: "host-a", seconds: 4))
         #expect(try b.acquire("www.example.test", holder: "host-b", seconds: 300) == nil)
         // The holder asking again keeps it (a new token: a restarted process of the same host is fenced too).
-        let again = try #require(try a.acquire("www.example.test", holder: "host-a", seconds: 1))
+        let again = try #require(try a.acquire("www.example.test", holder: "host-a", seconds: 4))
         #expect(again.token == first.token + 1)
-        #expect(try a.extend(first, seconds: 1) == nil, "a superseded token must not extend")
+        #expect(try a.extend(first, seconds: 4) == nil, "a superseded token must not extend")
         // Host A stalls past its lease; host B takes over.
-        Thread.sleep(forTimeInterval: 1.5)
+        Thread.sleep(forTimeInterval: 4.5)
         let second = try #require(try b.acquire("www.example.test", holder: "host-b", seconds: 300))
         #expect(second.token > again.token)
         #expect(try a.extend(again, seconds: 300) == nil)

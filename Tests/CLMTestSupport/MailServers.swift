@@ -77,6 +77,8 @@ public final class LocalPostfix: @unchecked Sendable {
             "alias_maps =",
             "alias_database =",
             "myhostname = mail.example.test",
+            // No reverse DNS of 127.x.y.z clients before the greeting: a slow resolver would look like a silent server.
+            "smtpd_peername_lookup = no",
             "smtpd_tls_security_level = may",
         ] + tls + extraMain
         try (main.joined(separator: "\n") + "\n").write(toFile: etc + "/main.cf", atomically: true, encoding: .utf8)
@@ -115,7 +117,7 @@ public final class LocalPostfix: @unchecked Sendable {
         let server = LocalPostfix(directory: directory, configDirectory: etc, ports: ports, binary: binary)
         try MailServerPID.startDaemon(binary, ["-c", etc, "start"], environment: ["MAIL_CONFIG": etc, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
                                       log: directory + "/start.log")
-        for _ in 0..<200 {
+        for _ in 0..<1_200 {  // up to 30 s
             if ports.values.allSatisfy({ MailServerPID.isListening(address, $0) }) { return server }
             usleep(25_000)
         }
@@ -228,7 +230,7 @@ public final class LocalDovecot: @unchecked Sendable {
         let config = directory + "/dovecot.conf"
         let server = LocalDovecot(directory: directory, config: config, ports: ports)
         try MailServerPID.startDaemon(binary, ["-c", config], environment: nil, log: directory + "/start.log")
-        for _ in 0..<200 {
+        for _ in 0..<1_200 {  // up to 30 s
             if ports.values.allSatisfy({ MailServerPID.isListening(address, $0) }) { return server }
             usleep(25_000)
         }

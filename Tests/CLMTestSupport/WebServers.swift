@@ -78,7 +78,7 @@ public final class LocalTLSServer: @unchecked Sendable {
         process.standardError = handle
         try process.run()
         let server = LocalTLSServer(process: process, port: port, directory: directory)
-        for _ in 0..<200 {
+        for _ in 0..<1_200 {  // up to 30 s: a loaded 2-core machine starts servers slowly
             if TestSupport.isListening(port: port) { return server }
             if !process.isRunning { break }
             usleep(25_000)
