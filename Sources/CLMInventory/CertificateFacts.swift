@@ -83,6 +83,8 @@ public struct PrivateKeyFacts: Sendable, Hashable, Codable {
     public var ownerGID: UInt32
     /// Permission bits (e.g. 0o600).
     public var mode: UInt32
+    /// The host holding the file, on a whole-fleet read of a shared inventory (nil otherwise).
+    public var host: String? = nil
 
     public init(path: String, format: String, encrypted: Bool, spkiSHA256: String?, keyAlgorithm: String?,
                 keyBits: Int?, ownerUID: UInt32, ownerGID: UInt32, mode: UInt32) {

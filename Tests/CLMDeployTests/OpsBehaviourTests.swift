@@ -124,6 +124,28 @@ struct OpsBehaviourTests {
         #expect(item["issuedFingerprint"] is String)
     }
 
+    @Test("a due certificate without a stored account or acme.email is a setup error (exit 2) before any order")
+    func noAccountAndNoEmailIsASetupError() async throws {
+        let pebble = try await Pebble.start()
+        defer { pebble.stop() }
+        let temp = try TemporaryDirectory(prefix: "clm-no-account")
+        let state = temp.path + "/state"
+        let config = temp.path + "/clm.yaml"
+        try """
+            acme: { server: \(pebble.directoryURL), ca_file: \(pebble.caFile) }
+            certificates:
+              - name: www
+                domains: [www.example.test]
+                challenge: { type: http-01, standalone: { port: \(pebble.httpPort), address: 127.0.0.1 } }
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try await Clm(state: state)("renew", "--config", config)
+        #expect(result.status == 2, "\(result.stdoutText)\(result.stderrText)")
+        #expect(result.stderrText.contains("no account for \(pebble.directoryURL)"), "\(result.stderrText)")
+        #expect(result.stderrText.contains("acme.email"), "\(result.stderrText)")
+        #expect(!FileManager.default.fileExists(atPath: state + "/certificates/www/cert.pem"))
+        #expect(!FileManager.default.fileExists(atPath: state + "/accounts"))
+    }
+
     // MARK: item 2
 
     @Test("preflight finds a missing hook, a non-executable hook, an unusable target dir and a dead runtime-API socket before any order")

@@ -179,14 +179,18 @@ struct FleetRenewalTests {
         #expect(try await issuedCounts()["api"] == 1, "the keyless host must not order a duplicate")
     }
 
-    @Test("a host that only takes the fleet's certificate registers no ACME account; the one that orders registers one")
+    @Test("a host that only takes the fleet's certificate needs no ACME account (nor acme.email) and registers none; the one that orders registers one")
     func takingFromTheFleetNeedsNoAccount() async throws {
         let pebble = try await Pebble.start()
         defer { pebble.stop() }
         let ordering = try await renew(host: "orderer", config: try config(host: "orderer", shared: ["mx"], own: [], pebble: pebble), pebble: pebble)
         #expect(ordering.status == 0, "\(ordering.stderrText)")
         #expect(ordering.stderrText.contains("registered an ACME account"), "\(ordering.stderrText)")
-        let taking = try await renew(host: "taker", config: try config(host: "taker", shared: ["mx"], own: [], pebble: pebble), pebble: pebble)
+        // The taking host has no acme.email (nor a stored account): it needs none to take.
+        let takerConfig = try config(host: "taker", shared: ["mx"], own: [], pebble: pebble)
+        try String(contentsOfFile: takerConfig, encoding: .utf8).replacingOccurrences(of: ", email: ops@fleet.test", with: "")
+            .write(toFile: takerConfig, atomically: true, encoding: .utf8)
+        let taking = try await renew(host: "taker", config: takerConfig, pebble: pebble)
         #expect(taking.status == 0, "\(taking.stdoutText)\n\(taking.stderrText)")
         #expect(!taking.stderrText.contains("registered an ACME account"), "\(taking.stderrText)")
         #expect(!FileManager.default.fileExists(atPath: home.path + "/taker/state/accounts"), "the taking host stored an account")

@@ -103,6 +103,13 @@ struct SharedInventoryCommandTests {
         try FileManager.default.copyItem(at: leaf.key, to: tls.appendingPathComponent("key.pem"))
         chmod(tls.appendingPathComponent("key.pem").path, 0o644)
         #expect(try await run(["scan", tls.path], host: "edge-2").status == 0)
+        // Both hosts probe one endpoint serving the certificate for another name: each probe is its own finding.
+        let server = try OpenSSLServer.start(cert: leaf.certificate.path, key: leaf.key.path)
+        defer { server.stop() }
+        for host in ["edge-1", "edge-2"] {
+            let probe = try await run(["scan", "--endpoint", "127.0.0.1:\(server.port)"], host: host)
+            #expect(probe.status == 0, "\(probe.stdoutText)\(probe.stderrText)")
+        }
 
         let audit = try await run(["audit", "--format", "json"], host: "edge-1")
         let document = try #require(try JSONSerialization.jsonObject(with: Data(audit.stdoutText.utf8)) as? [String: Any], "\(audit.stdoutText)")
@@ -113,6 +120,8 @@ struct SharedInventoryCommandTests {
         #expect((expiring["evidence"] as? [String: String])?["hosts"] == "edge-1,edge-2", "\(expiring)")
         let readableKey = try #require(findings.first { $0["code"] as? String == "CLM115" }, "\(audit.stdoutText)")
         #expect(readableKey["host"] as? String == "edge-2", "\(readableKey)")
+        let mismatches = findings.filter { $0["code"] as? String == "CLM112" }
+        #expect(mismatches.compactMap { $0["host"] as? String }.sorted() == ["edge-1", "edge-2"], "\(mismatches)")
         let table = try await run(["audit"], host: "edge-1")
         #expect(table.stdoutText.contains("[edge-2] /"), "\(table.stdoutText)")
         // One host's audit has no host to name.
@@ -129,6 +138,7 @@ struct SharedInventoryCommandTests {
         let fingerprint = try await clm.certificates.fingerprint(of: leaf.certificate)
         let show = try await run(["inventory", "show", fingerprint, "--all-hosts"], host: "edge-1")
         #expect(show.stdoutText.contains("[edge-1] file") && show.stdoutText.contains("[edge-2] file"), "\(show.stdoutText)")
+        #expect(show.stdoutText.contains("[edge-2] \(tls.path)/key.pem"), "the key's host: \(show.stdoutText)")
     }
 
     @Test("hosts scanning at once into one new database all succeed and record each certificate once")

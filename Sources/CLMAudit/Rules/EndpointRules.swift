@@ -17,7 +17,7 @@ extension AuditContext {
         if let protocolVersion = endpoint.protocolVersion { facts["protocol"] = protocolVersion }
         if endpoint.starttls != "none" { facts["starttls"] = endpoint.starttls }
         return Finding(code: settings.code, rule: settings.name, severity: settings.severity, subject: endpoint.ref,
-                       fingerprint: endpoint.chain.first?.fingerprintSHA256, location: endpoint.ref, message: message,
+                       fingerprint: endpoint.chain.first?.fingerprintSHA256, location: endpoint.ref, host: endpoint.probedFrom, message: message,
                        evidence: facts, fix: settings.descriptor.fix)
     }
 }

@@ -173,6 +173,8 @@ extension Inventory {
         /// True when a self-signed CA whose subject is the last sent
         /// certificate's issuer is in the inventory.
         public var lastIssuerIsKnownRoot: Bool
+        /// The fleet host that probed it (its vantage point), on a whole-fleet audit (nil otherwise).
+        public var probedFrom: String? = nil
     }
 
     // MARK: - Private keys
@@ -403,21 +405,25 @@ extension SQLAuditStore {
             let decoder = JSONDecoder()
             try database.prepare("""
                 SELECT e.ref, e.host, e.port, e.sni, e.starttls, e.protocol, e.tls_versions, e.client_certificate,
-                    e.verify_code, e.verify_message, e.hostname_matches
-                FROM endpoint e WHERE \(clause) ORDER BY e.ref
+                    e.verify_code, e.verify_message, e.hostname_matches, \(locationHost("e."))
+                FROM endpoint e WHERE \(clause) ORDER BY e.ref\(readsWholeFleet ? ", e.host_id" : "")
                 """).query(arguments) { row in
                 rows.append(AuditEndpointRow(
                     ref: row.string(0), host: row.string(1), port: row.int(2), sni: row.string(3), starttls: row.string(4),
                     protocolVersion: row.text(5),
                     tlsVersions: row.text(6).flatMap { try? decoder.decode([String].self, from: Data($0.utf8)) } ?? [],
                     clientCertificate: row.text(7), verifyCode: row.isNull(8) ? nil : row.int(8), verifyMessage: row.text(9),
-                    hostnameMatches: row.isNull(10) ? nil : row.bool(10), chain: [], lastIssuerIsKnownRoot: false))
+                    hostnameMatches: row.isNull(10) ? nil : row.bool(10), chain: [], lastIssuerIsKnownRoot: false, probedFrom: row.text(11)))
             }
+            // On a whole-fleet audit each host's probe of an endpoint is its own row, with its own chain.
+            let sameHost = readsWholeFleet ? " AND host_id = ?" : ""
             for var endpoint in rows {
                 var ids: [Int64] = []
+                var keys: [any SQLiteBindable] = [endpoint.ref]
+                if readsWholeFleet { keys.append(endpoint.probedFrom ?? "") }
                 try database.cached("""
-                    SELECT certificate_id FROM location WHERE kind = 'endpoint' AND ref = ? AND gone_since IS NULL ORDER BY position
-                    """).query([endpoint.ref]) { ids.append($0.int64(0)) }
+                    SELECT certificate_id FROM location WHERE kind = 'endpoint' AND ref = ?\(sameHost) AND gone_since IS NULL ORDER BY position
+                    """).query(keys) { ids.append($0.int64(0)) }
                 for id in ids { if let certificate = try auditCertificate(id: id) { endpoint.chain.append(certificate) } }
                 if let last = endpoint.chain.last {
                     let known = try database.cached("""

@@ -129,13 +129,15 @@ extension SQLScanStore {
         try read {
             var keys: [PrivateKeyFacts] = []
             try database.prepare("""
-                SELECT path, format, encrypted, spki_sha256, key_algorithm, key_bits, owner_uid, owner_gid, mode
-                FROM private_key WHERE spki_sha256 = ? AND gone_since IS NULL ORDER BY path
+                SELECT path, format, encrypted, spki_sha256, key_algorithm, key_bits, owner_uid, owner_gid, mode, \(locationHost())
+                FROM private_key WHERE spki_sha256 = ? AND gone_since IS NULL ORDER BY \(readsWholeFleet ? "host_id, " : "")path
                 """).query([spkiSHA256]) { row in
-                keys.append(PrivateKeyFacts(path: row.string(0), format: row.string(1), encrypted: row.bool(2),
-                                            spkiSHA256: row.text(3), keyAlgorithm: row.text(4), keyBits: row.optionalInt64(5).map(Int.init),
-                                            ownerUID: UInt32(truncatingIfNeeded: row.int64(6)), ownerGID: UInt32(truncatingIfNeeded: row.int64(7)),
-                                            mode: UInt32(truncatingIfNeeded: row.int64(8))))
+                var key = PrivateKeyFacts(path: row.string(0), format: row.string(1), encrypted: row.bool(2),
+                                          spkiSHA256: row.text(3), keyAlgorithm: row.text(4), keyBits: row.optionalInt64(5).map(Int.init),
+                                          ownerUID: UInt32(truncatingIfNeeded: row.int64(6)), ownerGID: UInt32(truncatingIfNeeded: row.int64(7)),
+                                          mode: UInt32(truncatingIfNeeded: row.int64(8)))
+                key.host = row.text(9)
+                keys.append(key)
             }
             return keys
         }

@@ -73,9 +73,7 @@ extension Renewer {
         let renewing = pass.renewing
         guard !renewing.isEmpty || (!options.deployOnly && !options.dryRun) else { return nil }
         do {
-            let context = try await connect(dryRun: options.dryRun, concurrency: options.concurrency)
-            if !renewing.isEmpty { try checkAccountConfigured(at: context.url) }
-            return context
+            return try await connect(dryRun: options.dryRun, concurrency: options.concurrency)
         } catch {
             guard case .caUnavailable = error else {
                 if renewing.isEmpty { return nil }

@@ -133,6 +133,19 @@ public struct Renewer: Sendable {
         // ARI may have made more certificates due: they get their preflight too.
         await preflight(&pass, options: options)
         await coordinateFleet(&pass, options: options)
+        // Only what is left to order here needs an account (names taken from the fleet do not).
+        // Without one: a setup error before anything happens, unless certificates were taken
+        // from the fleet, which are still deployed while the others fail with the reason.
+        if let context, !pass.renewing.isEmpty {
+            do { try checkAccountConfigured(at: context.url) } catch {
+                guard !pass.fromFleet.isEmpty else {
+                    await releaseLeases(pass)
+                    throw error
+                }
+                log(error.description)
+                for index in pass.renewing { pass.outcomes[index].error = error.description }
+            }
+        }
         if let context { await issue(&pass, context: context, options: options) }
         await releaseLeases(pass)
         if options.dryRun {

@@ -150,7 +150,8 @@ extension InventoryCommand {
             print("\nPrivate keys (\(certificate.privateKeys.count)):")
             for key in certificate.privateKeys {
                 let mode = String(format: "%04o", key.mode)
-                print("  \(key.path.displaySafe) \(key.format)\(key.encrypted ? " encrypted" : "") owner \(key.ownerUID):\(key.ownerGID) mode \(mode)")
+                let host = key.host.map { "[\($0.displaySafe)] " } ?? ""
+                print("  \(host)\(key.path.displaySafe) \(key.format)\(key.encrypted ? " encrypted" : "") owner \(key.ownerUID):\(key.ownerGID) mode \(mode)")
             }
         }
     }

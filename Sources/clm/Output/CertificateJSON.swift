@@ -37,9 +37,11 @@ struct CertificateJSON: Encodable {
         let ownerUID: UInt32
         let ownerGID: UInt32
         let mode: String
+        /// On a whole-fleet read only (`--all-hosts`): absent otherwise.
+        let host: String?
 
         enum CodingKeys: String, CodingKey {
-            case path, format, encrypted, mode
+            case path, format, encrypted, mode, host
             case keyAlgorithm = "key_algorithm", keyBits = "key_bits", ownerUID = "owner_uid", ownerGID = "owner_gid"
         }
     }
@@ -134,7 +136,7 @@ struct CertificateJSON: Encodable {
         } : nil
         privateKeys = detailed ? certificate.privateKeys.map {
             Key(path: $0.path, format: $0.format, encrypted: $0.encrypted, keyAlgorithm: $0.keyAlgorithm, keyBits: $0.keyBits,
-                ownerUID: $0.ownerUID, ownerGID: $0.ownerGID, mode: String(format: "%04o", $0.mode))
+                ownerUID: $0.ownerUID, ownerGID: $0.ownerGID, mode: String(format: "%04o", $0.mode), host: $0.host)
         } : nil
         pem = detailed ? PEMEncoding.certificate(facts.der) : nil
     }
