@@ -42,6 +42,24 @@ struct AuditRuleTests {
         #expect(keys.evidence["mode"] == "0644")
     }
 
+    @Test func dayCountsReadAsWords() async throws {
+        let fixture = try await AuditFixture.shared.value
+        let policy = try PolicyLoader().loadDefault()
+        let inventory = try fixture.openInventory()
+        let report = try Auditor(policy: policy).run(inventory: inventory, now: fixture.now, only: ["expired", "expiring"])
+        for finding in report.findings {
+            #expect(finding.message.range(of: #"^(expired (less than a day|1 day|[0-9]+ days) ago|expires in (less than a day|1 day|[0-9]+ days) )"#,
+                                          options: .regularExpression) != nil, "\(finding.message)")
+        }
+        // A day and a half after a certificate expired: "1 day", not "1 days"; an hour after: "less than a day".
+        let expired = try #require(report.findings.first { $0.code == "CLM101" })
+        let notAfter = try #require(ISO8601DateFormatter().date(from: expired.evidence["not_after"] ?? ""))
+        for (offset, text) in [(36.0 * 3_600, "expired 1 day ago"), (3_600.0, "expired less than a day ago")] {
+            let later = try Auditor(policy: policy).run(inventory: inventory, now: notAfter.addingTimeInterval(offset), only: ["expired"])
+            #expect(later.findings.contains { $0.fingerprint == expired.fingerprint && $0.message == text }, "\(later.findings.map(\.message))")
+        }
+    }
+
     @Test func onlyRunsTheNamedRules() async throws {
         let fixture = try await AuditFixture.shared.value
         let policy = try PolicyLoader().loadDefault()

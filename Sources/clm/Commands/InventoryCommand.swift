@@ -117,7 +117,7 @@ extension InventoryCommand {
                 ("Subject", facts.subject),
                 ("Issuer", facts.issuer),
                 ("Serial", facts.serial),
-                ("Valid", "\(Timestamp.rfc3339(facts.notBefore)) to \(Timestamp.rfc3339(facts.notAfter)) (\(days < 0 ? "expired \(-days) days ago" : "\(days) days left"))"),
+                ("Valid", "\(Timestamp.rfc3339(facts.notBefore)) to \(Timestamp.rfc3339(facts.notAfter)) (\(days < 0 ? "expired \(-days == 1 ? "1 day" : "\(-days) days") ago" : days == 1 ? "1 day left" : "\(days) days left"))"),
                 ("Names", facts.subjectAlternativeNames.map { "\($0.kind.rawValue):\($0.value)" }.joined(separator: ", ")),
                 ("Key", facts.keyDescription),
                 ("Signature", facts.signatureAlgorithm),
