@@ -73,9 +73,6 @@ public struct AuditContext {
 
     /// Whole days from `from` to `to` (rounded toward zero).
     static func days(_ seconds: Int64) -> Int64 { seconds / 86_400 }
-
-    /// "1 day", "12 days".
-    static func dayCount(_ days: Int64) -> String { days == 1 ? "1 day" : "\(days) days" }
 }
 
 /// The certificate-level rule shape: one SQL condition, one finding per certificate in scope.

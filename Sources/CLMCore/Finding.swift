@@ -52,7 +52,6 @@ public struct Finding: Sendable, Hashable, Codable {
 
     /// `location` for people: "[web1] /etc/ssl/a.pem" when a host is named.
     public var placeText: String? {
-        guard let location else { return nil }
-        return host.map { "[\($0)] \(location)" } ?? location
+        location.map { HostLabel.prefix(host) + $0 }
     }
 }

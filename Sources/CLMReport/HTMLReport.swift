@@ -165,7 +165,7 @@ public struct HTMLReport {
             let label = ([subject] + names.filter { $0 != facts.subjectCN }).joined(separator: ", ")
             let issuer = facts.issuerCN ?? DistinguishedNameText.readable(facts.issuer)
             let locations = certificate.locations.filter { $0.goneSince == nil }.map { location in
-                (location.host.map { "[\($0)] " } ?? "") + "\(location.kind.rawValue): \(location.ref)"
+                HostLabel.prefix(location.host) + "\(location.kind.rawValue): \(location.ref)"
             }
             let fingerprint = facts.fingerprintSHA256
             html += "<tr class=\"role-\(role(of: certificate).rawValue)\"><td>\(certificate.id)</td>"

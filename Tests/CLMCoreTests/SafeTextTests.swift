@@ -42,3 +42,11 @@ struct FileSystemNameTests {
         #expect(SafeText.escaped(FileSystemName.decode([0x61, 0xFF])) == #"a\xFF"#)
     }
 }
+
+struct DayCountTests {
+    @Test func daysReadAsWords() {
+        #expect(DayCount.text(0) == "less than a day")
+        #expect(DayCount.text(1) == "1 day")
+        #expect(DayCount.text(12) == "12 days")
+    }
+}

@@ -9,7 +9,7 @@ public struct ExpiredRule: CertificateConditionRule {
 
     func finding(for certificate: Inventory.AuditCertificateRow, _ context: AuditContext) -> Finding? {
         let days = AuditContext.days(context.nowSeconds - certificate.notAfter)
-        return context.finding(settings, certificate: certificate, message: days == 0 ? "expired less than a day ago" : "expired \(AuditContext.dayCount(days)) ago",
+        return context.finding(settings, certificate: certificate, message: "expired \(DayCount.text(days)) ago",
                                evidence: ["days_expired": String(days)])
     }
 }
@@ -29,7 +29,7 @@ public struct ExpiringRule: AuditRule {
                 guard context.applies(settings, to: AuditContext.subject(for: certificate)) else { return }
                 let days = AuditContext.days(certificate.notAfter - now)
                 findings.append(context.finding(settings, certificate: certificate, severity: severity,
-                                                message: "expires in \(days == 0 ? "less than a day" : AuditContext.dayCount(days)) (within the \(window) window)",
+                                                message: "expires in \(DayCount.text(days)) (within the \(window) window)",
                                                 evidence: ["days_left": String(days), "window": window]))
             }
         }
@@ -67,7 +67,7 @@ public struct TrustStoreExpiryRule: CertificateConditionRule {
 
     func finding(for certificate: Inventory.AuditCertificateRow, _ context: AuditContext) -> Finding? {
         let days = AuditContext.days(certificate.notAfter - context.nowSeconds)
-        let message = days < 0 ? "trust-store root expired \(AuditContext.dayCount(-days)) ago" : "trust-store root expires in \(AuditContext.dayCount(days))"
+        let message = days < 0 ? "trust-store root expired \(DayCount.text(-days)) ago" : "trust-store root expires in \(DayCount.text(days))"
         return context.finding(settings, certificate: certificate, message: message,
                                evidence: ["days_left": String(days), "role": certificate.role.label])
     }

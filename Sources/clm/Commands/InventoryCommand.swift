@@ -117,7 +117,7 @@ extension InventoryCommand {
                 ("Subject", facts.subject),
                 ("Issuer", facts.issuer),
                 ("Serial", facts.serial),
-                ("Valid", "\(Timestamp.rfc3339(facts.notBefore)) to \(Timestamp.rfc3339(facts.notAfter)) (\(days < 0 ? "expired \(-days == 1 ? "1 day" : "\(-days) days") ago" : days == 1 ? "1 day left" : "\(days) days left"))"),
+                ("Valid", "\(Timestamp.rfc3339(facts.notBefore)) to \(Timestamp.rfc3339(facts.notAfter)) (\(days < 0 ? "expired \(DayCount.text(Int64(-days))) ago" : "\(DayCount.text(Int64(days))) left"))"),
                 ("Names", facts.subjectAlternativeNames.map { "\($0.kind.rawValue):\($0.value)" }.joined(separator: ", ")),
                 ("Key", facts.keyDescription),
                 ("Signature", facts.signatureAlgorithm),
@@ -134,8 +134,7 @@ extension InventoryCommand {
             print("\nLocations (\(certificate.activeLocationCount) present):")
             for location in certificate.locations {
                 let state = location.goneSince.map { "gone since \(Timestamp.rfc3339($0))" } ?? "last seen \(Timestamp.rfc3339(location.lastSeen))"
-                let host = location.host.map { "[\($0.displaySafe)] " } ?? ""
-                print("  \(host)\(location.kind.rawValue) \(location.ref.displaySafe) [\(location.position)] \(state)")
+                print("  \(HostLabel.prefix(location.host).displaySafe)\(location.kind.rawValue) \(location.ref.displaySafe) [\(location.position)] \(state)")
             }
             if !sites.isEmpty {
                 print("\nUsed by (\(sites.count) config sites):")
@@ -150,8 +149,7 @@ extension InventoryCommand {
             print("\nPrivate keys (\(certificate.privateKeys.count)):")
             for key in certificate.privateKeys {
                 let mode = String(format: "%04o", key.mode)
-                let host = key.host.map { "[\($0.displaySafe)] " } ?? ""
-                print("  \(host)\(key.path.displaySafe) \(key.format)\(key.encrypted ? " encrypted" : "") owner \(key.ownerUID):\(key.ownerGID) mode \(mode)")
+                print("  \(HostLabel.prefix(key.host).displaySafe)\(key.path.displaySafe) \(key.format)\(key.encrypted ? " encrypted" : "") owner \(key.ownerUID):\(key.ownerGID) mode \(mode)")
             }
         }
     }
